@@ -9,40 +9,33 @@ import statistics
 from pathlib import Path
 
 from .compiler import compile_model
-from .golden import random_inputs
-from .modelgen.mlperf import REAL_MODEL_FILES, STANDINS
-from .paths import REPO_ROOT, SHARED_MODELS_DIR, cache_dir
+from .golden import TflmReference, random_inputs
+from .model import resolve_model
+from .paths import REPO_ROOT, cache_dir
 from .progress import Progress
+from .result import run_inferences
 from .session import Session
 
 PEER_FILE = REPO_ROOT / "benchmarks" / "tflm_peer.json"
 
 
-def model_source(name: str) -> tuple[bytes, str]:
-    """The real MLPerf Tiny model where ../shared/models has it, else the generated stand-in."""
-    real = SHARED_MODELS_DIR / REAL_MODEL_FILES[name]
-    if real.exists():
-        return real.read_bytes(), str(real)
-    return STANDINS[name](), f"generated stand-in '{name}'"
-
-
 def bench_model(board: str, name: str, inferences: int) -> dict:
-    model_bytes, source = model_source(name)
-    plan = compile_model(model_bytes, name=name)
+    """One MLPerf Tiny model (by its short name) on one board, checked against TFLM as it runs."""
+    model = resolve_model(name)
+    plan = compile_model(model)
     shapes = [t.shape for t in plan.inputs]
-    rows = []
     with Session(board) as session:
         session.load(plan)
-        for i in range(inferences):
-            rows.append(session.infer(random_inputs(shapes, i)))
-        memory = session.memory()
-    instructions = [r.instructions for r in rows if r.instructions is not None]
+        run = run_inferences(session, plan, TflmReference(model).run,
+                             [random_inputs(shapes, i) for i in range(inferences)])
+    rows = run.inferences
     overheads = [r.timing["round_trip_s"] - r.timing["invoke_s"] for r in rows if r.timing]
-    per_op_total = sum(op["instructions"] or 0 for op in rows[-1].per_op) if rows[-1].per_op else None
-    return {"board": board, "model": name, "source": source,
-            "instructions": statistics.median(instructions) if instructions else None,
+    per_op_total = sum(op["instructions"] or 0 for op in run.per_op) if run.per_op else None
+    return {"board": board, "model": name, "source": f"{model.path} ({model.origin})",
+            "instructions": run.median_instructions,
             "per_op_sum": per_op_total, "arena_bytes": plan.arena_bytes, "plan_bytes": plan.plan_bytes,
-            "harness_overhead_s": statistics.median(overheads) if overheads else None, **memory}
+            "harness_overhead_s": statistics.median(overheads) if overheads else None,
+            "byte_equal": run.agreement.byte_equal, "inferences": run.agreement.inferences, **run.memory}
 
 
 def run_bench(boards: list[str], models: list[str], inferences: int) -> list[dict]:

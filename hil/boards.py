@@ -111,6 +111,10 @@ class Board:
     plan: MemoryRegion | None = None    # the top of code memory kept for plans (the FLASH plan slot)
     source: Path | None = field(default=None, compare=False)
 
+    def driver_table(self, driver: str) -> QemuSpec | RenodeSpec | PyocdSpec | None:
+        """The board file's table for a driver ([qemu], [renode], [pyocd]): None where it has none."""
+        return {"qemu": self.qemu, "renode": self.renode, "pyocd": self.pyocd}.get(driver)
+
     @property
     def image_code(self) -> MemoryRegion:
         """The part of code memory the firmware image is linked into: below the plan region."""
@@ -304,6 +308,9 @@ class BoardRegistry:
 
 
 _default_registry = BoardRegistry()
+
+# The board a run, a suite or a benchmark uses when none is named.
+DEFAULT_BOARD = "qemu-netduinoplus2"
 
 
 def board_names() -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .boards import DEFAULT_BOARD
 from .errors import HilError
 
 EXIT_MISMATCH = 3
@@ -16,8 +17,9 @@ EXIT_MISMATCH = 3
 
 def _cmd_compile(args) -> int:
     from .compiler import compile_model
+    from .model import resolve_model
 
-    plan = compile_model(args.model)
+    plan = compile_model(resolve_model(args.model))
     if args.output:
         out = Path(args.output)
         out.write_bytes(plan.blob)
@@ -58,13 +60,14 @@ def _cmd_run(args) -> int:
     from .session import run_model
 
     load_batch = (lambda shapes: _load_input_stack(args.input, shapes)) if args.input else None
-    result = run_model(board=args.board, model=args.model, inputs=args.inputs, seed=args.seed,
-                       load_batch=load_batch, save_outputs=args.save_outputs)
+    run = run_model(board=args.board, model=args.model, inputs=args.inputs, seed=args.seed,
+                    load_batch=load_batch, save_outputs=args.save_outputs)
+    result = run.to_dict()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         _print_run(result)
-    return 0 if result["byte_equal"] == result["inferences"] else EXIT_MISMATCH
+    return 0 if run.all_equal else EXIT_MISMATCH
 
 
 def _print_run(r: dict) -> None:
@@ -79,7 +82,7 @@ def _print_run(r: dict) -> None:
 
 
 def _cmd_boards(args) -> int:
-    from .boards import all_boards
+    from .runners import parse_target_name
     from .session import board_names
 
     names = board_names()
@@ -88,17 +91,17 @@ def _cmd_boards(args) -> int:
         return 0
     print(f"{'board':<22} {'core':<11} {'RAM':>9} {'flash':>9}  description")
     print(f"{'host':<22} {'(this CPU)':<11} {'-':>9} {'-':>9}  the engine in-process: exact outputs, no counts")
-    boards = {b.name: b for b in all_boards()}
     for name in names[1:]:
-        b = boards[name.split("-", 1)[1]]
+        b = parse_target_name(name).board
         print(f"{name:<22} {b.cpu.core:<11} {b.ram.size // 1024:>7} K {b.code.size // 1024:>7} K  {b.description}")
     return 0
 
 
 def _cmd_firmware(args) -> int:
     from .firmware import build_firmware, size_report
+    from .runners import parse_board_name
 
-    elf = build_firmware(args.board.removeprefix("qemu-"), app=args.app, force=args.rebuild)
+    elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild)
     print(f"{elf}")
     print(size_report(elf).format())
     return 0
@@ -126,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("compile", help="compile a .tflite model into an engine plan")
-    p.add_argument("model", help="int8 .tflite file")
+    p.add_argument("model", help="int8 .tflite file, or a model name (as hil run --model)")
     p.add_argument("-o", "--output", help="write the binary plan here")
     p.add_argument("--c-source", help="also write the plan as a C array (with -o)")
     p.add_argument("--symbol", default="tinyhil_plan", help="C symbol name for --c-source")
@@ -134,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compile)
 
     p = sub.add_parser("run", help="run a model on a board and compare with the TFLM reference")
-    p.add_argument("--board", default="host", help="board name (see `hil boards`)")
-    p.add_argument("--model", required=True, help="int8 .tflite file")
+    p.add_argument("--board", default=DEFAULT_BOARD, help=f"board name (see `hil boards`; default {DEFAULT_BOARD})")
+    p.add_argument("--model", required=True,
+                   help="int8 .tflite file, a file in ../shared/models, or a model name (vww, kws, ic, ad, ...)")
     p.add_argument("--inputs", type=int, default=10, help="number of seeded random inputs (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first input (inference i uses seed+i)")
     p.add_argument("--input", help=".npy stack of int8 inputs; the first axis is the inference")
@@ -148,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_boards)
 
     p = sub.add_parser("firmware", help="build (cached) a board's firmware and print its size report")
-    p.add_argument("--board", required=True, help="board data name, e.g. netduinoplus2")
+    p.add_argument("--board", required=True, help="board, e.g. netduinoplus2 or qemu-netduinoplus2")
     p.add_argument("--app", default="link", help="firmware app: link (default), hello, fault_check")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     p.set_defaults(func=_cmd_firmware)
@@ -161,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_suite)
 
     p = sub.add_parser("bench", help="instructions and memory of the MLPerf Tiny models, beside TFLM")
-    p.add_argument("--board", action="append", help="board (repeatable; default qemu-netduinoplus2)")
+    p.add_argument("--board", action="append", help=f"board (repeatable; default {DEFAULT_BOARD})")
     p.add_argument("--models", default="vww,kws,ic,ad", help="comma-separated of vww,kws,ic,ad")
     p.add_argument("--inferences", type=int, default=3, help="seeded inferences per model (median taken)")
     p.add_argument("--json", action="store_true")
@@ -175,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "bench" and not args.board:
-        args.board = ["qemu-netduinoplus2"]
+        args.board = [DEFAULT_BOARD]
     try:
         return args.func(args)
     except HilError as exc:

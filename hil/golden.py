@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import HilError
-from .tflite_model import load_graph
+from .model import Model
 
 # TFLM wants its arena size up front; the host has memory to spare, so give it plenty.
 _TFLM_ARENA_BYTES = 1 << 24
@@ -13,16 +13,18 @@ _TFLM_ARENA_BYTES = 1 << 24
 class TflmReference:
     """The TFLM Python interpreter over one model; `run` mirrors HostEngine.run."""
 
-    def __init__(self, model_bytes: bytes):
+    def __init__(self, model):
+        """`model`: a Model (its parsed graph is reused) or the model's bytes."""
+        model = Model.of(model)
         try:
             from tflite_micro.python.tflite_micro import runtime
         except ImportError as exc:  # pragma: no cover - a broken install
             raise HilError(f"the tflite-micro wheel is not importable ({exc}); run the README's setup command") from None
         try:
-            self.interpreter = runtime.Interpreter.from_bytes(model_bytes, arena_size=_TFLM_ARENA_BYTES)
+            self.interpreter = runtime.Interpreter.from_bytes(model.data, arena_size=_TFLM_ARENA_BYTES)
         except (RuntimeError, ValueError) as exc:
             raise HilError(f"TFLM could not load the model: {exc}") from None
-        graph = load_graph(model_bytes)
+        graph = model.graph
         self.input_shapes = [graph.tensors[i].shape for i in graph.inputs]
         self.num_outputs = len(graph.outputs)
 

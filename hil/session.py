@@ -2,125 +2,46 @@
 
 The root context manager of every run (as a pyOCD Session is): it opens the
 board, puts a plan on it and runs inferences, moving through the states
-off -> flashed -> ready -> measured and always back to off.  What differs
-between boards lives in a backend: the engine in this process for "host",
-firmware behind a target driver (QEMU now; Renode and pyOCD register the
-same way) for everything else.  `run_model` is the one loop that drives any
-board against the TFLM reference."""
+OFF -> FLASHED -> READY -> MEASURED and always back to OFF.  What differs
+between boards lives in a backend (hil/backends.py): the engine in this
+process for "host", firmware behind a target driver for every
+"<driver>-<board>" name.  `run_model` drives a whole run: model -> plan ->
+session -> RunResult."""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from pathlib import Path
+import enum
 from typing import Callable
 
 import numpy as np
 
-from .accuracy import Agreement
+from .backends import Backend, HostBackend, ModelFit, SessionOptions
 from .errors import HilError
 from .golden import TflmReference, random_inputs
+from .model import resolve_model
 from .progress import Progress
-from .tflite_model import read_model
+from .result import Inference, RunResult, run_inferences
+from .runners.firmware_backend import FirmwareBackend
+from .runners.registry import HOST, parse_target_name, target_names
 
-STATES = ("off", "flashed", "ready", "measured")
-
-
-@dataclass
-class Inference:
-    outputs: list[np.ndarray]
-    instructions: int | None = None                    # per inference, where the board counts them
-    per_op: list[dict] = field(default_factory=list)   # {index, type, instructions}
-    counter_ticks: int | None = None                   # the on-target counter, where there is one
-    timing: dict = field(default_factory=dict)         # wall seconds: round_trip_s, invoke_s
+__all__ = ["Inference", "ModelFit", "RunResult", "Session", "SessionOptions", "SessionState", "board_names",
+           "run_model"]
 
 
-@dataclass
-class SessionOptions:
-    """Typed options of a session (defaults suit the emulated boards)."""
-    link_timeout_s: float = 10.0       # one link request
-    boot_timeout_s: float = 20.0       # power on to the firmware's BOOT frame
-    invoke_timeout_s: float = 120.0    # one inference
-    profile_ops: bool = True           # per-op counts on every inference
-    run_dir: Path | None = None        # where the board's logs go (default: under the cache)
-    target_options: dict = field(default_factory=dict)  # passed to the target driver (e.g. elf=...)
-
-
-class Backend(ABC):
-    """What a kind of board does for a session."""
-
-    def __init__(self, board: str, options: SessionOptions):
-        self.board = board
-        self.options = options
-
-    def open(self) -> None:
-        """Make the board ready to take a plan (build, flash, boot, connect)."""
-
-    def close(self) -> None:
-        """Release everything open() took; called on every exit path."""
-
-    @abstractmethod
-    def load(self, plan) -> None:
-        """Put a compiled plan on the board and initialise it."""
-
-    @abstractmethod
-    def infer(self, inputs: list[np.ndarray]) -> Inference:
-        ...
-
-    def memory(self) -> dict:
-        """flash_bytes, ram_bytes, stack_bytes, arena_bytes: whatever the board reports."""
-        return {}
-
-
-class HostBackend(Backend):
-    """The engine built for this machine and called in-process: exact outputs, no counts."""
-
-    def load(self, plan) -> None:
-        from .engine.host import HostEngine
-        self.engine = HostEngine(plan.blob)
-        self.arena_bytes = plan.arena_bytes
-
-    def infer(self, inputs) -> Inference:
-        return Inference(outputs=self.engine.run(inputs))
-
-    def memory(self) -> dict:
-        return {"arena_bytes": self.arena_bytes}
-
-
-# Backend factories by board-name prefix ("host", or a target driver's prefix).
-BACKENDS: dict[str, Callable[[str, SessionOptions], Backend]] = {"host": HostBackend}
-
-
-def register_backend(prefix: str, factory: Callable[[str, SessionOptions], Backend]) -> None:
-    BACKENDS[prefix] = factory
-
-
-def _resolve_backend(board: str) -> Callable[[str, SessionOptions], Backend]:
-    _register_target_backends()
-    prefix = board.split("-", 1)[0]
-    factory = BACKENDS.get(board if board == "host" else prefix)
-    if factory is None or (board != "host" and board not in board_names()):
-        raise HilError(f"unknown board '{board}'; known boards: {', '.join(board_names())}")
-    return factory
-
-
-def _register_target_backends() -> None:
-    """Every target driver (QEMU, ...) gets the firmware backend under its prefix."""
-    try:
-        from .runners import registered_drivers
-        from .runners.firmware_backend import FirmwareBackend
-    except ImportError:
-        return
-    for driver in registered_drivers():
-        BACKENDS.setdefault(driver.prefix, FirmwareBackend)
+class SessionState(enum.Enum):
+    OFF = "off"
+    FLASHED = "flashed"
+    READY = "ready"
+    MEASURED = "measured"
 
 
 def board_names() -> list[str]:
-    names = ["host"]
-    try:
-        from .runners import target_names
-    except ImportError:
-        return names
-    return names + list(target_names())
+    """Every name a Session takes: the host, then every "<driver>-<board>"."""
+    return [HOST] + target_names()
+
+
+def backend_for(board: str, options: SessionOptions) -> Backend:
+    parsed = parse_target_name(board)
+    return (HostBackend if parsed.is_host else FirmwareBackend)(board, options)
 
 
 class Session:
@@ -129,8 +50,8 @@ class Session:
     def __init__(self, board: str, options: SessionOptions | None = None):
         self.board = board
         self.options = options or SessionOptions()
-        self.backend = _resolve_backend(board)(board, self.options)
-        self.state = "off"
+        self.backend = backend_for(board, self.options)
+        self.state = SessionState.OFF
         self.plan = None
 
     def __enter__(self) -> "Session":
@@ -142,81 +63,78 @@ class Session:
         return False
 
     def open(self) -> None:
-        self._expect("off")
+        self._expect(SessionState.OFF)
         try:
             self.backend.open()
         except BaseException:
             self.backend.close()
             raise
-        self.state = "flashed"
+        self.state = SessionState.FLASHED
 
     def load(self, plan) -> None:
-        self._expect("flashed", "ready", "measured")
+        self._expect(SessionState.FLASHED, SessionState.READY, SessionState.MEASURED)
         self.backend.load(plan)
         self.plan = plan
-        self.state = "ready"
+        self.state = SessionState.READY
+
+    def fit(self, plan) -> ModelFit:
+        self._expect(SessionState.FLASHED, SessionState.READY, SessionState.MEASURED)
+        return self.backend.fit(plan)
 
     def infer(self, inputs: list[np.ndarray]) -> Inference:
-        self._expect("ready", "measured")
+        self._expect(SessionState.READY, SessionState.MEASURED)
         result = self.backend.infer(inputs)
-        self.state = "measured"
+        self.state = SessionState.MEASURED
         return result
 
     def memory(self) -> dict:
-        self._expect("ready", "measured")
+        self._expect(SessionState.READY, SessionState.MEASURED)
         return self.backend.memory()
 
-    def close(self) -> None:
-        if self.state != "off":
-            self.backend.close()
-            self.state = "off"
+    @property
+    def link(self):
+        """The link to the firmware, or None on the host."""
+        return self.backend.link
 
-    def _expect(self, *states: str) -> None:
+    @property
+    def description(self) -> str:
+        return self.backend.description
+
+    def close(self) -> None:
+        if self.state is not SessionState.OFF:
+            self.backend.close()
+            self.state = SessionState.OFF
+
+    def _expect(self, *states: SessionState) -> None:
         if self.state not in states:
-            raise HilError(f"board {self.board} is {self.state}; this needs it {' or '.join(states)}")
+            raise HilError(f"board {self.board} is {self.state.value}; this needs it "
+                           f"{' or '.join(s.value for s in states)}")
 
 
 def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[list[np.ndarray]] | None = None,
               save_outputs: str | None = None, options: SessionOptions | None = None,
-              load_batch: Callable[[list[tuple[int, ...]]], list[list[np.ndarray]]] | None = None) -> dict:
-    """Run a model on a board against the TFLM reference; returns the JSON-able result.
+              load_batch: Callable[[list[tuple[int, ...]]], list[list[np.ndarray]]] | None = None) -> RunResult:
+    """Run a model (anything `resolve_model` takes) on a board against the TFLM reference.
     Inputs: `batch`, else `load_batch(input shapes)`, else `inputs` seeded random ones."""
     from .compiler import compile_model
 
-    model_bytes, name = read_model(model)
-    plan = compile_model(model_bytes, name=name)
-    golden = TflmReference(model_bytes)
+    model = resolve_model(model)
+    plan = compile_model(model)
+    golden = TflmReference(model)
     shapes = [t.shape for t in plan.inputs]
+    labels = None
     if batch is None and load_batch is not None:
         batch = load_batch(shapes)
     if batch is None:
         if inputs < 1:
             raise HilError(f"--inputs must be at least 1, got {inputs}")
         batch = [random_inputs(shapes, seed + i) for i in range(inputs)]
+        labels = [f"seed {seed + i}" for i in range(inputs)]
 
-    agreement = Agreement()
-    measured: list[Inference] = []
     with Session(board, options) as session, Progress("inferences", len(batch)) as progress:
         session.load(plan)
-        for xs in batch:
-            result = session.infer(xs)
-            measured.append(result)
-            agreement.add(result.outputs, golden.run(xs))
-            progress.advance()
-        memory = session.memory()
+        result = run_inferences(session, plan, golden.run, batch, labels, progress=progress)
 
     if save_outputs:
-        np.save(save_outputs, np.stack([m.outputs[0] for m in measured]))
-
-    result = {"board": board, "model": plan.name, "model_sha256": plan.model_sha256,
-              "plan_sha256": plan.plan_sha256, **agreement.as_dict(),
-              "arena_bytes": plan.arena_bytes, "plan_bytes": plan.plan_bytes, "macs": plan.macs}
-    if agreement.first_mismatch:
-        result["first_mismatch"] = agreement.first_mismatch
-    if any(m.instructions is not None for m in measured):
-        result["instructions"] = [m.instructions for m in measured]
-        result["per_op"] = measured[-1].per_op
-    if any(m.counter_ticks is not None for m in measured):
-        result["counter_ticks"] = [m.counter_ticks for m in measured]
-    result.update({k: v for k, v in memory.items() if k != "arena_bytes"})
+        np.save(save_outputs, np.stack([m.outputs[0] for m in result.inferences]))
     return result

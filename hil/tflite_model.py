@@ -102,13 +102,11 @@ def _read_options(op) -> tuple[str | None, dict]:
     return name, fields
 
 
-def read_model(path_or_bytes, name: str | None = None) -> tuple[bytes, str]:
-    """A model's bytes and name (the file's stem; `name`, or "model", for bytes).
-    Raises ModelError naming the file when it cannot be read."""
+def _read_bytes(path_or_bytes) -> bytes:
     if isinstance(path_or_bytes, (bytes, bytearray)):
-        return bytes(path_or_bytes), name or "model"
+        return bytes(path_or_bytes)
     try:
-        return Path(path_or_bytes).read_bytes(), name or Path(path_or_bytes).stem
+        return Path(path_or_bytes).read_bytes()
     except OSError as exc:
         raise ModelError(f"cannot read model {path_or_bytes}: {exc.strerror}") from None
 
@@ -117,7 +115,7 @@ def load_graph(path_or_bytes, label: str | None = None) -> Graph:
     """Parse a TFLite flatbuffer.  Raises ModelError when it is not one,
     naming `label` (default: the path, or "<bytes>")."""
     label = label or ("<bytes>" if isinstance(path_or_bytes, (bytes, bytearray)) else str(path_or_bytes))
-    data, _ = read_model(path_or_bytes)
+    data = _read_bytes(path_or_bytes)
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelError(f"{label} is not a TFLite model (no TFL3 identifier at byte 4)")
     try:

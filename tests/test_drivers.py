@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from hil.boards import all_boards, get_board
+from hil.link import Link
 from hil.runners import TargetError, open_target, target_names
 from hil.runners import renode as renode_driver
 from hil.runners.process import free_ports
@@ -251,7 +252,7 @@ def test_renode_driver_boots_links_writes_and_resets(fake_renode, tmp_path):
     with open_target("renode-netduinoplus2", run_dir=tmp_path / "run") as t:
         renode_pid = t.pid
         assert t.command_line(1)[1:] == ["--disable-xwt", "--plain", "--port", "1"]
-        link = t.link()
+        link = Link.connect(t)
         assert link.boot.board == "netduinoplus2"
         assert link.ping(b"renode") == b"renode"
         # The bulk path: a LoadBinary file, read back by the driver.
@@ -301,9 +302,10 @@ def test_no_renode_left_when_python_is_killed(fake_renode, tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+        from hil.link import Link
         from hil.runners import open_target
         t = open_target('renode-netduinoplus2', run_dir={str(tmp_path / 'run')!r})
-        t.link()
+        Link.connect(t)
         print(t.pid, flush=True)
         time.sleep(60)
     """)
@@ -338,7 +340,7 @@ def test_renode_end_to_end(tmp_path):
     from hil.session import SessionOptions, run_model
     with open_target("renode-netduinoplus2", run_dir=tmp_path / "boot") as t:
         pid = t.pid
-        link = t.link(boot_timeout=60)
+        link = Link.connect(t, boot_timeout=60)
         assert link.boot.board == "netduinoplus2"
         assert link.info().protocol_version == link.boot.protocol_version
         assert t.executed_instructions() > 0
@@ -535,9 +537,7 @@ def test_pyocd_options_and_environment(monkeypatch, tmp_path):
 
 
 def test_pyocd_target_with_a_fake_session(tmp_path):
-    from hil.runners.firmware_backend import FirmwareBackend
     from hil.runners.pyocd import PyocdMemoryWriter, PyocdTarget
-    from hil.session import SessionOptions
     board = get_board("netduinoplus2")
     session = FakeSession(board)
     with PyocdTarget(board, session=session, serial="loop://", flash=False, run_dir=tmp_path) as t:
@@ -547,9 +547,7 @@ def test_pyocd_target_with_a_fake_session(tmp_path):
         assert isinstance(t.memory, PyocdMemoryWriter)
         t.power.hard_reset()
         assert session.target.calls[-2:] == ["reset_and_halt", "resume"]
-        backend = FirmwareBackend("pyocd-netduinoplus2", SessionOptions())
-        backend.target = t
-        assert backend._emulator_counts() is None       # cycles from the link only: no instructions
+        assert t.counter is None       # cycles from the link only: no instruction counter
     assert session.exited == 1 and t.memory is None
     with pytest.raises(TargetError, match="not running"):
         t.console

@@ -3,7 +3,7 @@ input, exact instruction counts that repeat, per-op counts that add up."""
 
 import pytest
 
-from hil.bench import model_source
+from hil.model import resolve_model
 from hil.compiler import compile_model
 from hil.golden import TflmReference, random_inputs
 from hil.session import Session
@@ -21,7 +21,7 @@ MAX_UNPROFILED_PER_OP = 800
 
 @pytest.mark.parametrize("board, model", BOARD_MODELS)
 def test_model_byte_equal_on_board(board, model):
-    model_bytes, _ = model_source(model)
+    model_bytes = resolve_model(model).data
     plan = compile_model(model_bytes, name=model)
     golden = TflmReference(model_bytes)
     with Session(board) as session:
@@ -40,7 +40,7 @@ def test_model_byte_equal_on_board(board, model):
 
 @pytest.mark.parametrize("board", ["qemu-netduinoplus2", "qemu-mps2-an386"])
 def test_instruction_counts_identical_across_three_boots(board):
-    model_bytes, _ = model_source("kws")
+    model_bytes = resolve_model("kws").data
     plan = compile_model(model_bytes, name="kws")
     xs = random_inputs([t.shape for t in plan.inputs], 11)
     runs = []

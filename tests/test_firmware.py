@@ -8,7 +8,6 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from hil.boards import get_board
 from hil.firmware import build_firmware, firmware_manifest, size_report
+from hil.link.garbage import link_garbage, send_garbage
 from hil.link import (
     BoardFault,
     BoardReportedError,
@@ -28,7 +28,7 @@ from hil.link import (
     PlanTooBig,
     UnexpectedReset,
 )
-from hil.link_protocol import FrameDecoder, crc8, encode_frame, load_protocol
+from hil.link_protocol import crc8, load_protocol
 from hil.runners import open_target
 from hil.runners.qemu import QemuTarget
 from tests.conftest import needs_emulator, process_alive
@@ -87,7 +87,7 @@ def test_build_is_reproducible(tmp_path):
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_boots_prints_and_exits(board):
-    with QemuTarget(get_board(board), app="hello", plugin=False, gdb=False) as t:
+    with QemuTarget(get_board(board), elf=build_firmware(board, "hello"), plugin=False, gdb=False) as t:
         line = _read_until(t, b"\n")
         assert f"tinyhil hello board={board}".encode() in line
         assert t.wait_exit(10) == 0
@@ -98,7 +98,7 @@ def test_boots_prints_and_exits(board):
                                                 (b"s", "STACK_OVERFLOW")])
 def test_faults_are_reported_then_exit_with_their_code(board, trigger, exit_name):
     p = load_protocol()
-    with QemuTarget(get_board(board), app="fault_check", plugin=False, gdb=False) as t:
+    with QemuTarget(get_board(board), elf=build_firmware(board, "fault_check"), plugin=False, gdb=False) as t:
         _read_until(t, b"ready\n")
         t.console.write(trigger)
         link = Link(t.console, t.name)
@@ -114,7 +114,7 @@ def test_faults_are_reported_then_exit_with_their_code(board, trigger, exit_name
 @pytest.fixture(scope="module", params=BOARDS)
 def board_link(request):
     with open_target(f"qemu-{request.param}") as t:
-        yield t, t.link()
+        yield t, Link.connect(t)
 
 
 def test_info_names_board_and_build(board_link):
@@ -293,49 +293,13 @@ def test_reset_reboots_the_board(board_link):
 def test_random_and_mutated_frames_never_stop_the_board(board):
     """10,000 random and mutated frames; afterwards the board still answers."""
     p = load_protocol()
-    rng = random.Random(11)
-    safe = [v for k, v in p.commands.items() if k != "RESET"]   # a lucky valid RESET would reboot it
-    chunks = []
-    for _ in range(10_000):
-        frame = bytearray(encode_frame(rng.choice(safe + [0x55, 0xFE]), rng.randrange(256),
-                                       rng.randbytes(rng.randrange(12))))
-        choice = rng.randrange(6)
-        if choice == 0:
-            frame = bytearray(rng.randbytes(rng.randrange(1, 16)))
-        elif choice == 1:
-            frame[rng.randrange(len(frame))] ^= 1 << rng.randrange(8)
-        elif choice == 2:
-            frame = frame[:rng.randrange(1, len(frame))]
-        elif choice == 3:
-            frame[4:6] = struct.pack("<H", rng.choice([0, 5, p.max_payload + 1, 0xFFFF]))
-            frame[6] = crc8(bytes(frame[:6]))       # a header that checks out, with a wrong length
-        elif choice == 4:
-            frame[1] = rng.randrange(256)           # another version
-            frame[6] = crc8(bytes(frame[:6]))
-        chunks.append(bytes(frame))
-    stream = b"".join(chunks)
+    stream = link_garbage(p, 10_000, seed=11)
 
     with open_target(f"qemu-{board}") as t:
-        link = t.link()
-        decoder = FrameDecoder(p)
-        received = []
-        # The board answers many of these with ERROR frames: read them while
-        # writing, or the emulated UART would stall both directions.
-        writer = threading.Thread(target=lambda: [t.console.write(stream[i:i + 512])
-                                                  for i in range(0, len(stream), 512)])
-        writer.start()
-        started = time.monotonic()
-        while writer.is_alive():
-            received += decoder.feed(t.console.read(65536, 0.05))
-        writer.join()
-        # The socket took the bytes long before the emulated UART does: wait
-        # until the board has worked through them all (it goes quiet).
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 1.0 and time.monotonic() - started < 150:
-            frames = decoder.feed(t.console.read(65536, 0.1))
-            if frames:
-                received += frames
-                quiet_since = time.monotonic()
+        link = Link.connect(t)
+        # The board answers many of these with ERROR frames; send_garbage reads them while
+        # writing, and returns once the PING it sends after the garbage is echoed.
+        received = send_garbage(link, stream, timeout=150).frames
         link.resync(timeout=10)
         assert link.ping(b"alive") == b"alive"
         assert link.info().board == board
@@ -360,7 +324,7 @@ def test_engine_runs_on_board_and_counts_agree(board, kws_plan):
     x = np.random.default_rng(0).integers(-128, 128, size=kws_plan.inputs[0].shape, dtype=np.int8)
     expected = HostEngine(kws_plan.blob).run([x])[0]
     with open_target(f"qemu-{board}") as t:
-        link = t.link()
+        link = Link.connect(t)
         if not link.boot.engine_present:
             pytest.skip("firmware built without the engine")
         loaded = link.load_plan(kws_plan.blob)
@@ -401,7 +365,7 @@ def test_engine_runs_on_board_and_counts_agree(board, kws_plan):
 
 def test_uart_and_bulk_loads_agree(kws_plan):
     with open_target("qemu-mps2-an386") as t:
-        link = t.link()
+        link = Link.connect(t)
         if not link.boot.engine_present:
             pytest.skip("firmware built without the engine")
         over_uart = link.load_plan(kws_plan.blob, bulk=False)
@@ -426,7 +390,7 @@ def test_memory_figures_follow_the_plan(kws_plan):
     """The plan counts as flash in the flash slot and as RAM in the RAM slot;
     a board takes one after the other."""
     with open_target("qemu-netduinoplus2") as t:
-        link = t.link()
+        link = Link.connect(t)
         if not link.boot.engine_present:
             pytest.skip("firmware built without the engine")
         code = link.memory_figures()["code_used_bytes"]
@@ -443,7 +407,7 @@ def test_board_without_a_plan_region_keeps_plans_in_ram(kws_plan):
     from dataclasses import replace
     board = replace(get_board("mps2-an386"), plan=None)
     with QemuTarget(board, elf=build_firmware(board)) as t:
-        link = t.link()
+        link = Link.connect(t)
         assert link.boot.flash_slot_bytes == 0
         p = link.p
         with pytest.raises(BoardReportedError, match="NO_SLOT"):
@@ -506,7 +470,7 @@ def test_lost_connection_names_board_command_and_what_arrived():
     # The fault check firmware does not speak the protocol: once it says
     # "ready" (its UART receiver is on: QEMU drops bytes before that), it
     # takes the first byte it gets as a command and ends QEMU.
-    with QemuTarget(get_board("netduinoplus2"), app="fault_check", plugin=False, gdb=False) as t:
+    with QemuTarget(get_board("netduinoplus2"), elf=build_firmware("netduinoplus2", "fault_check"), plugin=False, gdb=False) as t:
         _read_until(t, b"ready\n")
         link = Link(t.console, t.name, timeout=15, retries=0)
         with pytest.raises(ConnectionLost, match=r"qemu-netduinoplus2: connection lost during PING .*"
@@ -517,7 +481,7 @@ def test_lost_connection_names_board_command_and_what_arrived():
 
 def test_unexpected_reset_is_reported():
     with open_target("qemu-mps2-an386") as t:
-        link = t.link()
+        link = Link.connect(t)
         link._send(link.p.commands["RESET"], 200, b"")    # a reset the link does not expect
         with pytest.raises(UnexpectedReset, match="qemu-mps2-an386: the board reset during PING"):
             link.ping(b"x", timeout=10)
@@ -528,7 +492,7 @@ def test_no_qemu_left_after_an_exception(exc):
     with pytest.raises(exc):
         with open_target("qemu-netduinoplus2") as t:
             pid = t.pid
-            t.link()
+            Link.connect(t)
             raise exc()
     assert not process_alive(pid)
     assert (t.run_dir / "qemu.log").exists() and (t.run_dir / "qemu.cmd").exists()

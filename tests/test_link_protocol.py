@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hil.link.garbage import link_garbage
 from hil.link_protocol import FrameDecoder, crc8, encode_frame, load_protocol
 from hil.paths import FIRMWARE_DIR
 
@@ -172,23 +173,11 @@ def test_c_receiver_survives_garbage_and_resyncs(harness, tmp_path):
     """Random and mutated frames never crash the receiver (ASan/UBSan), and a
     flush of max-frame-length zero bytes always brings it back (Link.resync)."""
     p = load_protocol()
-    rng = random.Random(7)
     flush = bytes(p.header_bytes + p.max_payload + p.trailer_bytes)
-    stream = bytearray()
-    for i in range(2000):
-        frame = bytearray(encode_frame(rng.randrange(256), rng.randrange(256), rng.randbytes(rng.randrange(40))))
-        choice = rng.randrange(5)
-        if choice == 0:
-            frame = bytearray(rng.randbytes(rng.randrange(1, 60)))
-        elif choice == 1:
-            frame[rng.randrange(len(frame))] ^= 1 << rng.randrange(8)
-        elif choice == 2:
-            frame = frame[:rng.randrange(1, len(frame))]
-        elif choice == 3:
-            frame[4:6] = struct.pack("<H", rng.randrange(65536))
-        stream += frame
+    # Every frame type, payloads up to 40 bytes, the first four kinds of mutation.
+    stream = link_garbage(p, 2000, seed=7, types=list(range(256)), max_payload=40, mutations=4)
     marker = encode_frame(0x42, 0x42, b"end")
-    out = _decode(harness, tmp_path, bytes(stream) + flush + marker)
+    out = _decode(harness, tmp_path, stream + flush + marker)
     assert out[-2:] == ["F 66 66 656e64", "in_frame 0"]
 
 

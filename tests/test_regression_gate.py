@@ -2,7 +2,7 @@
 the gate fail with old value, new value and percent; restoring it passes."""
 import re
 
-from hil.bench import model_source
+from hil.model import resolve_model
 from hil.firmware import build_firmware
 from hil.results import BaselineFile, ResultsStore
 from hil.session import SessionOptions, run_model
@@ -14,7 +14,7 @@ SLOWDOWN = "TH_SLOW_DOWN_OPS_BY=20000"   # an extra loop in every op: ~100k inst
 
 
 def test_slowed_build_fails_the_gate_and_restoring_it_passes(tmp_path):
-    model_bytes, _ = model_source("kws")
+    model_bytes = resolve_model("kws").data
     model = tmp_path / "kws.tflite"
     model.write_bytes(model_bytes)
     baselines = BaselineFile(tmp_path / "baselines.json")

@@ -135,7 +135,7 @@ def test_a_violated_threshold_fails_the_suite_on_the_default_emulated_board(tmp_
 
 def test_the_gate_fails_on_an_injected_regression(tmp_path):
     from hil.compiler import compile_model
-    from hil.robot.HilLibrary import resolve_model
+    from hil.model import resolve_model
 
     plan = compile_model(resolve_model(SMALL_MODEL).path)
     own = {"arena_bytes": plan.arena_bytes, "macs": plan.macs, "plan_bytes": plan.plan_bytes,
@@ -193,7 +193,7 @@ def test_libdoc_renders_every_keyword_documented(tmp_path):
 
 
 def test_a_missing_reference_model_falls_back_to_the_generated_standin(tmp_path, monkeypatch):
-    import hil.robot.HilLibrary as library
+    import hil.model as library
     monkeypatch.setattr(library, "SHARED_MODELS_DIR", tmp_path)
     source = library.resolve_model("kws")
     assert source.path == library.GENERATED_MODELS_DIR / "kws.tflite" and source.path.is_file()
@@ -201,7 +201,7 @@ def test_a_missing_reference_model_falls_back_to_the_generated_standin(tmp_path,
 
 
 def test_a_grayscale_image_quantizes_like_the_vww_input():
-    from hil.robot.HilLibrary import image_to_input
+    from hil.images import image_to_input
     gray = np.arange(96 * 96, dtype=np.int64).reshape(96, 96) % 256
     x = image_to_input(gray.astype(np.uint8), (1, 96, 96, 3), 1 / 255, -128)
     assert x.shape == (1, 96, 96, 3) and x.dtype == np.int8

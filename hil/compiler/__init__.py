@@ -8,7 +8,8 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..plan_format import plan_format, with_fixed_crc
-from ..tflite_model import Graph, Tensor, load_graph, read_model
+from ..model import Model
+from ..tflite_model import Graph, Tensor
 from .ops import PREPARE, PreparedOp
 from .planner import Buffer, align_up, live_lower_bound, plan_arena
 
@@ -125,10 +126,10 @@ def _prepare_all(graph: Graph) -> list[PreparedOp]:
 
 
 def compile_model(model, name: str | None = None) -> CompiledPlan:
-    """Compile a .tflite (path or bytes).  Raises ModelError / UnsupportedModelError."""
+    """Compile a Model (or a .tflite path, or bytes).  Raises ModelError / UnsupportedModelError."""
     fmt = plan_format()
-    model_bytes, name = read_model(model, name)
-    graph = load_graph(model_bytes, label=str(model) if not isinstance(model, (bytes, bytearray)) else name)
+    model = Model.of(model, name)
+    model_bytes, name, graph = model.data, model.name, model.graph
     prepared = _prepare_all(graph)
     num_ops = len(prepared)
 

@@ -1,13 +1,11 @@
-"""The driver interfaces and the driver registry (see hil/runners/__init__.py)."""
+"""The driver interfaces (see hil/runners/__init__.py); the registry is registry.py."""
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from ..boards import Board, all_boards, get_board
+from ..boards import Board
 from ..errors import HilError
 
 
@@ -55,6 +53,16 @@ class MemoryWriter(Protocol):
     def write_memory(self, address: int, data: bytes) -> None: ...
 
 
+@runtime_checkable
+class InstructionCounter(Protocol):
+    """Exact executed-instruction counts from outside the guest (an emulator's
+    plugin or monitor), per invoke and per op."""
+
+    def invoke_instructions(self):
+        """The counts of the invoke that just ended (an InvokeInstructions)."""
+        ...
+
+
 class Target(ABC):
     """One board behind one driver.  Use as a context manager: leaving the
     block (normally, by an exception or by Ctrl-C) always stops the board."""
@@ -80,22 +88,14 @@ class Target(ABC):
         """The bulk-transfer path, where the driver has one."""
         return None
 
+    @property
+    def counter(self) -> InstructionCounter | None:
+        """Exact instruction counts from outside the guest, where the driver has them
+        (the on-target counter comes over the link on every board)."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
-
-    def link(self, timeout: float = 5.0, boot_timeout: float = 10.0):
-        """A Link to the firmware, once it has announced itself (its BOOT
-        frame); the frames it exchanges are logged to run_dir/link.log."""
-        from ..link import Link
-        log_path = self.run_dir / "link.log"
-
-        def log(line: str) -> None:
-            with open(log_path, "a") as f:
-                f.write(f"{time.monotonic():.6f} {line}\n")
-
-        link = Link(self.console, self.name, timeout=timeout, memory=self.memory, log=log)
-        link.wait_boot(boot_timeout)
-        return link
 
     def __enter__(self) -> Target:
         return self
@@ -129,39 +129,3 @@ class SelfPoweredTarget(Target):
     @property
     def memory(self) -> MemoryWriter | None:
         return self._memory
-
-
-@dataclass(frozen=True)
-class DriverInfo:
-    prefix: str
-    description: str
-    supports: Callable[[Board], bool]
-    open: Callable[..., Target]   # open(board, **options) -> Target
-
-
-_DRIVERS: dict[str, DriverInfo] = {}
-
-
-def register_driver(info: DriverInfo) -> None:
-    _DRIVERS[info.prefix] = info
-
-
-def registered_drivers() -> list[DriverInfo]:
-    return [_DRIVERS[k] for k in sorted(_DRIVERS)]
-
-
-def target_names() -> list[str]:
-    """Every "<driver>-<board>" that can be opened."""
-    return [f"{d.prefix}-{b.name}" for d in registered_drivers() for b in all_boards() if d.supports(b)]
-
-
-def open_target(name: str, **options) -> Target:
-    """Open "<driver>-<board>" (e.g. "qemu-mps2-an386"); options go to the driver."""
-    for prefix, driver in _DRIVERS.items():
-        if name.startswith(prefix + "-"):
-            board = get_board(name[len(prefix) + 1:])
-            if not driver.supports(board):
-                raise TargetError(f"target '{name}': the {prefix} driver cannot run board "
-                                  f"'{board.name}' (its board file has no [{prefix}] table)")
-            return driver.open(board, **options)
-    raise TargetError(f"unknown target '{name}'; known targets: {', '.join(target_names()) or 'none'}")

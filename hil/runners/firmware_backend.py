@@ -1,55 +1,74 @@
 """The session backend for every board that runs the firmware: a target from
-a driver (QEMU now, hardware later) plus the link to the firmware on it."""
+a driver (QEMU, Renode, pyOCD) plus the link to the firmware on it."""
 from __future__ import annotations
 
 import time
 
 import numpy as np
 
+from ..backends import Backend, ModelFit, SessionOptions
 from ..errors import HilError
-from ..session import Backend, Inference, SessionOptions
-from .base import Target, open_target
+from ..link import Link, PlanNeeds, fit_message
+from ..result import Inference
+from .base import Target
+from .registry import open_target
 
 
 class FirmwareBackend(Backend):
     def __init__(self, board: str, options: SessionOptions):
         super().__init__(board, options)
         self.target: Target | None = None
-        self.link = None
+        self._link: Link | None = None
         self.plan = None
+
+    @property
+    def link(self) -> Link | None:
+        return self._link
 
     def open(self) -> None:
         self.target = open_target(self.board, run_dir=self.options.run_dir, **self.options.target_options)
-        self.link = self.target.link(timeout=self.options.link_timeout_s, boot_timeout=self.options.boot_timeout_s)
+        self._link = Link.connect(self.target, timeout=self.options.link_timeout_s,
+                                  boot_timeout=self.options.boot_timeout_s)
 
     def close(self) -> None:
         if self.target is not None:
             self.target.close()
             self.target = None
-            self.link = None
+            self._link = None
+
+    def fit(self, plan) -> ModelFit:
+        """A firmware board keeps the plan in its FLASH slot where it has one (read in
+        place, leaving the RAM pool to arena and per-op counts), else in the RAM pool with
+        them; the choice is the link's own (`hil.link.choose_slot`), made from the sizes
+        the board announced when it booted."""
+        info = self._link.boot or self._link.info()
+        return ModelFit(*fit_message(PlanNeeds.of(plan.blob), info, self._link.memory is not None,
+                                     self.board, plan.name))
 
     def load(self, plan) -> None:
-        self.link.load_plan(plan.blob)
+        self._link.load_plan(plan.blob)
         self.plan = plan
         # Asked once per plan: where each input lives and how big each output is.
-        self.input_infos = [self.link.tensor_info(i) for i in range(len(plan.inputs))]
-        self.output_infos = [self.link.tensor_info(i, output=True) for i in range(len(plan.outputs))]
+        self.input_infos = [self._link.tensor_info(i) for i in range(len(plan.inputs))]
+        self.output_infos = [self._link.tensor_info(i, output=True) for i in range(len(plan.outputs))]
 
     def infer(self, inputs: list[np.ndarray]) -> Inference:
+        link = self._link
         if len(inputs) != len(self.plan.inputs):
             raise HilError(f"{self.board}: the model has {len(self.plan.inputs)} inputs, got {len(inputs)}")
         started = time.perf_counter()
         for i, x in enumerate(inputs):
-            self.link.set_input(i, np.ascontiguousarray(x, dtype=np.int8).tobytes(), info=self.input_infos[i])
+            link.set_input(i, np.ascontiguousarray(x, dtype=np.int8).tobytes(), info=self.input_infos[i])
         invoke_started = time.perf_counter()
-        result = self.link.invoke(profile=self.options.profile_ops, measure_stack=True,
-                                  timeout=self.options.invoke_timeout_s)
+        result = link.invoke(profile=self.options.profile_ops, measure_stack=True,
+                             timeout=self.options.invoke_timeout_s)
         invoke_s = time.perf_counter() - invoke_started
-        outputs = [np.frombuffer(self.link.get_output(i, info.bytes), dtype=np.int8).reshape(t.shape)
+        outputs = [np.frombuffer(link.get_output(i, info.bytes), dtype=np.int8).reshape(t.shape)
                    for i, (t, info) in enumerate(zip(self.plan.outputs, self.output_infos))]
         self.stack_bytes = result.stack_bytes
         inference = Inference(outputs=outputs, counter_ticks=result.ticks)
-        counted = self._emulator_counts()
+        counter = self.target.counter
+        counted = counter.invoke_instructions() if counter is not None else None
         if counted is not None:
             inference.instructions = counted.total
         if self.options.profile_ops:
@@ -58,17 +77,10 @@ class FirmwareBackend(Backend):
         inference.timing = {"round_trip_s": time.perf_counter() - started, "invoke_s": invoke_s}
         return inference
 
-    def _emulator_counts(self):
-        """Exact instruction counts, where the driver has them (QEMU's plugin)."""
-        take = getattr(self.target, "invoke_instructions", None)
-        if take is None or getattr(self.target, "plugin_log", None) is None:
-            return None
-        return take()
-
     def _per_op(self, instructions: list[int] | None) -> list[dict]:
         from ..plan_format import plan_format
         names = plan_format().op_names
-        ops = self.link.op_counts()
+        ops = self._link.op_counts()
         return [{"index": op.index, "type": names.get(op.op_type, str(op.op_type)),
                  "instructions": instructions[op.index] if instructions and op.index < len(instructions) else None,
                  "counter_ticks": op.ticks} for op in ops]
@@ -78,7 +90,7 @@ class FirmwareBackend(Backend):
         (vectors, code, constants, .data image), plus the plan when it is kept in
         the flash slot; ram_bytes: static data, the stack reservation, the arena
         and per-op counts, plus the plan when it is kept in the RAM pool."""
-        return memory_summary(self.link.memory_figures(), self.link.p)
+        return memory_summary(self._link.memory_figures(), self._link.p)
 
 
 def memory_summary(m: dict, protocol) -> dict:

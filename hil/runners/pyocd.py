@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..boards import Board, MemoryRegion
-from ..firmware import build_firmware
-from .base import DriverInfo, SelfPoweredTarget, TargetError, register_driver
+from .base import SelfPoweredTarget, TargetError
+from .registry import OptionInfo, register_driver
 from .console import SerialConsole
 from .process import default_run_dir
 
@@ -215,6 +215,20 @@ class PyocdMemoryWriter:
             self.target.write_memory_block8(origin + offset, list(data[offset:offset + _RAM_CHUNK]))
 
 
+OPTIONS = (
+    OptionInfo("probe", str, None, "the debug probe's unique id (default $TINYHIL_PYOCD_PROBE, else the only one)"),
+    OptionInfo("serial", str, None, "the console's serial device or pyserial URL (default $TINYHIL_PYOCD_SERIAL)"),
+    OptionInfo("baud", int, None, "console baud rate (default: the board file's)"),
+    OptionInfo("frequency", int, None, "SWD/JTAG clock, Hz"),
+    OptionInfo("pyocd_target", str, None, "pyOCD target name (default: the board file's [pyocd] target)"),
+    OptionInfo("flash", bool, True, "program the ELF at power-on"),
+    OptionInfo("session", object, None, "an unopened pyOCD Session to use instead of choosing a probe"),
+    OptionInfo("loader_factory", object, None, "makes pyOCD's FileProgrammer-like loader (tests)"),
+)
+
+
+@register_driver("pyocd", "a bench board through a debug probe (pyOCD) and a serial console; on-target cycle counts",
+                 OPTIONS)
 class PyocdTarget(SelfPoweredTarget):
     """One bench board behind a debug probe.  Implements Console (the serial
     device), Power (reset through the probe), Loader (flash programming) and
@@ -226,7 +240,7 @@ class PyocdTarget(SelfPoweredTarget):
     file's [pyocd] target), flash (program the ELF at power-on, default True),
     session (an unopened pyOCD Session to use instead of choosing a probe)."""
 
-    def __init__(self, board: Board, elf: Path | None = None, app: str = "link", run_dir: Path | None = None,
+    def __init__(self, board: Board, elf: Path | None = None, run_dir: Path | None = None,
                  probe: str | None = None, serial: str | None = None, baud: int | None = None,
                  frequency: int | None = None, pyocd_target: str | None = None, flash: bool = True,
                  session=None, start: bool = True, loader_factory: Callable[[Any], Any] | None = None):
@@ -245,7 +259,6 @@ class PyocdTarget(SelfPoweredTarget):
         self._probe_id: str | None = None
         self._loader_factory = loader_factory
         self.elf = Path(elf) if elf is not None else None
-        self.app = app
         self.run_dir = Path(run_dir) if run_dir else default_run_dir(self.name)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._stack: contextlib.ExitStack | None = None
@@ -327,7 +340,8 @@ class PyocdTarget(SelfPoweredTarget):
             session = self._open_session()
             if self.flash_on_start:
                 if self.elf is None:
-                    self.elf = build_firmware(self.board, self.app)
+                    raise TargetError(f"{self.name}: no firmware image to program (open it through "
+                                      "open_target, which builds one, or pass elf=)")
                 self._program(self.elf)
             self._console = SerialConsole(self.serial, baudrate=self.baud)
             self._memory = PyocdMemoryWriter(session, self.board, self.name, self._loader_factory, self.log)
@@ -372,22 +386,3 @@ class PyocdTarget(SelfPoweredTarget):
             return
         self._reset_and_run()
 
-
-_OPTIONS = ("elf", "app", "run_dir", "probe", "serial", "baud", "frequency", "pyocd_target", "flash",
-            "session", "start", "loader_factory")
-
-
-def open_pyocd(board: Board, **options) -> PyocdTarget:
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        raise TargetError(f"pyocd-{board.name}: unknown option(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(_OPTIONS)}")
-    return PyocdTarget(board, **options)
-
-
-register_driver(DriverInfo(
-    prefix="pyocd",
-    description="a bench board through a debug probe (pyOCD) and a serial console; on-target cycle counts",
-    supports=lambda board: board.pyocd is not None,
-    open=open_pyocd,
-))

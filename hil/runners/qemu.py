@@ -19,8 +19,8 @@ import subprocess
 from pathlib import Path
 
 from ..boards import Board
-from ..firmware import build_firmware
-from .base import DriverInfo, TargetError, register_driver
+from .base import InstructionCounter, TargetError
+from .registry import OptionInfo, register_driver
 from .process import ProcessTarget, default_run_dir, die_with_parent, free_ports
 from .console import SerialConsole
 from .gdbstub import GdbMemoryWriter
@@ -28,20 +28,30 @@ from .qemu_plugin import PluginLog, PluginReport, InvokeInstructions, build_plug
 
 QEMU_BINARY = os.environ.get("TINYHIL_QEMU", "qemu-system-arm")
 ICOUNT = "shift=0,align=off,sleep=off"
-class QemuTarget(ProcessTarget):
-    """One board in QEMU.  Implements Console (via .console), Power, Loader
-    and MemoryWriter (the gdbstub)."""
 
-    def __init__(self, board: Board, elf: Path | None = None, app: str = "link",
-                 run_dir: Path | None = None, plugin: bool = True, gdb: bool = True,
-                 start: bool = True, start_timeout: float = 10.0, extra_args: tuple[str, ...] = ()):
+OPTIONS = (
+    OptionInfo("plugin", bool, True, "count instructions exactly with the th_icount TCG plugin"),
+    OptionInfo("gdb", bool, True, "open the gdbstub: the bulk path for plans and inputs"),
+    OptionInfo("start_timeout", (int, float), 10.0, "seconds for QEMU to open its UART socket"),
+    OptionInfo("extra_args", (tuple, list), (), "more qemu-system-arm arguments"),
+)
+
+
+@register_driver("qemu", "QEMU system emulation (qemu-system-arm) with exact instruction counts", OPTIONS)
+class QemuTarget(ProcessTarget):
+    """One board in QEMU.  Implements Console (via .console), Power, Loader,
+    MemoryWriter (the gdbstub) and InstructionCounter (the plugin)."""
+
+    def __init__(self, board: Board, elf: Path, run_dir: Path | None = None, plugin: bool = True,
+                 gdb: bool = True, start: bool = True, start_timeout: float = 10.0,
+                 extra_args: tuple[str, ...] = ()):
         if board.qemu is None:
             raise TargetError(f"board '{board.name}' has no [qemu] table")
         if shutil.which(QEMU_BINARY) is None:
             raise TargetError(f"'{QEMU_BINARY}' not found: install QEMU (Debian: qemu-system-arm)")
         self.board = board
         self.name = f"qemu-{board.name}"
-        self.elf = elf if elf is not None else build_firmware(board, app)
+        self.elf = Path(elf)
         self.run_dir = Path(run_dir) if run_dir else default_run_dir(self.name)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.use_plugin = plugin
@@ -59,8 +69,9 @@ class QemuTarget(ProcessTarget):
         if start:
             self.power_on()
 
-    # --- Target ---------------------------------------------------------
-
+    @property
+    def counter(self) -> InstructionCounter | None:
+        return self if self.use_plugin else None
 
     # --- Loader ---------------------------------------------------------
 
@@ -185,10 +196,3 @@ class QemuTarget(ProcessTarget):
         """Exact instruction counts of the last invoke (call after Link.invoke)."""
         return invoke_instructions(self.take_counts())
 
-
-register_driver(DriverInfo(
-    prefix="qemu",
-    description="QEMU system emulation (qemu-system-arm) with exact instruction counts",
-    supports=lambda board: board.qemu is not None,
-    open=QemuTarget,
-))

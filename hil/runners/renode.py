@@ -31,9 +31,10 @@ import time
 from pathlib import Path
 
 from ..boards import Board
-from ..firmware import build_firmware, elf_symbols
+from ..firmware import elf_symbols
 from ..paths import REPO_ROOT
-from .base import DriverInfo, TargetError, register_driver
+from .base import InstructionCounter, TargetError
+from .registry import OptionInfo, register_driver
 from .console import SerialConsole
 from .process import ProcessTarget, default_run_dir, die_with_parent, free_ports
 from .qemu_plugin import MARKER_PREFIX, InvokeInstructions, PluginError, PluginLog, PluginReport, invoke_instructions
@@ -302,11 +303,21 @@ class RenodeMemoryWriter:
                                   f"0x{address + offset:08x} reads 0x{got:08x}, expected 0x{want:08x}")
 
 
+OPTIONS = (
+    OptionInfo("count", bool, True, "hook the marker functions to count instructions exactly"),
+    OptionInfo("start_timeout", (int, float), 60.0, "seconds for Renode to start and answer"),
+    OptionInfo("extra_args", (tuple, list), (), "more renode arguments"),
+)
+
+
+@register_driver("renode", "Renode (headless, over its monitor) with exact instruction counts from its CPU counter",
+                 OPTIONS)
 class RenodeTarget(ProcessTarget):
     """One board in Renode.  Implements Console (the UART's TCP terminal),
-    Power and Loader (the monitor) and MemoryWriter (LoadBinary)."""
+    Power and Loader (the monitor), MemoryWriter (LoadBinary) and
+    InstructionCounter (the marker hooks)."""
 
-    def __init__(self, board: Board, elf: Path | None = None, app: str = "link", run_dir: Path | None = None,
+    def __init__(self, board: Board, elf: Path, run_dir: Path | None = None,
                  count: bool = True, start: bool = True, start_timeout: float = 60.0,
                  extra_args: tuple[str, ...] = ()):
         if board.renode is None:
@@ -316,7 +327,7 @@ class RenodeTarget(ProcessTarget):
             raise TargetError(NOT_INSTALLED)
         self.board = board
         self.name = f"renode-{board.name}"
-        self.elf = Path(elf) if elf is not None else build_firmware(board, app)
+        self.elf = Path(elf)
         self.run_dir = Path(run_dir) if run_dir else default_run_dir(self.name)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.use_counting = count
@@ -456,6 +467,10 @@ class RenodeTarget(ProcessTarget):
         """Renode's instruction counter now (`cpu ExecutedInstructions`)."""
         return parse_number(self.monitor.command(f"sysbus.{self.board.renode.cpu} ExecutedInstructions"))
 
+    @property
+    def counter(self) -> InstructionCounter | None:
+        return self if self.use_counting else None
+
     def take_counts(self) -> PluginReport:
         """The marker hits since the last call."""
         if self.plugin_log is None:
@@ -472,21 +487,3 @@ class RenodeTarget(ProcessTarget):
                               f"{self.run_dir / 'renode.log'}); count=False measures with the on-target "
                               f"counter only") from None
 
-
-_OPTIONS = ("elf", "app", "run_dir", "count", "start", "start_timeout", "extra_args")
-
-
-def open_renode(board: Board, **options) -> RenodeTarget:
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        raise TargetError(f"renode-{board.name}: unknown option(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(_OPTIONS)}")
-    return RenodeTarget(board, **options)
-
-
-register_driver(DriverInfo(
-    prefix="renode",
-    description="Renode (headless, over its monitor) with exact instruction counts from its CPU counter",
-    supports=lambda board: board.renode is not None,
-    open=open_renode,
-))

@@ -7,63 +7,18 @@ confused board is diagnosable from the message alone."""
 from __future__ import annotations
 
 import os
-import struct
 import time
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from .errors import HilError
-from .link_protocol import Frame, FrameDecoder, Protocol, encode_frame, load_protocol
+from ..errors import HilError
+from ..link_protocol import Frame, FrameDecoder, Protocol, encode_frame, load_protocol
+from .errors import BoardFault, BoardReportedError, ConnectionLost, LinkError, LinkTimeout, UnexpectedReset
+from .placement import PlanNeeds, choose_slot
 
 if TYPE_CHECKING:
-    from .runners.base import Console, MemoryWriter
-
-
-class LinkError(HilError):
-    """The link failed: no reply, a garbled reply, or an unexpected frame."""
-
-
-class LinkTimeout(LinkError):
-    pass
-
-
-class BoardReportedError(LinkError):
-    """The board answered with an ERROR frame."""
-
-    def __init__(self, message: str, code: str, detail: int, engine: dict):
-        self.code = code
-        self.detail = detail
-        self.engine = engine
-        super().__init__(message)
-
-
-class BoardFault(LinkError):
-    """The board took a CPU fault (it reports the registers, then exits)."""
-
-    def __init__(self, message: str, fault: dict):
-        self.fault = fault
-        super().__init__(message)
-
-
-class PlanTooBig(LinkError):
-    """The plan fits none of the board's plan slots (found before anything is sent)."""
-
-    code = "PLAN_TOO_BIG"    # as the board's own ERROR code, so callers handle both alike
-
-    def __init__(self, message: str, plan_bytes: int, capacities: dict[str, int]):
-        self.plan_bytes = plan_bytes
-        self.capacities = capacities
-        self.detail = max(capacities.values(), default=0)
-        super().__init__(message)
-
-
-class UnexpectedReset(LinkError):
-    """A BOOT event arrived in the middle of a command: the board reset."""
-
-
-class ConnectionLost(LinkError):
-    """The console itself failed (the emulator exited, the cable went away)."""
+    from ..runners.base import Console, MemoryWriter
 
 
 @dataclass
@@ -140,82 +95,22 @@ _ERROR_HINTS = {
     "PLAN_TOO_BIG": "the plan does not fit its slot, or plan and arena do not fit the RAM pool",
 }
 
-SLOT_ALIGN = 16          # th_model_slot.c: plan, arena and per-op counts start 16-byte aligned
-OP_COUNT_BYTES = 8       # one per-op count in the pool
-
-
-def _align(value: int) -> int:
-    return (value + SLOT_ALIGN - 1) // SLOT_ALIGN * SLOT_ALIGN
-
-
-@dataclass(frozen=True)
-class PlanNeeds:
-    """What a plan takes on the board, from its header (arena and ops 0 when unreadable)."""
-    plan_bytes: int
-    arena_bytes: int = 0
-    num_ops: int = 0
-
-    @classmethod
-    def of(cls, blob: bytes) -> PlanNeeds:
-        from .plan_format import plan_format
-        fmt = plan_format()
-        try:
-            h = fmt.header.unpack(blob)
-        except struct.error:   # too short for a header: the board will say what is wrong
-            return cls(len(blob))
-        if h["magic"] != fmt.magic:
-            return cls(len(blob))
-        return cls(len(blob), h["arena_bytes"], h["num_ops"])
-
-    @property
-    def pool_bytes_in_flash(self) -> int:
-        """RAM pool needed with the plan in the FLASH slot: arena + per-op counts."""
-        return _align(self.arena_bytes) + self.num_ops * OP_COUNT_BYTES
-
-    @property
-    def pool_bytes_in_ram(self) -> int:
-        """RAM pool needed with the plan in the RAM slot: plan + arena + per-op counts."""
-        return _align(self.plan_bytes) + self.pool_bytes_in_flash
-
-
-def choose_slot(needs: PlanNeeds, info: BoardInfo, can_write_flash: bool, board: str = "",
-                want: str | None = None) -> str:
-    """Where a plan goes: "FLASH" when the board has a flash slot, something can
-    write it (a MemoryWriter) and the plan fits (that is where a deployment keeps
-    weights, and it leaves the RAM pool to the arena); else "RAM".  `want` forces
-    one.  Raises PlanTooBig naming the plan and every slot's capacity when the
-    plan fits none."""
-    if want not in (None, "FLASH", "RAM"):
-        raise ValueError(f"slot must be 'FLASH' or 'RAM', got {want!r}")
-    flash_fits = needs.plan_bytes <= info.flash_slot_bytes and needs.pool_bytes_in_flash <= info.pool_bytes
-    ram_fits = needs.pool_bytes_in_ram <= info.pool_bytes
-    flash_usable = info.flash_slot_bytes > 0 and can_write_flash
-    if want == "FLASH" and not flash_usable:
-        why = "the board has no flash plan slot" if info.flash_slot_bytes == 0 else \
-              "only a debugger (a MemoryWriter, with bulk transfer) writes the flash slot, and none is in use"
-        raise LinkError(f"{board}: cannot put the plan in the FLASH slot: {why}")
-    if want in (None, "FLASH") and flash_usable and flash_fits:
-        return "FLASH"
-    if want in (None, "RAM") and ram_fits:
-        return "RAM"
-    what = f"the plan ({needs.plan_bytes:,} B, arena {needs.arena_bytes:,} B, {needs.num_ops} ops)"
-    ram = (f"RAM slot: plan + arena + per-op counts need {needs.pool_bytes_in_ram:,} B "
-           f"of the {info.pool_bytes:,} B RAM pool")
-    if info.flash_slot_bytes == 0:
-        flash = "no flash slot on this board"
-    else:
-        flash = (f"flash slot: {info.flash_slot_bytes:,} B for the plan, and arena + per-op counts need "
-                 f"{needs.pool_bytes_in_flash:,} B of the {info.pool_bytes:,} B RAM pool")
-        if not can_write_flash:
-            flash += " (not usable here: no debugger/MemoryWriter to write it)"
-    capacities = {"RAM": info.pool_bytes, "FLASH": info.flash_slot_bytes}
-    if want is not None:
-        raise PlanTooBig(f"{board}: {what} does not fit the {want} slot; "
-                         + (ram if want == "RAM" else flash), needs.plan_bytes, capacities)
-    raise PlanTooBig(f"{board}: {what} does not fit any plan slot: {flash}; {ram}", needs.plan_bytes, capacities)
-
-
 class Link:
+    @classmethod
+    def connect(cls, target, timeout: float = 5.0, boot_timeout: float = 10.0) -> "Link":
+        """A Link to the firmware on an open target (anything with console, memory, name and
+        run_dir), once the firmware has announced itself (its BOOT frame); the frames it
+        exchanges are logged to run_dir/link.log."""
+        log_path = target.run_dir / "link.log"
+
+        def log(line: str) -> None:
+            with open(log_path, "a") as f:
+                f.write(f"{time.monotonic():.6f} {line}\n")
+
+        link = cls(target.console, target.name, timeout=timeout, memory=target.memory, log=log)
+        link.wait_boot(boot_timeout)
+        return link
+
     def __init__(self, console: Console, board: str, protocol: Protocol | None = None,
                  timeout: float = 5.0, memory: MemoryWriter | None = None,
                  log: Callable[[str], None] | None = None, retries: int = 2):
@@ -320,7 +215,7 @@ class Link:
         engine = {k: getattr(err, k) for k in ("status", "op_index", "op_type", "tensor_index",
                                                "byte_offset", "expected", "got", "field")}
         if code == "ENGINE":
-            from .plan_format import describe_error
+            from ..plan_format import describe_error
             what = f"{self.board}: " + describe_error(engine, f"{command} (on the board)")
         else:
             what = f"{self.board}: {command} failed: {code}" + (f" (detail {err.detail})" if err.detail else "")

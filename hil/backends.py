@@ -1,0 +1,93 @@
+"""What a kind of board does for a Session: the engine in this process for the
+host, firmware behind a target driver for everything else
+(hil/runners/firmware_backend.py).  Every backend answers the same questions,
+so nothing above it asks which board it is."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .result import Inference
+
+
+@dataclass
+class SessionOptions:
+    """Typed options of a session (defaults suit the emulated boards)."""
+    link_timeout_s: float = 10.0       # one link request
+    boot_timeout_s: float = 20.0       # power on to the firmware's BOOT frame
+    invoke_timeout_s: float = 120.0    # one inference
+    profile_ops: bool = True           # per-op counts on every inference
+    run_dir: Path | None = None        # where the board's logs go (default: under the cache)
+    target_options: dict = field(default_factory=dict)  # checked against the driver's table (e.g. elf=...)
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    fits: bool
+    message: str
+
+
+class Backend(ABC):
+    """What a kind of board does for a session."""
+
+    def __init__(self, board: str, options: SessionOptions):
+        self.board = board
+        self.options = options
+
+    @property
+    def description(self) -> str:
+        """The board in a sentence: "the host does not count instructions"."""
+        return self.board
+
+    def open(self) -> None:
+        """Make the board ready to take a plan (build, flash, boot, connect)."""
+
+    def close(self) -> None:
+        """Release everything open() took; called on every exit path."""
+
+    @abstractmethod
+    def load(self, plan) -> None:
+        """Put a compiled plan on the board and initialise it."""
+
+    @abstractmethod
+    def infer(self, inputs: list[np.ndarray]) -> Inference:
+        ...
+
+    @abstractmethod
+    def fit(self, plan) -> ModelFit:
+        """Whether a compiled plan fits the open board, with the figures either way."""
+
+    def memory(self) -> dict:
+        """flash_bytes, ram_bytes, stack_bytes, arena_bytes: whatever the board reports."""
+        return {}
+
+    @property
+    def link(self):
+        """The link to the firmware (hil.link.Link), or None on a board without one."""
+        return None
+
+
+class HostBackend(Backend):
+    """The engine built for this machine and called in-process: exact outputs, no counts."""
+
+    @property
+    def description(self) -> str:
+        return "the host"
+
+    def load(self, plan) -> None:
+        from .engine.host import HostEngine
+        self.engine = HostEngine(plan.blob)
+        self.arena_bytes = plan.arena_bytes
+
+    def infer(self, inputs) -> Inference:
+        return Inference(outputs=self.engine.run(inputs))
+
+    def fit(self, plan) -> ModelFit:
+        return ModelFit(True, f"{plan.name} fits the host: the engine runs in this process, "
+                              "with no RAM or flash limit")
+
+    def memory(self) -> dict:
+        return {"arena_bytes": self.arena_bytes}
