@@ -32,6 +32,7 @@ from hil.modelgen.zoo.fully_connected import fully_connected_model
 from hil.plan_format import params_offset, plan_format, tensor_offset, with_fixed_crc, with_record_fields
 from hil.session import Session
 from tests.conftest import shared_model
+from tests.opcheck import assert_same_batch
 
 OPS = ("conv_2d/", "depthwise_conv_2d/", "fully_connected/")
 ZOO = {name: make for name, make in all_cases().items() if name.startswith(OPS)}
@@ -123,12 +124,7 @@ def _run_on(session, plan, batch) -> list[list[np.ndarray]]:
 
 
 def _assert_equal(got: list[list[np.ndarray]], expected: list[list[np.ndarray]], what: str) -> None:
-    for i, (outs, refs) in enumerate(zip(got, expected)):
-        for j, (out_j, ref_j) in enumerate(zip(outs, refs)):
-            out, ref = np.asarray(out_j, np.int8).reshape(-1), np.asarray(ref_j, np.int8).reshape(-1)
-            differ = np.flatnonzero(out != ref)
-            assert differ.size == 0, (f"{what}: inference {i} output {j} differs at {differ.size} of {out.size} "
-                                      f"values, first at {differ[0]}: {out[differ[0]]} != {ref[differ[0]]}")
+    assert_same_batch(got, expected, what)
 
 
 def _zoo_and_odd_models() -> dict[str, bytes]:
