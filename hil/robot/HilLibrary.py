@@ -224,6 +224,12 @@ def link_garbage(protocol, pieces: int, seed: int) -> bytes:
     return b"".join(out)
 
 
+def counts_instructions(board: str) -> bool:
+    """Whether runs on `board` count instructions: emulated boards do; the host does not, nor do
+    real boards behind pyOCD (they count cycles)."""
+    return board != HOST_BOARD and not board.startswith("pyocd-")
+
+
 def _html_table(header: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
@@ -591,16 +597,54 @@ class HilLibrary:
                              f"first mismatch: {run.first_mismatch()}")
 
     def instructions_should_be_below(self, limit: int) -> None:
-        """Every inference of the latest run must take fewer than ``limit`` instructions (cycles
-        where the board counts cycles).  Skips on boards that do not count (the host)."""
+        """Every inference of the latest run must take fewer than ``limit`` instructions.  Skips on
+        boards that do not count instructions (the host, ``pyocd-*``); fails on an emulated board
+        that counted nothing."""
         counts = self._require_run().instructions
         if not counts:
-            raise SkipExecution(f"{'the host' if self._board == HOST_BOARD else self._board} does not count instructions")
+            if not counts_instructions(self._board):
+                raise SkipExecution(f"{'the host' if self._board == HOST_BOARD else self._board} "
+                                    "does not count instructions")
+            raise AssertionError(f"{self._model.name} on {self._board}: no instructions were counted")
         worst = max(counts)
         if worst >= limit:
             raise AssertionError(f"{self._model.name} on {self._board}: {worst:,} instructions per inference "
                                  f"(most of {len(counts)}), limit {limit:,}: {worst - limit:,} over")
         logger.info(f"at most {worst:,} instructions per inference, limit {limit:,}")
+
+    def instructions_should_be_within_baseline(self, baselines: str | None = None) -> None:
+        """`Instructions Should Be Below` with the budget of this board and model taken from the
+        baselines file (as `Metrics Should Not Regress` reads it): the baseline's instructions per
+        inference plus its tolerance.  Skips, saying why, where the board does not count
+        instructions or the board and model have no baseline."""
+        from hil.results import BaselineFile
+        from hil.results.budget import NoBudget, metric_budget
+
+        self._require_run()
+        model = self._model
+        if not counts_instructions(self._board):
+            raise SkipExecution(f"{'the host' if self._board == HOST_BOARD else self._board} "
+                                "does not count instructions")
+        path = baselines or _variable("${BASELINES}", None) or None
+        with _as_failure():
+            try:
+                budget = metric_budget(BaselineFile(path), "instructions_per_inference", self._board, model.name)
+            except NoBudget as exc:
+                raise SkipExecution(str(exc)) from None
+        logger.info(budget.describe())
+        self.instructions_should_be_below(budget.limit)
+
+    def top_class_should_be(self, expected: int, output: int = 0) -> None:
+        """Every inference of the latest run must have its largest value of output ``output`` at
+        index ``expected`` (the class the model picks)."""
+        run = self._require_run()
+        for label, inference in zip(run.labels, run.inferences):
+            scores = inference.outputs[output].reshape(-1)
+            top = int(np.argmax(scores))
+            if top != int(expected):
+                raise AssertionError(f"{self._model.name} on {self._board}, {label}: top class {top}, expected "
+                                     f"{expected} (output {output}: {scores.tolist()})")
+        logger.info(f"top class {expected} on all {len(run.inferences)} inference(s)")
 
     def arena_should_be_below(self, limit: int) -> None:
         """The model's planned activation arena must be below ``limit`` bytes."""
@@ -638,12 +682,17 @@ class HilLibrary:
     def metrics_should_not_regress(self, baselines: str | None = None) -> None:
         """Gate the latest run against the baselines file (``baselines``, else ``${BASELINES}``, else
         ``robot_suites/baselines.json``): fails with each regressed metric's old and new value and
-        change in percent.  A board and model without a baseline pass, with a note in the log."""
+        change in percent.  A board and model without a baseline skip with that reason: the gate
+        did not apply, which must not look like a pass."""
         from hil.results import BaselineFile
 
         path = baselines or _variable("${BASELINES}", None) or None
         with _as_failure():
-            gate = BaselineFile(path).check(self._result())
+            baselines_file = BaselineFile(path)
+            gate = baselines_file.check(self._result())
+        if not gate.gated:
+            raise SkipExecution(f"{gate.summary()}: {baselines_file.path} has no baseline for it "
+                                "(record a run and move the baselines with `hil baseline update`)")
         if not gate.passed:
             raise AssertionError(gate.summary())
         logger.info(gate.summary())
