@@ -186,3 +186,19 @@ def test_input_of_any_rank_with_the_same_values_is_accepted():
     for seed in range(3):
         (x,) = random_inputs([(1, 64)], seed)
         assert_same_outputs(engine.run([x]), golden.run([x.reshape(2, 32)]), f"[1, 64] input, seed {seed}")
+
+
+@pytest.mark.parametrize("units, depth, batches, zero_point", [(10, 37, 3, 5), (7, 64, 2, -128), (16, 13, 1, 127)])
+def test_filter_zero_point_matches_tflm(units, depth, batches, zero_point):
+    """The compiler refuses asymmetric weights, but the engine takes a filter offset as TFLM's
+    reference kernel does: the plan of the symmetric model, given the zero point, answers what
+    TFLM answers for the same weight bytes with that zero point."""
+    blob = compile_model(fully_connected_model((batches, depth), units, seed=units)).blob
+    fmt = plan_format()
+    blob = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 1), zero_point=zero_point)
+    blob = with_record_fields(blob, fmt.op_params["FULLY_CONNECTED"], params_offset(blob), filter_offset=-zero_point)
+    engine = HostEngine(blob)
+    golden = TflmReference(fully_connected_model((batches, depth), units, seed=units, weights_zero_point=zero_point))
+    for seed in range(3):
+        xs = random_inputs([(batches, depth)], seed)
+        assert_same_outputs(engine.run(xs), golden.run(xs), f"filter zero point {zero_point}, seed {seed}")
