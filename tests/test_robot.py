@@ -307,3 +307,25 @@ def test_model_suites_pass_in_parallel_with_pabot(tmp_path, board):
     for suite in ("Vww", "Kws", "Ic", "Ad"):
         for test in ("Instructions Within Budget", "Result Recorded And Not Regressed"):
             assert tests[f"{suite}.{test}"][0] == "PASS", (suite, test, tests[f"{suite}.{test}"])
+
+
+@pytest.mark.parametrize("board, outcome", [("qemu-netduinoplus2", "fail"), ("host", "skip"),
+                                            ("pyocd-netduinoplus2", "skip")])
+def test_no_instruction_count_fails_where_the_board_counts(board, outcome):
+    """An emulated board that counted nothing is a failure; boards that do not count skip."""
+    from types import SimpleNamespace
+
+    from robot.api import SkipExecution
+
+    from hil.robot.HilLibrary import HilLibrary, InferenceRun
+    from hil.session import Inference
+
+    library = HilLibrary()
+    library._session, library._board = object(), board        # as after Open Board and Load Model
+    library._model = SimpleNamespace(name="per_tensor_relu")    # has a baseline on every emulated board
+    library._run = InferenceRun("one inference", ["seed 0"], [Inference(outputs=[np.zeros(4, np.int8)])])
+    expected = AssertionError if outcome == "fail" else SkipExecution
+    with pytest.raises(expected, match="no instructions were counted" if outcome == "fail" else "does not count"):
+        library.instructions_should_be_below(1000)
+    with pytest.raises(expected, match="no instructions were counted" if outcome == "fail" else "does not count"):
+        library.instructions_should_be_within_baseline()
