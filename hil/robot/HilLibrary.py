@@ -288,7 +288,9 @@ class HilLibrary:
 
     Checks of something a board does not measure (instructions and stack on
     the host) and `Send Garbage To Board` on the host, which has no link,
-    skip the test with the reason.  A model that does not fit the board is
+    skip the test with the reason, as do `Metrics Should Not Regress` and
+    `Instructions Should Be Within Baseline` for a board and model without a
+    baseline: a check that did not apply never shows as a pass.  A model that does not fit the board is
     not loaded: `Model Should Fit Board` fails with the bytes needed against
     the bytes each place on the board holds, and keywords that need the model
     on the board skip.
