@@ -69,6 +69,11 @@ class Backend(ABC):
         """The link to the firmware (hil.link.Link), or None on a board without one."""
         return None
 
+    @property
+    def counts_instructions(self) -> bool:
+        """Whether inferences come with exact instruction counts."""
+        return False
+
 
 class HostBackend(Backend):
     """The engine built for this machine and called in-process: exact outputs, no counts."""

@@ -97,6 +97,10 @@ class Session:
         return self.backend.link
 
     @property
+    def counts_instructions(self) -> bool:
+        return self.backend.counts_instructions
+
+    @property
     def description(self) -> str:
         return self.backend.description
 

@@ -9,8 +9,11 @@ Suite Teardown    Close Board
 *** Variables ***
 # A generated 64 -> 16 FULLY_CONNECTED + RELU (written to models/generated on demand).
 ${MODEL}               fully_connected/per_tensor_relu
-${MAX_INSTRUCTIONS}    15000
-${MAX_ARENA}           1024
+# Instructions: the budget of this board and model is its baseline in baselines.json plus
+# that baseline's tolerance (Instructions Should Be Within Baseline reads both).
+# Arena: the 64 B input and the 16 B output are live at once, so 80 B is the live lower bound
+# and the planner reaches it: the limit allows nothing more.
+${MAX_ARENA}           81
 # Half the 8 KiB stack the STM32F4 image reserves (the engine takes 1-2.5 KiB today).
 ${MAX_STACK}           4096
 
@@ -24,7 +27,7 @@ Golden Agreement On Two Seeded Inputs
     Outputs Should Match Golden
 
 Instructions Within Budget
-    Instructions Should Be Below    ${MAX_INSTRUCTIONS}
+    Instructions Should Be Within Baseline
 
 Arena Within Budget
     Arena Should Be Below    ${MAX_ARENA}

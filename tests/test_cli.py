@@ -36,13 +36,39 @@ def test_compile_json_contract(kws_file, tmp_path):
     assert d["macs"] == 2_656_768
 
 
+# Prints the C array and its size variables as a C compiler reads them.
+DUMP_PLAN_C = """\
+#include <stdint.h>
+#include <stdio.h>
+extern const uint32_t tinyhil_plan_bytes, tinyhil_plan_arena_bytes;
+extern const uint8_t tinyhil_plan[];
+int main(void) {
+    fprintf(stderr, "%u %u\\n", (unsigned)tinyhil_plan_bytes, (unsigned)tinyhil_plan_arena_bytes);
+    return fwrite(tinyhil_plan, 1, tinyhil_plan_bytes, stdout) == tinyhil_plan_bytes ? 0 : 1;
+}
+"""
+
+
 def test_compile_table_and_c_source(kws_file, tmp_path, require_tool):
-    c_file = tmp_path / "plan.c"
-    r = hil("compile", kws_file, "-o", tmp_path / "p.plan", "--c-source", c_file, check_rc=0)
-    assert "DEPTHWISE_CONV_2D" in r.stdout and "arena" in r.stdout
+    c_file, plan_file = tmp_path / "plan.c", tmp_path / "p.plan"
+    r = hil("compile", kws_file, "-o", plan_file, "--c-source", c_file, "--json", check_rc=0)
+    summary = json.loads(r.stdout)
+    # The C array holds exactly the plan's bytes: compile it for this machine and read it back.
+    cc = require_tool("cc")
+    (tmp_path / "dump.c").write_text(DUMP_PLAN_C)
+    subprocess.run([cc, "-std=c99", str(c_file), str(tmp_path / "dump.c"), "-o", str(tmp_path / "dump")], check=True)
+    dumped = subprocess.run([str(tmp_path / "dump")], capture_output=True, check=True)
+    assert dumped.stdout == plan_file.read_bytes()
+    assert dumped.stderr.decode().split() == [str(plan_file.stat().st_size), str(summary["arena_bytes"])]
+    # ... and it builds for the boards.
     require_tool("arm-none-eabi-gcc")
     subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-c", str(c_file), "-o",
                     str(tmp_path / "plan.o")], check=True)
+
+
+def test_compile_prints_a_table_of_ops(kws_file, tmp_path):
+    r = hil("compile", kws_file, check_rc=0)
+    assert "DEPTHWISE_CONV_2D" in r.stdout and "arena" in r.stdout
 
 
 def test_run_host_json_contract(kws_file, tmp_path):

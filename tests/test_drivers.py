@@ -4,8 +4,12 @@ firmware end to end on Renode.
 
 Renode itself is not installable everywhere, so the driver's process, monitor,
 console, memory and counting paths also run against tests/fake_renode.py: a
-stand-in `renode` that speaks the monitor and runs the firmware in QEMU.  The
-pyOCD driver runs against fake sessions (no probe needed)."""
+stand-in `renode` that speaks the monitor and runs the firmware in QEMU.  Those
+tests are named `*_against_fake_renode`: they test the driver's side only.  The
+fake ignores the platform file and the UART name, answers `ExecutedInstructions`
+with a constant 0x12345 and counts instructions with the QEMU plugin, so they
+say nothing about Renode's platforms, UART or counting.  The pyOCD driver runs
+against fake sessions (no probe needed)."""
 from __future__ import annotations
 
 import os
@@ -238,7 +242,7 @@ def test_renode_missing_is_one_clear_error(monkeypatch, tmp_path):
     assert str(err.value) == NOT_INSTALLED
 
 
-# --- Renode: the driver against the fake Renode (QEMU underneath) -------------
+# --- Renode: the driver against the fake Renode (QEMU underneath, not Renode) --
 
 def _kws(tmp_path) -> Path:
     from hil.modelgen import mlperf
@@ -248,7 +252,10 @@ def _kws(tmp_path) -> Path:
 
 
 @needs_qemu
-def test_renode_driver_boots_links_writes_and_resets(fake_renode, tmp_path):
+def test_renode_driver_boots_links_writes_and_resets_against_fake_renode(fake_renode, tmp_path):
+    """The driver starts the process, sends the monitor commands (include, start, LoadBinary,
+    machine Reset), links over the console and reads the counter reply; 0x12345 is the fake's
+    constant, so this checks the parsing, not a count."""
     with open_target("renode-netduinoplus2", run_dir=tmp_path / "run") as t:
         renode_pid = t.pid
         assert t.command_line(1)[1:] == ["--disable-xwt", "--plain", "--port", "1"]
@@ -275,7 +282,9 @@ def test_renode_driver_boots_links_writes_and_resets(fake_renode, tmp_path):
 
 
 @needs_qemu
-def test_session_runs_kws_on_the_renode_driver(fake_renode, tmp_path):
+def test_session_runs_kws_through_the_renode_driver_against_fake_renode(fake_renode, tmp_path):
+    """A session over the driver: golden agreement and the per-op marks file the driver reads.
+    The counts are the QEMU plugin's (the fake's), not Renode's."""
     from hil.session import SessionOptions, run_model
     result = run_model("renode-netduinoplus2", _kws(tmp_path), inputs=2,
                        options=SessionOptions(run_dir=tmp_path / "run"))
@@ -288,7 +297,7 @@ def test_session_runs_kws_on_the_renode_driver(fake_renode, tmp_path):
 
 @needs_qemu
 @pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
-def test_no_renode_left_after_an_exception(fake_renode, tmp_path, exc):
+def test_no_renode_left_after_an_exception_against_fake_renode(fake_renode, tmp_path, exc):
     pids = []
     with pytest.raises(exc):
         with open_target("renode-netduinoplus2", run_dir=tmp_path / "run") as t:
@@ -298,7 +307,7 @@ def test_no_renode_left_after_an_exception(fake_renode, tmp_path, exc):
 
 
 @needs_qemu
-def test_no_renode_left_when_python_is_killed(fake_renode, tmp_path):
+def test_no_renode_left_when_python_is_killed_against_fake_renode(fake_renode, tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})

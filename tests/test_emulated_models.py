@@ -8,6 +8,7 @@ from hil.compiler import compile_model
 from hil.golden import TflmReference, random_inputs
 from hil.session import Session
 from tests.conftest import needs_emulator
+from tests.opcheck import assert_same_outputs
 
 pytestmark = needs_emulator
 
@@ -30,7 +31,7 @@ def test_model_byte_equal_on_board(board, model):
             xs = random_inputs([t.shape for t in plan.inputs], seed)
             result = session.infer(xs)
             expected = golden.run(xs)
-            assert all(a.tobytes() == b.tobytes() for a, b in zip(result.outputs, expected)), (board, model, seed)
+            assert_same_outputs(result.outputs, expected, f"{board} {model} seed {seed}")
             assert result.instructions and result.instructions > plan.macs   # at least one instruction per MAC
             per_op = [op["instructions"] for op in result.per_op]
             assert len(per_op) == len(plan.ops) and all(per_op)

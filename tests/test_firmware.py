@@ -51,18 +51,22 @@ def _read_until(target: QemuTarget, needle: bytes, timeout: float = 10.0) -> byt
 # --- build -------------------------------------------------------------------
 
 @pytest.mark.parametrize("board", BOARDS)
-def test_build_is_cached_and_reports_sizes(board):
+def test_build_is_cached_and_reports_sizes(board, capsys):
     elf = build_firmware(board)
-    t0 = time.monotonic()
+    built_at = elf.stat().st_mtime_ns
+    capsys.readouterr()
     assert build_firmware(board) == elf
-    assert time.monotonic() - t0 < 2.0          # a cache hit only hashes the sources
+    # A cache hit only hashes the sources: no build starts and the image is not rewritten.
+    assert "[firmware] building" not in capsys.readouterr().err
+    assert elf.stat().st_mtime_ns == built_at
     manifest = firmware_manifest(elf)
     assert manifest["board"] == board and len(manifest["build_id"]) == 16
+    # Every image links the engine (an empty source list in firmware/CMakeLists.txt would drop it).
+    assert manifest["engine_present"], f"the {board} firmware was built without the engine"
     report = size_report(elf)
     assert report.sections[".text"] > 1000
     assert report.total("text") == pytest.approx(report.sections[".text"], rel=0.05)
-    if manifest["engine_present"]:
-        assert report.by_owner["engine"]["text"] > 1000
+    assert report.by_owner["engine"]["text"] > 1000
     assert "engine" in report.format() and "total" in report.format()
     b = get_board(board)
     ram_used = report.sections[".stack"] + report.sections.get(".data", 0) + report.sections[".bss"]
@@ -136,10 +140,9 @@ def test_ping_round_trips_any_payload(board_link):
     for size in (0, 1, 2, 100, 1023, 1024):
         data = rng.randbytes(size)
         assert link.ping(data) == data
-    t0 = time.monotonic()
-    for _ in range(20):
-        link.ping(b"12345678")
-    assert (time.monotonic() - t0) / 20 < 0.1       # round trips take a few ms
+    # Back-to-back round trips each get their own echo (how fast they are is a benchmark's business).
+    payloads = [i.to_bytes(4, "little") for i in range(20)]
+    assert [link.ping(data) for data in payloads] == payloads
 
 
 def test_memory_figures(board_link):
@@ -194,10 +197,8 @@ def test_plan_transfer_errors(board_link):
     # Transferred intact: the engine itself rejects the plan's CRC.
     with pytest.raises(BoardReportedError) as info:
         link.load_plan(blob, bulk=False)
-    if link.info().engine_present:
-        assert info.value.code == "ENGINE" and "TH_ERR_CRC" in str(info.value)
-    else:
-        assert info.value.code == "NO_ENGINE"
+    assert link.info().engine_present, f"{t.name}: the firmware was built without the engine"
+    assert info.value.code == "ENGINE" and "TH_ERR_CRC" in str(info.value)
     with pytest.raises(BoardReportedError, match="NOT_LOADED"):
         link.invoke()
 
@@ -261,11 +262,10 @@ def test_partial_frame_times_out_and_board_recovers(board_link):
     p = link.p
     head = bytes([p.sof, p.version, p.commands["PING"], 77]) + struct.pack("<H", 50)
     t.console.write(head + bytes([crc8(head)]) + b"12345")
-    t0 = time.monotonic()
+    # The board's own frame timeout ends the wait (the deadline here only bounds a hang).
     frame = link.wait_event("ERROR", timeout=10)
     err = p.layouts["ERROR"].unpack(frame.payload)
     assert p.error_name(err.code) == "TIMEOUT" and frame.seq == 77 and err.detail == 12
-    assert time.monotonic() - t0 < 5
     assert link.ping(b"after") == b"after"
 
 
@@ -312,21 +312,22 @@ def test_random_and_mutated_frames_never_stop_the_board(board):
 
 @pytest.fixture(scope="module")
 def kws_plan():
-    compiler = pytest.importorskip("hil.compiler")
+    from hil.compiler import compile_model
     from hil.modelgen import mlperf
-    return compiler.compile_model(mlperf.kws(), name="kws")
+    return compile_model(mlperf.kws(), name="kws")
 
 
 @pytest.mark.parametrize("board", BOARDS)
-def test_engine_runs_on_board_and_counts_agree(board, kws_plan):
+def test_engine_on_board_equals_the_host_engine_and_counts_agree(board, kws_plan):
+    """Self-consistency over the raw link: the board's output equals the host engine's (the same
+    model on every board against TFLM is tests/test_emulated_models.py), and the counts agree."""
     from hil.engine.host import HostEngine
     b = get_board(board)
     x = np.random.default_rng(0).integers(-128, 128, size=kws_plan.inputs[0].shape, dtype=np.int8)
     expected = HostEngine(kws_plan.blob).run([x])[0]
     with open_target(f"qemu-{board}") as t:
         link = Link.connect(t)
-        if not link.boot.engine_present:
-            pytest.skip("firmware built without the engine")
+        assert link.boot.engine_present, f"{t.name}: the firmware was built without the engine"
         loaded = link.load_plan(kws_plan.blob)
         assert loaded.bulk and loaded.num_ops == len(kws_plan.ops)
         assert (loaded.slot, loaded.plan_address) == ("FLASH", b.plan.origin)   # read in place
@@ -366,13 +367,12 @@ def test_engine_runs_on_board_and_counts_agree(board, kws_plan):
 def test_uart_and_bulk_loads_agree(kws_plan):
     with open_target("qemu-mps2-an386") as t:
         link = Link.connect(t)
-        if not link.boot.engine_present:
-            pytest.skip("firmware built without the engine")
+        assert link.boot.engine_present, f"{t.name}: the firmware was built without the engine"
         over_uart = link.load_plan(kws_plan.blob, bulk=False)
         over_gdb = link.load_plan(kws_plan.blob, bulk=True)
+        # Which path each took, not which was faster: that is a benchmark, not a correctness check.
         assert not over_uart.bulk and over_gdb.bulk
         assert (over_uart.slot, over_gdb.slot) == ("RAM", "FLASH")   # chunks can only go to RAM
-        assert over_gdb.transfer_seconds < over_uart.transfer_seconds
         assert (over_uart.arena_bytes, over_uart.num_ops) == (over_gdb.arena_bytes, over_gdb.num_ops)
 
 
@@ -391,8 +391,7 @@ def test_memory_figures_follow_the_plan(kws_plan):
     a board takes one after the other."""
     with open_target("qemu-netduinoplus2") as t:
         link = Link.connect(t)
-        if not link.boot.engine_present:
-            pytest.skip("firmware built without the engine")
+        assert link.boot.engine_present, f"{t.name}: the firmware was built without the engine"
         code = link.memory_figures()["code_used_bytes"]
         in_flash = _memory_after_one_invoke(link, kws_plan, "FLASH")
         in_ram = _memory_after_one_invoke(link, kws_plan, "RAM")
@@ -415,9 +414,9 @@ def test_board_without_a_plan_region_keeps_plans_in_ram(kws_plan):
                                                                      slot=p.slots["FLASH"]))
         with pytest.raises(LinkError, match="the board has no flash plan slot"):
             link.load_plan(kws_plan.blob, slot="FLASH")
-        if link.boot.engine_present:
-            loaded = link.load_plan(kws_plan.blob)   # a MemoryWriter, but no flash slot: RAM
-            assert loaded.bulk and loaded.slot == "RAM" and loaded.plan_address == link.boot.pool_address
+        assert link.boot.engine_present, f"{t.name}: the firmware was built without the engine"
+        loaded = link.load_plan(kws_plan.blob)   # a MemoryWriter, but no flash slot: RAM
+        assert loaded.bulk and loaded.slot == "RAM" and loaded.plan_address == link.boot.pool_address
         with pytest.raises(PlanTooBig, match="no flash slot on this board"):
             link.load_plan(_fake_plan(link.boot.pool_bytes + 16))
         assert link.memory_figures()["code_region_bytes"] == board.code.size
@@ -518,14 +517,16 @@ def test_no_qemu_left_when_python_is_killed(tmp_path):
 
 
 def test_session_runs_a_model_on_an_emulated_board(tmp_path):
-    session = pytest.importorskip("hil.session")
     from hil.modelgen import mlperf
+    from hil.session import SessionOptions, run_model
     model = tmp_path / "kws.tflite"
     model.write_bytes(mlperf.kws())
-    result = session.run_model("qemu-netduinoplus2", model, inputs=2,
-                               options=session.SessionOptions(run_dir=tmp_path / "run"))
+    result = run_model("qemu-netduinoplus2", model, inputs=2, options=SessionOptions(run_dir=tmp_path / "run"))
     assert result["byte_equal"] == 2
-    assert all(c - t < 50 for c, t in zip(result["instructions"], result["counter_ticks"]))
+    # TIM2 ticks once per instruction under QEMU: the plugin's count exceeds it by the few
+    # instructions of marker and timer-read code, never by less than zero.
+    assert len(result["instructions"]) == len(result["counter_ticks"]) == 2
+    assert all(0 <= c - t < 50 for c, t in zip(result["instructions"], result["counter_ticks"]))
     assert [op["type"] for op in result["per_op"]][:2] == ["CONV_2D", "DEPTHWISE_CONV_2D"]
     assert 0 < result["stack_bytes"] < 8192 and result["flash_bytes"] > 10_000
     assert (tmp_path / "run" / "qemu.log").exists() and (tmp_path / "run" / "link.log").exists()

@@ -9,7 +9,12 @@ with parameters the compiler never emits (the deepest accumulation, extreme
 shifts and biases, a filter offset) against the host engine's reference
 kernels; and the same variants built for the host with the DSP instructions
 written in C (TH_KERNELS_DSP_PORTABLE), under AddressSanitizer and
-UndefinedBehaviorSanitizer."""
+UndefinedBehaviorSanitizer.
+
+The hand-made plans are checked for self-consistency (board or DSP variant ==
+host engine), since TFLM cannot express most of them; the paths they reach also
+have a TFLM-golden test: the deepest accumulation unpatched, and the filter
+offset as a model with asymmetric weights, which TFLM's reference kernel runs."""
 from __future__ import annotations
 
 import dataclasses
@@ -32,6 +37,7 @@ from hil.modelgen.zoo.fully_connected import fully_connected_model
 from hil.plan_format import params_offset, plan_format, tensor_offset, with_fixed_crc, with_record_fields
 from hil.session import Session
 from tests.conftest import shared_model
+from tests.opcheck import assert_same_batch
 
 OPS = ("conv_2d/", "depthwise_conv_2d/", "fully_connected/")
 ZOO = {name: make for name, make in all_cases().items() if name.startswith(OPS)}
@@ -52,19 +58,31 @@ def _patch_const_i32(blob: bytes, const_offset: int, values) -> bytes:
     return with_fixed_crc(bytes(out))
 
 
+DEEPEST_CONV_SHAPE = (1, 16, 16, 256)
+
+
+def _deepest_conv_model() -> bytes:
+    """The deepest accumulation validate accepts: 65536 products of -127 by the input."""
+    return conv_model(DEEPEST_CONV_SHAPE, 1, kernel=(16, 16), padding="VALID", seed=9,
+                      weights=np.full(16 * 16 * 256, -127))
+
+
+def _constant_inputs(shape) -> list[list[np.ndarray]]:
+    return [[np.full(shape, -128, np.int8)], [np.full(shape, 127, np.int8)]]
+
+
 def _deepest_conv_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
-    """The deepest accumulation validate accepts (65536 products of -127 by a constant input), a bias of
-    INT32_MAX that carries the sum past int32, and the largest and smallest shifts: the window
-    is longer than the DSP variant copies at once, and the accumulator wraps."""
-    shape = (1, 16, 16, 256)
-    compiled = compile_model(conv_model(shape, 1, kernel=(16, 16), padding="VALID", seed=9,
-                                        weights=np.full(16 * 16 * 256, -127)))
+    """The deepest accumulation, a bias of INT32_MAX that carries the sum past int32, and the
+    largest and smallest shifts: the window is longer than the DSP variant copies at once, and
+    the accumulator wraps."""
+    shape = DEEPEST_CONV_SHAPE
+    compiled = compile_model(_deepest_conv_model())
     blob = compiled.blob
     fmt = plan_format()
     params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
     blob = _patch_const_i32(blob, bias["offset"], [INT32_MAX])
-    batch = [[np.full(shape, -128, np.int8)], [np.full(shape, 127, np.int8)]]
+    batch = _constant_inputs(shape)
     plans = []
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0), (1 << 30, 1)):
         plan = _patch_const_i32(blob, params["multipliers_offset"], [multiplier])
@@ -73,11 +91,15 @@ def _deepest_conv_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     return plans
 
 
+FILTER_OFFSET_FC_CASES = ((10, 37, 3, 5), (7, 64, 2, -128), (16, 13, 1, 127))   # units, depth, batches, zero point
+
+
 def _filter_offset_fc_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     """A per-tensor FULLY_CONNECTED with a filter zero point: TFLM's reference kernel takes
-    one, the compiler never writes one (it refuses asymmetric weights)."""
+    one, the compiler never writes one (it refuses asymmetric weights), so the plan of the
+    same model with symmetric weights is patched."""
     plans = []
-    for units, depth, batches, zero_point in ((10, 37, 3, 5), (7, 64, 2, -128), (16, 13, 1, 127)):
+    for units, depth, batches, zero_point in FILTER_OFFSET_FC_CASES:
         compiled = compile_model(fully_connected_model((batches, depth), units, seed=units))
         blob = compiled.blob
         fmt = plan_format()
@@ -87,6 +109,18 @@ def _filter_offset_fc_plans() -> list[tuple[str, object, list[list[np.ndarray]]]
         batch = [random_inputs([(batches, depth)], seed) for seed in range(2)]
         plans.append((f"fc_filter_offset_{zero_point}", dataclasses.replace(compiled, blob=blob), batch))
     return plans
+
+
+def _filter_offset_fc_goldens() -> list[tuple[str, object, list[list[np.ndarray]], list[list[np.ndarray]]]]:
+    """Each filter-offset plan with TFLM's outputs for the model it stands for: the same weight
+    bytes with that zero point (the generator draws the same values whatever the zero point)."""
+    cases = []
+    for (name, plan, batch), (units, depth, batches, zero_point) in zip(_filter_offset_fc_plans(),
+                                                                        FILTER_OFFSET_FC_CASES):
+        golden = TflmReference(fully_connected_model((batches, depth), units, seed=units,
+                                                     weights_zero_point=zero_point))
+        cases.append((name, plan, batch, [golden.run(xs) for xs in batch]))
+    return cases
 
 
 def _odd_shapes() -> dict[str, bytes]:
@@ -123,12 +157,7 @@ def _run_on(session, plan, batch) -> list[list[np.ndarray]]:
 
 
 def _assert_equal(got: list[list[np.ndarray]], expected: list[list[np.ndarray]], what: str) -> None:
-    for i, (outs, refs) in enumerate(zip(got, expected)):
-        for j, (out_j, ref_j) in enumerate(zip(outs, refs)):
-            out, ref = np.asarray(out_j, np.int8).reshape(-1), np.asarray(ref_j, np.int8).reshape(-1)
-            differ = np.flatnonzero(out != ref)
-            assert differ.size == 0, (f"{what}: inference {i} output {j} differs at {differ.size} of {out.size} "
-                                      f"values, first at {differ[0]}: {out[differ[0]]} != {ref[differ[0]]}")
+    assert_same_batch(got, expected, what)
 
 
 def _zoo_and_odd_models() -> dict[str, bytes]:
@@ -157,10 +186,22 @@ def test_extreme_inputs_match_tflm_on_the_board(session):
         _assert_equal(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.board} {name}")
 
 
-def test_hand_made_plans_match_the_reference_kernels_on_the_board(session):
+def test_board_equals_the_host_engine_on_hand_made_plans(session):
+    """Self-consistency: the DSP variants on the board against the host's reference kernels."""
     for name, plan, batch in _deepest_conv_plans() + _filter_offset_fc_plans():
         reference = HostEngine(plan.blob)   # the host build: the reference kernels
         expected = [reference.run(xs) for xs in batch]
+        _assert_equal(_run_on(session, plan, batch), expected, f"{session.board} {name}")
+
+
+def test_deepest_accumulation_and_filter_offset_match_tflm_on_the_board(session):
+    """The paths of the hand-made plans that a model can express, against TFLM."""
+    model = _deepest_conv_model()
+    batch = _constant_inputs(DEEPEST_CONV_SHAPE)
+    golden = TflmReference(model)
+    _assert_equal(_run_on(session, compile_model(model), batch), [golden.run(xs) for xs in batch],
+                  f"{session.board} deepest conv")
+    for name, plan, batch, expected in _filter_offset_fc_goldens():
         _assert_equal(_run_on(session, plan, batch), expected, f"{session.board} {name}")
 
 
@@ -209,12 +250,25 @@ def test_dsp_variants_built_for_the_host_match_tflm_under_sanitizers():
         _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
 
 
-def test_dsp_variants_built_for_the_host_match_the_reference_kernels_on_hand_made_plans():
+def test_host_dsp_variants_equal_the_host_engine_on_hand_made_plans():
+    """Self-consistency: the DSP variants against the reference kernels, both built for the host."""
     for name, plan, batch in _deepest_conv_plans() + _filter_offset_fc_plans():
         reference = HostEngine(plan.blob)
         expected = [reference.run(xs) for xs in batch]
         got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
         _assert_equal(got, expected, f"host DSP variant {name}")
+
+
+def test_dsp_variants_built_for_the_host_match_tflm_on_the_deepest_accumulation_and_filter_offset():
+    model = _deepest_conv_model()
+    plan = compile_model(model)
+    batch = _constant_inputs(DEEPEST_CONV_SHAPE)
+    golden = TflmReference(model)
+    got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
+    _assert_equal(got, [golden.run(xs) for xs in batch], "host DSP variant deepest conv")
+    for name, plan, batch, expected in _filter_offset_fc_goldens():
+        _assert_equal(_run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs]), expected,
+                      f"host DSP variant {name}")
 
 
 @pytest.mark.shared

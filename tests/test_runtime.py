@@ -1,6 +1,5 @@
 """Plan validation in the C runtime: every bad plan is refused with an error
 naming what was wrong; good plans run side by side and call the profiler."""
-import numpy as np
 import pytest
 
 from hil.compiler import compile_model
@@ -9,6 +8,7 @@ from hil.errors import EngineError
 from hil.golden import random_inputs
 from hil.modelgen.mlperf import STANDINS
 from hil.plan_format import parse_plan, patched, plan_format
+from tests.opcheck import assert_same_outputs
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,7 @@ def test_unknown_op_type(kws_plan):
 
 
 def test_two_models_side_by_side_match_their_solo_runs():
+    """Self-consistency: no state shared between models (each against TFLM is tests/test_models.py)."""
     plans = {name: compile_model(STANDINS[name](), name=name) for name in ("kws", "ad")}
     solo = {}
     for name, plan in plans.items():
@@ -97,7 +98,7 @@ def test_two_models_side_by_side_match_their_solo_runs():
     for _ in range(2):
         for name, engine in engines.items():
             xs, expected = solo[name]
-            assert all(np.array_equal(a, b) for a, b in zip(engine.run(xs), expected))
+            assert_same_outputs(engine.run(xs), expected, f"{name} beside another model")
 
 
 def test_profiler_hooks_bracket_every_op_in_order(kws_plan):

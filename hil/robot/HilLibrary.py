@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword
 
@@ -20,6 +21,7 @@ from hil.paths import SHARED_MODELS_DIR
 from hil.result import RunResult, run_inferences
 from hil.robot.context import HilFailure, as_failure, output_dir, set_suite_metadata, suite_name, variable
 from hil.robot.report import run_summary_html
+from hil.robot.gates import GateKeywords
 from hil.robot.robustness import RobustnessKeywords
 
 
@@ -54,7 +56,7 @@ class _CloseBoardWhenSuiteEnds:
         self.library.close_board()
 
 
-class HilLibrary(RobustnessKeywords):
+class HilLibrary(GateKeywords, RobustnessKeywords):
     """Run int8 TinyML models on boards (emulated or the host) and check them
     against the TensorFlow Lite Micro reference.
 
@@ -93,7 +95,9 @@ class HilLibrary(RobustnessKeywords):
 
     Checks of something a board does not measure (instructions and stack on
     the host) and `Send Garbage To Board` on the host, which has no link,
-    skip the test with the reason.  A model that does not fit the board is
+    skip the test with the reason, as do `Metrics Should Not Regress` and
+    `Instructions Should Be Within Baseline` for a board and model without a
+    baseline: a check that did not apply never shows as a pass.  A model that does not fit the board is
     not loaded: `Model Should Fit Board` fails with the bytes needed against
     the bytes each place on the board holds, and keywords that need the model
     on the board skip.
@@ -226,16 +230,30 @@ class HilLibrary(RobustnessKeywords):
                              f"first mismatch: {run.first_mismatch}")
 
     def instructions_should_be_below(self, limit: int) -> None:
-        """Every inference of the latest run must take fewer than ``limit`` instructions (cycles
-        where the board counts cycles).  Skips on boards that do not count (the host)."""
+        """Every inference of the latest run must take fewer than ``limit`` instructions.  Skips on
+        boards that do not count instructions (the host, a real board's cycle counter); fails on a
+        board that counts them but counted nothing."""
         run, limit = self._require_run(), int(limit)
         if not run.instructions:
-            raise SkipExecution(f"{self._session.description} does not count instructions")
+            self._skip_unless_counting()
+            raise AssertionError(f"{run.model} on {run.board}: no instructions were counted")
         worst = max(run.instructions)
         if worst >= limit:
             raise AssertionError(f"{run.model} on {run.board}: {worst:,} instructions per inference "
                                  f"(most of {len(run.instructions)}), limit {limit:,}: {worst - limit:,} over")
         logger.info(f"at most {worst:,} instructions per inference, limit {limit:,}")
+
+    def top_class_should_be(self, expected: int, output: int = 0) -> None:
+        """Every inference of the latest run must have its largest value of output ``output`` at
+        index ``expected`` (the class the model picks)."""
+        run = self._require_run()
+        for label, inference in zip(run.labels, run.inferences):
+            scores = inference.outputs[int(output)].reshape(-1)
+            top = int(np.argmax(scores))
+            if top != int(expected):
+                raise AssertionError(f"{run.model} on {run.board}, {label}: top class {top}, expected "
+                                     f"{expected} (output {output}: {scores.tolist()})")
+        logger.info(f"top class {expected} on all {len(run.inferences)} inference(s)")
 
     def arena_should_be_below(self, limit: int) -> None:
         """The model's planned activation arena must be below ``limit`` bytes."""
@@ -255,34 +273,6 @@ class HilLibrary(RobustnessKeywords):
         """The flash the board reports in use must be below ``limit`` bytes."""
         self._memory_figure_should_be_below("flash", "flash_bytes", int(limit))
 
-    # -- results ----------------------------------------------------------------------------------
-
-    def record_result(self) -> int:
-        """Record the latest run in the results store (``${RESULTS_DB}``, else the default store);
-        returns the run's id."""
-        from hil.results import ResultsStore, render_report
-
-        run = self._require_run()
-        path = variable("${RESULTS_DB}", None) or None
-        with as_failure(), ResultsStore(path) as store:
-            record = store.record_result(run)
-            where = store.path
-        logger.info(f"recorded run {record.id} in {where}\n{render_report([record])}")
-        return record.id
-
-    def metrics_should_not_regress(self, baselines: str | None = None) -> None:
-        """Gate the latest run against the baselines file (``baselines``, else ``${BASELINES}``, else
-        ``robot_suites/baselines.json``): fails with each regressed metric's old and new value and
-        change in percent.  A board and model without a baseline pass, with a note in the log."""
-        from hil.results import BaselineFile
-
-        path = baselines or variable("${BASELINES}", None) or None
-        with as_failure():
-            gate = BaselineFile(path).check(self._require_run())
-        if not gate.passed:
-            raise AssertionError(gate.summary())
-        logger.info(gate.summary())
-
     # -- internals --------------------------------------------------------------------------------
 
     def _require_board(self):
@@ -296,6 +286,10 @@ class HilLibrary(RobustnessKeywords):
             raise SkipExecution(f"{session.description} runs the engine in this process: it has no link to "
                                 f"{purpose} over (run with an emulated board, e.g. --variable BOARD:{DEFAULT_BOARD})")
         return session.link
+
+    def _skip_unless_counting(self) -> None:
+        if not self._session.counts_instructions:
+            raise SkipExecution(f"{self._session.description} does not count instructions")
 
     def _require_model(self) -> LoadedModel:
         self._require_board()

@@ -25,6 +25,10 @@ class FirmwareBackend(Backend):
     def link(self) -> Link | None:
         return self._link
 
+    @property
+    def counts_instructions(self) -> bool:
+        return self.target is not None and self.target.counter is not None
+
     def open(self) -> None:
         self.target = open_target(self.board, run_dir=self.options.run_dir, **self.options.target_options)
         self._link = Link.connect(self.target, timeout=self.options.link_timeout_s,

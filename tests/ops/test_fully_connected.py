@@ -10,7 +10,7 @@ from hil.compiler import compile_model
 from hil.compiler.ops.fully_connected import prepare_fully_connected
 from hil.engine.host import HostEngine
 from hil.errors import EngineError, UnsupportedModelError
-from hil.golden import random_inputs
+from hil.golden import TflmReference, random_inputs
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.conv_2d import layer_model
 from hil.modelgen.zoo.fully_connected import CASES, fully_connected_model
@@ -18,7 +18,7 @@ from hil.plan_format import params_offset, plan_format, tensor_offset, with_reco
 from hil.quant import quantize_multiplier
 from hil.tflite_model import load_graph
 from tests.conftest import shared_model
-from tests.opcheck import assert_matches_tflm
+from tests.opcheck import assert_matches_tflm, assert_same_outputs
 
 
 def _fc(input_shape=(1, 8), units=4, scales=(0.5, [0.25], 0.125), bias_scale=None, output_shape=None,
@@ -177,6 +177,28 @@ def test_bad_shapes_are_refused(tensor, fields):
 
 
 def test_input_of_any_rank_with_the_same_values_is_accepted():
-    """TFLM reads the input as [batches, depth] whatever its shape: [1, 64] is 2 batches of 32."""
-    blob = _fc_plan()
-    HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 0), dim0=1, dim1=64))
+    """TFLM reads the input as [batches, depth] whatever its shape: [1, 64] is 2 batches of 32,
+    so the engine given the same 64 values as [1, 64] answers what TFLM answers for [2, 32]."""
+    model = fully_connected_model((2, 32), 8, seed=5)
+    blob = compile_model(model).blob
+    engine = HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 0), dim0=1, dim1=64))
+    golden = TflmReference(model)
+    for seed in range(3):
+        (x,) = random_inputs([(1, 64)], seed)
+        assert_same_outputs(engine.run([x]), golden.run([x.reshape(2, 32)]), f"[1, 64] input, seed {seed}")
+
+
+@pytest.mark.parametrize("units, depth, batches, zero_point", [(10, 37, 3, 5), (7, 64, 2, -128), (16, 13, 1, 127)])
+def test_filter_zero_point_matches_tflm(units, depth, batches, zero_point):
+    """The compiler refuses asymmetric weights, but the engine takes a filter offset as TFLM's
+    reference kernel does: the plan of the symmetric model, given the zero point, answers what
+    TFLM answers for the same weight bytes with that zero point."""
+    blob = compile_model(fully_connected_model((batches, depth), units, seed=units)).blob
+    fmt = plan_format()
+    blob = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 1), zero_point=zero_point)
+    blob = with_record_fields(blob, fmt.op_params["FULLY_CONNECTED"], params_offset(blob), filter_offset=-zero_point)
+    engine = HostEngine(blob)
+    golden = TflmReference(fully_connected_model((batches, depth), units, seed=units, weights_zero_point=zero_point))
+    for seed in range(3):
+        xs = random_inputs([(batches, depth)], seed)
+        assert_same_outputs(engine.run(xs), golden.run(xs), f"filter zero point {zero_point}, seed {seed}")

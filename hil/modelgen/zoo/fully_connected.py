@@ -13,11 +13,13 @@ from .conv_2d import ACTIVATIONS, activation_quant, add_bias, int8_weights, outp
 
 
 def fully_connected_model(input_shape, units: int, accum_depth: int | None = None, activation="NONE",
-                          per_channel=False, bias="const", keep_num_dims=False, seed: int = 0) -> bytes:
+                          per_channel=False, bias="const", keep_num_dims=False, weights_zero_point: int = 0,
+                          seed: int = 0) -> bytes:
     """One FULLY_CONNECTED: the input is read as [elements / accum_depth, accum_depth]
     (accum_depth defaults to the input's last dim).  bias: "const", "absent" (index -1) or
     "omitted" (two inputs).  The output is [batches, units], or the input's shape with the
-    last dim replaced by `units` when keep_num_dims."""
+    last dim replaced by `units` when keep_num_dims.  A nonzero `weights_zero_point` (per-tensor
+    only) makes asymmetric weights, which TFLM's reference kernel takes and the compiler refuses."""
     rng = np.random.default_rng(seed)
     accum_depth = accum_depth or input_shape[-1]
     batches = int(np.prod(input_shape)) // accum_depth
@@ -26,7 +28,8 @@ def fully_connected_model(input_shape, units: int, accum_depth: int | None = Non
     out_scale, out_zp = output_quant(rng)
     w_scales = weight_scales(rng, accum_depth, in_scale, units, per_channel)
     x = b.input("x", input_shape, scale=in_scale, zero_point=in_zp)
-    w = b.const("w", int8_weights(rng, (units, accum_depth)), scale=w_scales, zero_point=0, quantized_dimension=0)
+    w = b.const("w", int8_weights(rng, (units, accum_depth)), scale=w_scales, zero_point=weights_zero_point,
+                quantized_dimension=0)
     inputs = [x, w]
     if bias == "const":
         inputs.append(add_bias(b, rng, in_scale, w_scales, units))
