@@ -30,7 +30,7 @@ class Metric:
 
     `tolerance_percent` is the default regression tolerance; None means the
     metric is recorded and shown but never gated.  `reader` computes the value
-    from a run-result dict (the dict `hil.runners.run_model` returns); a dict
+    from a run-result dict (the dict `hil.session.run_model` returns); a dict
     that already holds the metric under its own name is read directly, so
     stored runs and baselines read back the same way."""
 
