@@ -65,8 +65,9 @@ class StructLayout:
 
 
 def _without_comments(text: str) -> str:
-    """Comments blanked out, keeping every newline so line numbers still hold."""
-    text = re.sub(r"/\*.*?\*/", lambda m: " " + "\n" * m.group(0).count("\n"), text, flags=re.S)
+    """Comments blanked out, keeping every newline so line numbers still hold; a
+    comment over several lines keeps them joined, as C sees it inside a #define."""
+    text = re.sub(r"/\*.*?\*/", lambda m: " " + "\\\n" * m.group(0).count("\n"), text, flags=re.S)
     return re.sub(r"//[^\n]*", " ", text)
 
 

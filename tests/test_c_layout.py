@@ -23,7 +23,8 @@ HEADER = r"""/* A small header in the style of th_plan_format.h:
     F(uint8_t, flags) F(uint16_t, length) \
     F(int32_t, value) /* signed */ \
     F(uint64_t, ticks)
-#define DEMO_TABLE(X) X(A, 1, 4) X(B, 2, 8)
+#define DEMO_TABLE(X) X(A, 1, 4) /* a comment that
+                                      goes on */ X(B, 2, 8)
 #endif
 """
 
