@@ -4,16 +4,50 @@
  * op's descriptor): both pooling ops take the same params and shapes, as in
  * TFLM's common PoolingPrepare. */
 #include "pool_window.h"
+#include "tinyhil/th_fixedpoint.h"
 
 /* Bounds that keep every index computation of the kernels inside int32 and
  * every window sum below 2^27; real models use far smaller values. */
 #define TH_POOL_MAX_WINDOW 1024   /* filter and stride, per axis */
 #define TH_POOL_MAX_EXTENT (1 << 24) /* input height and width */
 
+/* TFLM's rounding: half away from zero, with C's truncating division. */
+static int32_t divide_round_half_away(int32_t sum, int32_t count)
+{
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output)
 {
-    th_pool2d_s8(TH_POOL_AVERAGE, p, input_dims, input, output_dims, output);
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t depth = input_dims->c;
+    for (int32_t b = 0; b < output_dims->n; ++b) {
+        for (int32_t out_y = 0; out_y < output_dims->h; ++out_y) {
+            const int32_t origin_y = out_y * p->stride_h - p->pad_h;
+            int32_t fy_start, fy_end;
+            th_pool_window_in_bounds(origin_y, p->filter_h, in_h, &fy_start, &fy_end);
+            for (int32_t out_x = 0; out_x < output_dims->w; ++out_x) {
+                const int32_t origin_x = out_x * p->stride_w - p->pad_w;
+                int32_t fx_start, fx_end;
+                th_pool_window_in_bounds(origin_x, p->filter_w, in_w, &fx_start, &fx_end);
+                /* Only in-bounds taps count: the divisor shrinks at padded edges. */
+                const int32_t count = (fy_end - fy_start) * (fx_end - fx_start);
+                int8_t *out = output + ((b * output_dims->h + out_y) * output_dims->w + out_x) * depth;
+                for (int32_t c = 0; c < depth; ++c) {
+                    int32_t sum = 0;
+                    for (int32_t fy = fy_start; fy < fy_end; ++fy) {
+                        const int32_t row = (b * in_h + origin_y + fy) * in_w + origin_x;
+                        for (int32_t fx = fx_start; fx < fx_end; ++fx) {
+                            sum += input[(row + fx) * depth + c];
+                        }
+                    }
+                    out[c] = (int8_t)th_clamp(divide_round_half_away(sum, count), p->act_min, p->act_max);
+                }
+            }
+        }
+    }
 }
 
 static th_status check_int8_rank4(const th_op_ctx *ctx, const th_tensor *t, int32_t index, th_error *err)

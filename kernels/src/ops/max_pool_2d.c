@@ -1,10 +1,37 @@
 /* MAX_POOL_2D: byte-exact with TFLM's reference_integer_ops::MaxPool. */
 #include "pool_window.h"
+#include "tinyhil/th_fixedpoint.h"
 
 void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output)
 {
-    th_pool2d_s8(TH_POOL_MAX, p, input_dims, input, output_dims, output);
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t depth = input_dims->c;
+    for (int32_t b = 0; b < output_dims->n; ++b) {
+        for (int32_t out_y = 0; out_y < output_dims->h; ++out_y) {
+            const int32_t origin_y = out_y * p->stride_h - p->pad_h;
+            int32_t fy_start, fy_end;
+            th_pool_window_in_bounds(origin_y, p->filter_h, in_h, &fy_start, &fy_end);
+            for (int32_t out_x = 0; out_x < output_dims->w; ++out_x) {
+                const int32_t origin_x = out_x * p->stride_w - p->pad_w;
+                int32_t fx_start, fx_end;
+                th_pool_window_in_bounds(origin_x, p->filter_w, in_w, &fx_start, &fx_end);
+                int8_t *out = output + ((b * output_dims->h + out_y) * output_dims->w + out_x) * depth;
+                for (int32_t c = 0; c < depth; ++c) {
+                    int32_t max = INT8_MIN; /* padding never wins, as in TFLM */
+                    for (int32_t fy = fy_start; fy < fy_end; ++fy) {
+                        const int32_t row = (b * in_h + origin_y + fy) * in_w + origin_x;
+                        for (int32_t fx = fx_start; fx < fx_end; ++fx) {
+                            const int32_t value = input[(row + fx) * depth + c];
+                            max = value > max ? value : max;
+                        }
+                    }
+                    out[c] = (int8_t)th_clamp(max, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
 }
 
 /* Same params, shapes and checks as AVERAGE_POOL_2D (TFLM shares the Prepare). */
