@@ -300,12 +300,3 @@ def elf_symbols(elf: Path) -> dict[str, tuple[int, int]]:
         if len(parts) == 4 and parts[2] in "tTwW":
             symbols[parts[3]] = (int(parts[0], 16) & ~1, int(parts[1], 16))
     return symbols
-
-
-def elf_symbol_address(elf: Path, name: str) -> int:
-    result = subprocess.run([_tool("nm"), "--defined-only", str(elf)], capture_output=True, text=True)
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
-    raise FirmwareBuildError(f"symbol '{name}' not found in {elf}")

@@ -5,7 +5,6 @@ payload layouts all come from its X-macro lists, so the host cannot drift from
 the firmware.  Framing (CRCs, encoding, a resynchronising decoder) is here too."""
 from __future__ import annotations
 
-import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -13,12 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from .c_layout import CHeader
 from .paths import FIRMWARE_DIR
 
 HEADER_PATH = FIRMWARE_DIR / "protocol" / "th_link.h"
-
-_CTYPES = {"uint8_t": "B", "int8_t": "b", "uint16_t": "H", "int16_t": "h",
-           "uint32_t": "I", "int32_t": "i", "uint64_t": "Q", "int64_t": "q"}
 
 
 @dataclass(frozen=True)
@@ -109,54 +106,22 @@ class Protocol:
         return next((n for n, v in self.slots.items() if v == slot), f"slot {slot}")
 
 
-def _macros(text: str) -> dict[str, str]:
-    """Every #define (with its continuation lines joined), comments removed."""
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = re.sub(r"//[^\n]*", " ", text)
-    text = text.replace("\\\n", " ")
-    out = {}
-    for m in re.finditer(r"^\s*#define\s+(\w+)(\([^)]*\))?\s*(.*)$", text, flags=re.M):
-        out[m.group(1)] = m.group(3).strip()
-    return out
-
-
-def _int(token: str) -> int:
-    return int(token.rstrip("uUlL"), 0)
-
-
-def _pairs(body: str, letter: str) -> list[tuple[str, str]]:
-    return [(a.strip(), b.strip()) for a, b in re.findall(rf"\b{letter}\(\s*([^,()]+),\s*([^,()]+)\)", body)]
-
-
 @lru_cache(maxsize=None)
 def load_protocol(header: Path = HEADER_PATH) -> Protocol:
-    macros = _macros(header.read_text())
-    constants = {}
-    for name in ("TH_LINK_SOF", "TH_LINK_VERSION", "TH_LINK_HEADER_BYTES", "TH_LINK_TRAILER_BYTES",
-                 "TH_LINK_MAX_PAYLOAD", "TH_LINK_REPLY_FLAG"):
-        constants[name] = _int(macros[name])
-
-    def id_list(macro: str) -> dict[str, int]:
-        return {name: _int(value) for name, value in _pairs(macros[macro], "X")}
-
-    layouts = {}
-    for macro, body in macros.items():
-        m = re.fullmatch(r"TH_LINK_(\w+)_FIELDS", macro)
-        if m:
-            fields = []
-            for ctype, fname in _pairs(body, "F"):
-                if ctype not in _CTYPES:
-                    raise ValueError(f"{header}: {macro}: unsupported field type {ctype}")
-                fields.append((fname, _CTYPES[ctype]))
-            layouts[m.group(1)] = Layout(m.group(1), tuple(fields))
+    c = CHeader.from_path(header)
+    constants = {name: c.define(name) for name in (
+        "TH_LINK_SOF", "TH_LINK_VERSION", "TH_LINK_HEADER_BYTES", "TH_LINK_TRAILER_BYTES",
+        "TH_LINK_MAX_PAYLOAD", "TH_LINK_REPLY_FLAG")}
+    layouts = {name: Layout(name, tuple((f.name, f.code) for f in layout.fields))
+               for name, layout in c.struct_layouts(r"TH_LINK_(\w+)_FIELDS").items()}
     return Protocol(
         constants=constants,
-        commands=id_list("TH_LINK_COMMAND_LIST"),
-        events=id_list("TH_LINK_EVENT_LIST"),
-        errors=id_list("TH_LINK_ERROR_LIST"),
-        exits=id_list("TH_LINK_EXIT_LIST"),
-        invoke_flags=id_list("TH_LINK_INVOKE_FLAG_LIST"),
-        slots=id_list("TH_LINK_SLOT_LIST"),
+        commands=c.id_list("TH_LINK_COMMAND_LIST"),
+        events=c.id_list("TH_LINK_EVENT_LIST"),
+        errors=c.id_list("TH_LINK_ERROR_LIST"),
+        exits=c.id_list("TH_LINK_EXIT_LIST"),
+        invoke_flags=c.id_list("TH_LINK_INVOKE_FLAG_LIST"),
+        slots=c.id_list("TH_LINK_SLOT_LIST"),
         layouts=layouts,
     )
 

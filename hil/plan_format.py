@@ -5,15 +5,14 @@ description of the format: their X-macro lists are parsed here, so the
 compiler and the runtime cannot drift apart."""
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .c_layout import CHeader
 from .paths import KERNELS_DIR
 
 HEADER_DIR = KERNELS_DIR / "include" / "tinyhil"
-_CTYPES = {"uint8_t": "B", "int8_t": "b", "uint16_t": "H", "int16_t": "h", "uint32_t": "I", "int32_t": "i"}
 
 
 @dataclass(frozen=True)
@@ -42,20 +41,9 @@ class Record:
         return dict(zip(self.fields, struct.unpack_from(self.fmt, data, offset)))
 
 
-def _strip_comments(text: str) -> str:
-    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-
-
-def _macro_body(text: str, name: str) -> str:
-    match = re.search(rf"#define {name}\((\w)\)((?:[^\n]*\\\n)*[^\n]*)", text)
-    if not match:
-        raise RuntimeError(f"{name} not found in the plan format header")
-    return match.group(2)
-
-
-def _record(text: str, macro: str) -> Record:
-    pairs = re.findall(r"F\((\w+),\s*(\w+)\)", _macro_body(text, macro))
-    return Record(macro, tuple(n for _, n in pairs), "".join(_CTYPES[t] for t, _ in pairs))
+def _record(header: CHeader, macro: str) -> Record:
+    layout = header.struct_layout(macro)
+    return Record(macro, layout.names, layout.codes)
 
 
 @dataclass(frozen=True)
@@ -82,38 +70,28 @@ class PlanFormat:
 
 @lru_cache(maxsize=1)
 def plan_format() -> PlanFormat:
-    text = _strip_comments((HEADER_DIR / "th_plan_format.h").read_text())
-    status_text = _strip_comments((HEADER_DIR / "th_status.h").read_text())
-
-    def define(name: str) -> int:
-        return int(re.search(rf"#define {name}\s+(0x[0-9A-Fa-f]+|\d+)", text).group(1), 0)
-
-    op_ids = {n: int(v) for n, v in re.findall(r"X\((\w+),\s*(\d+)\)", _macro_body(text, "TH_OP_LIST"))}
-    dtypes = {n: (int(i), int(s)) for n, i, s in
-              re.findall(r"X\((\w+),\s*(\d+),\s*(\d+)\)", _macro_body(text, "TH_DTYPE_LIST"))}
+    header = CHeader.from_path(HEADER_DIR / "th_plan_format.h")
+    status = CHeader.from_path(HEADER_DIR / "th_status.h")
     op_params = {}
-    for op_name, lists in re.findall(r"X\((\w+),\s*([\w\s,]+?)\)\s*\\?",
-                                     _macro_body(text, "TH_OP_PARAMS_LAYOUT")):
-        records = [_record(text, m.strip()) for m in lists.split(",")]
+    for op_name, *lists in header.entries("TH_OP_PARAMS_LAYOUT"):
+        records = [_record(header, m) for m in lists]
         op_params[op_name] = Record(op_name, sum((r.fields for r in records), ()),
                                     "".join(r.codes for r in records))
-    statuses = {int(v): n for n, v in re.findall(r"X\((\w+),\s*(\d+)\)", _macro_body(status_text, "TH_STATUS_LIST"))}
-    fields = {int(v): n for n, v in re.findall(r"X\((\w+),\s*(\d+)\)", _macro_body(status_text, "TH_FIELD_LIST"))}
     return PlanFormat(
-        magic=define("TH_PLAN_MAGIC"),
-        version=(define("TH_PLAN_VERSION_MAJOR"), define("TH_PLAN_VERSION_MINOR")),
-        align=define("TH_PLAN_ALIGN"),
-        max_rank=define("TH_MAX_RANK"),
-        max_op_inputs=define("TH_MAX_OP_INPUTS"),
-        no_tensor=define("TH_NO_TENSOR"),
-        op_ids=op_ids,
-        dtypes=dtypes,
-        header=_record(text, "TH_PLAN_HEADER_FIELDS"),
-        tensor=_record(text, "TH_TENSOR_RECORD_FIELDS"),
-        op=_record(text, "TH_OP_RECORD_FIELDS"),
+        magic=header.define("TH_PLAN_MAGIC"),
+        version=(header.define("TH_PLAN_VERSION_MAJOR"), header.define("TH_PLAN_VERSION_MINOR")),
+        align=header.define("TH_PLAN_ALIGN"),
+        max_rank=header.define("TH_MAX_RANK"),
+        max_op_inputs=header.define("TH_MAX_OP_INPUTS"),
+        no_tensor=header.define("TH_NO_TENSOR"),
+        op_ids=header.id_list("TH_OP_LIST"),
+        dtypes=header.int_entries("TH_DTYPE_LIST", 3),
+        header=_record(header, "TH_PLAN_HEADER_FIELDS"),
+        tensor=_record(header, "TH_TENSOR_RECORD_FIELDS"),
+        op=_record(header, "TH_OP_RECORD_FIELDS"),
         op_params=op_params,
-        statuses=statuses,
-        error_fields=fields,
+        statuses={v: n for n, v in status.id_list("TH_STATUS_LIST").items()},
+        error_fields={v: n for n, v in status.id_list("TH_FIELD_LIST").items()},
     )
 
 

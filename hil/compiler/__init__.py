@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-
-import numpy as np
+from dataclasses import dataclass
 
 from ..errors import UnsupportedModelError
-from ..plan_format import plan_format, with_fixed_crc
+from ..plan_format import plan_format
 from ..model import Model
 from ..tflite_model import Graph, Tensor
 from .ops import PREPARE, PreparedOp
-from .planner import Buffer, align_up, live_lower_bound, plan_arena
+from .plan_writer import write_plan
+from .planner import Buffer, live_lower_bound, plan_arena
 
 
 @dataclass
@@ -87,16 +86,11 @@ class CompiledPlan:
 
 
 @dataclass
-class _ConstRegion:
-    align: int
-    data: bytearray = field(default_factory=bytearray)
-
-    def add(self, payload: bytes, align: int | None = None) -> int:
-        pad = align_up(len(self.data), align or self.align) - len(self.data)
-        self.data.extend(b"\0" * pad)
-        offset = len(self.data)
-        self.data.extend(payload)
-        return offset
+class _ArenaPlacement:
+    tensor_offsets: dict[int, int]      # graph tensor (not constant) -> its arena offset
+    scratch_offsets: dict[int, int]     # op index -> its scratch buffer's offset
+    arena_bytes: int
+    live_lower_bound_bytes: int
 
 
 def _tensor_info(t: Tensor) -> TensorInfo:
@@ -125,24 +119,9 @@ def _prepare_all(graph: Graph) -> list[PreparedOp]:
     return prepared
 
 
-def compile_model(model, name: str | None = None) -> CompiledPlan:
-    """Compile a Model (or a .tflite path, or bytes).  Raises ModelError / UnsupportedModelError."""
-    fmt = plan_format()
-    model = Model.of(model, name)
-    model_bytes, name, graph = model.data, model.name, model.graph
-    prepared = _prepare_all(graph)
+def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], align: int) -> _ArenaPlacement:
+    """Lifetimes of the non-constant tensors and scratch buffers, and their arena offsets."""
     num_ops = len(prepared)
-
-    # Which graph tensors the plan needs, and their lifetimes.
-    used: list[int] = []
-    for t in list(graph.inputs) + [i for p in prepared for i in p.inputs if i >= 0] + \
-            [p.output for p in prepared] + list(graph.outputs):
-        if t not in used:
-            used.append(t)
-    plan_index = {t: k for k, t in enumerate(used)}
-    if len(used) >= fmt.no_tensor:
-        raise UnsupportedModelError(f"model has {len(used)} tensors; a plan holds at most {fmt.no_tensor - 1}")
-
     # Alias groups: a RESHAPE output shares its input's buffer.
     group = {t: t for t in used}
 
@@ -183,84 +162,38 @@ def compile_model(model, name: str | None = None) -> CompiledPlan:
     scratch = [Buffer(key=("scratch", i), size=p.scratch_bytes, first=i, last=i)
                for i, p in enumerate(prepared) if p.scratch_bytes]
     all_buffers = list(buffers.values()) + scratch
-    arena_bytes = plan_arena(all_buffers, fmt.align)
-    lower_bound = live_lower_bound(all_buffers)
+    arena_bytes = plan_arena(all_buffers, align)
+    return _ArenaPlacement(
+        tensor_offsets={t: buffers[root(t)].offset for t in used if not graph.tensors[t].is_constant},
+        scratch_offsets={b.key[1]: b.offset for b in scratch},
+        arena_bytes=arena_bytes,
+        live_lower_bound_bytes=live_lower_bound(all_buffers))
 
-    # Constant region: constant tensors, then each op's params and arrays.
-    const = _ConstRegion(fmt.align)
-    tensor_records = []
-    weights_bytes = 0
-    for t in used:
-        tensor = graph.tensors[t]
-        if tensor.type_name not in fmt.dtypes:
-            raise UnsupportedModelError(f"tensor {t} '{tensor.name}' is {tensor.type_name}; the engine supports "
-                                        f"{', '.join(fmt.dtypes)}")
-        if len(tensor.shape) > fmt.max_rank:
-            raise UnsupportedModelError(f"tensor {t} '{tensor.name}' has rank {len(tensor.shape)}; "
-                                        f"the engine supports up to {fmt.max_rank}")
-        dtype_id, elem = fmt.dtypes[tensor.type_name]
-        dims = list(tensor.shape) + [1] * (fmt.max_rank - len(tensor.shape))
-        if tensor.is_constant:
-            payload = np.ascontiguousarray(tensor.data).astype(tensor.data.dtype.newbyteorder("<")).tobytes()
-            offset, storage = const.add(payload), 1
-            weights_bytes += len(payload)
-        else:
-            offset, storage = buffers[root(t)].offset, 0
-        tensor_records.append(fmt.tensor.pack(
-            dtype=dtype_id, rank=len(tensor.shape), storage=storage, reserved=0,
-            dim0=dims[0], dim1=dims[1], dim2=dims[2], dim3=dims[3],
-            offset=offset, bytes=tensor.nbytes,
-            zero_point=int(tensor.zero_point[0]) if tensor.zero_point is not None else 0))
 
-    op_records = []
-    summaries = []
-    for i, (p, op) in enumerate(zip(prepared, graph.ops)):
-        params = dict(p.params)
-        for array_name, values in p.arrays.items():
-            arr = np.ascontiguousarray(np.asarray(values, dtype="<i4"))
-            params[f"{array_name}_offset"] = const.add(arr.tobytes(), 4)
-        layout = fmt.op_params.get(p.op_type)
-        if layout is None:
-            params_offset, params_bytes = 0, 0
-        else:
-            blob = layout.pack(**params)
-            params_offset, params_bytes = const.add(blob, 4), len(blob)
-        inputs = [plan_index[t] if t >= 0 else fmt.no_tensor for t in p.inputs]
-        inputs += [fmt.no_tensor] * (fmt.max_op_inputs - len(inputs))
-        scratch_buf = next((b for b in scratch if b.key == ("scratch", i)), None)
-        op_records.append(fmt.op.pack(
-            op_type=fmt.op_ids[p.op_type], num_inputs=len(p.inputs), num_outputs=1,
-            input0=inputs[0], input1=inputs[1], input2=inputs[2], output0=plan_index[p.output],
-            params_offset=params_offset, params_bytes=params_bytes,
-            scratch_offset=scratch_buf.offset if scratch_buf else 0,
-            scratch_bytes=p.scratch_bytes))
-        out = graph.tensors[p.output]
-        summaries.append(OpSummary(i, op.type, out.shape, p.macs, buffers[root(p.output)].offset, out.nbytes,
-                                   p.scratch_bytes))
+def compile_model(model, name: str | None = None) -> CompiledPlan:
+    """Compile a Model (or a .tflite path, or bytes).  Raises ModelError / UnsupportedModelError."""
+    fmt = plan_format()
+    model = Model.of(model, name)
+    model_bytes, name, graph = model.data, model.name, model.graph
+    prepared = _prepare_all(graph)
 
-    io = b"".join(int(plan_index[t]).to_bytes(2, "little") for t in list(graph.inputs) + list(graph.outputs))
+    # Which graph tensors the plan needs, in plan order.
+    used: list[int] = []
+    for t in list(graph.inputs) + [i for p in prepared for i in p.inputs if i >= 0] + \
+            [p.output for p in prepared] + list(graph.outputs):
+        if t not in used:
+            used.append(t)
+    if len(used) >= fmt.no_tensor:
+        raise UnsupportedModelError(f"model has {len(used)} tensors; a plan holds at most {fmt.no_tensor - 1}")
 
-    # Layout: header | tensors | ops | io | const (aligned).
-    tensors_offset = fmt.header.size
-    ops_offset = tensors_offset + len(tensor_records) * fmt.tensor.size
-    io_offset = ops_offset + len(op_records) * fmt.op.size
-    const_offset = align_up(io_offset + len(io), fmt.align)
-    body = b"".join(tensor_records) + b"".join(op_records) + io
-    body += b"\0" * (const_offset - fmt.header.size - len(body))
-    const_bytes = bytes(const.data) + b"\0" * (align_up(len(const.data), 4) - len(const.data))
-    total = const_offset + len(const_bytes)
-    header_fields = dict(
-        magic=fmt.magic, version_major=fmt.version[0], version_minor=fmt.version[1], total_size=total, crc32=0,
-        arena_bytes=arena_bytes, num_tensors=len(used), num_ops=num_ops,
-        num_inputs=len(graph.inputs), num_outputs=len(graph.outputs),
-        tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
-        const_offset=const_offset, const_size=len(const_bytes),
-        reserved0=0, reserved1=0, reserved2=0, reserved3=0)
-    blob = with_fixed_crc(fmt.header.pack(**header_fields) + body + const_bytes)
-
+    arena = _place_arena(graph, prepared, used, fmt.align)
+    plan = write_plan(graph, prepared, used, arena.tensor_offsets, arena.scratch_offsets, arena.arena_bytes)
+    summaries = [OpSummary(i, op.type, graph.tensors[p.output].shape, p.macs, arena.tensor_offsets[p.output],
+                           graph.tensors[p.output].nbytes, p.scratch_bytes)
+                 for i, (p, op) in enumerate(zip(prepared, graph.ops))]
     return CompiledPlan(
-        blob=bytes(blob), arena_bytes=arena_bytes, live_lower_bound_bytes=lower_bound,
-        weights_bytes=weights_bytes, macs=sum(p.macs for p in prepared), ops=summaries,
+        blob=plan.blob, arena_bytes=arena.arena_bytes, live_lower_bound_bytes=arena.live_lower_bound_bytes,
+        weights_bytes=plan.weights_bytes, macs=sum(p.macs for p in prepared), ops=summaries,
         inputs=[_tensor_info(graph.tensors[t]) for t in graph.inputs],
         outputs=[_tensor_info(graph.tensors[t]) for t in graph.outputs],
         model_sha256=hashlib.sha256(model_bytes).hexdigest(), name=name)

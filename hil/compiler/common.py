@@ -1,8 +1,6 @@
 """Checks and arithmetic shared by the per-op prepare functions."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import UnsupportedModelError
 from ..quant import activation_range
 from ..tflite_model import Graph, Op, Tensor
@@ -75,7 +73,3 @@ def padding_and_output(op: Op, in_size: int, filter_size: int, stride: int, dila
 
 def zero_point(t: Tensor) -> int:
     return int(t.zero_point[0]) if t.zero_point is not None and t.zero_point.size else 0
-
-
-def as_int32(values) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(values, dtype=np.int64).astype(np.int32))

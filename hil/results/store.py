@@ -4,7 +4,7 @@
     with store.begin_run(board="qemu-netduinoplus2", runner="qemu", model_name="vww", ...) as run:
         run.record_metrics({"instructions_per_inference": 24_100_000, "arena_bytes": 55_296})
         run.record_per_op([{"index": 0, "type": "CONV_2D", "instructions": 1_200_000}])
-    # or, from the dict hil.runners.run_model returns:
+    # or, from the RunResult hil.session.run_model returns (a mapping of its JSON shape):
     store.record_result(result, build_flags=..., toolchain=...)
 
 A run is buffered in memory and written in one transaction when its block
@@ -304,7 +304,7 @@ class ResultsStore:
     def record_result(self, result: Mapping[str, Any], *, runner: str | None = None,
                       build_flags: str | Sequence[str] | None = None, toolchain: str | None = None,
                       git: GitState | None = None, time_utc: datetime | None = None) -> RunRecord:
-        """Record the dict `hil.runners.run_model` returns as one run; returns the stored run."""
+        """Record a run result (`hil.session.run_model`'s RunResult, or its JSON dict) as one run."""
         for key in ("board", "model"):
             if not result.get(key):
                 raise HilError(f"a run result needs '{key}' to be recorded; got keys {sorted(result)}")

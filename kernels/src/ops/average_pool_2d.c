@@ -3,9 +3,7 @@
  * The validate here is shared by MAX_POOL_2D (its file calls it through this
  * op's descriptor): both pooling ops take the same params and shapes, as in
  * TFLM's common PoolingPrepare. */
-#include <string.h>
-
-#include "th_op.h"
+#include "pool_window.h"
 #include "tinyhil/th_fixedpoint.h"
 
 /* Bounds that keep every index computation of the kernels inside int32 and
@@ -19,13 +17,6 @@ static int32_t divide_round_half_away(int32_t sum, int32_t count)
     return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
 }
 
-/* The part [start, end) of a filter axis that falls inside the input. */
-static void window_in_bounds(int32_t origin, int32_t filter, int32_t input_size, int32_t *start, int32_t *end)
-{
-    *start = origin < 0 ? -origin : 0;
-    *end = input_size - origin < filter ? input_size - origin : filter;
-}
-
 void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output)
 {
@@ -36,11 +27,11 @@ void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const 
         for (int32_t out_y = 0; out_y < output_dims->h; ++out_y) {
             const int32_t origin_y = out_y * p->stride_h - p->pad_h;
             int32_t fy_start, fy_end;
-            window_in_bounds(origin_y, p->filter_h, in_h, &fy_start, &fy_end);
+            th_pool_window_in_bounds(origin_y, p->filter_h, in_h, &fy_start, &fy_end);
             for (int32_t out_x = 0; out_x < output_dims->w; ++out_x) {
                 const int32_t origin_x = out_x * p->stride_w - p->pad_w;
                 int32_t fx_start, fx_end;
-                window_in_bounds(origin_x, p->filter_w, in_w, &fx_start, &fx_end);
+                th_pool_window_in_bounds(origin_x, p->filter_w, in_w, &fx_start, &fx_end);
                 /* Only in-bounds taps count: the divisor shrinks at padded edges. */
                 const int32_t count = (fy_end - fy_start) * (fx_end - fx_start);
                 int8_t *out = output + ((b * output_dims->h + out_y) * output_dims->w + out_x) * depth;
@@ -132,11 +123,7 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
 
 static void eval(const th_op_ctx *ctx)
 {
-    th_pool_params p;
-    memcpy(&p, ctx->params, sizeof(p)); /* size checked by validate */
-    const th_dims in = th_tensor_dims(ctx->inputs[0]);
-    const th_dims out = th_tensor_dims(ctx->output);
-    th_avg_pool2d_s8(&p, &in, (const int8_t *)ctx->inputs[0]->data, &out, (int8_t *)ctx->output->data);
+    th_pool_eval(ctx, th_avg_pool2d_s8);
 }
 
 const th_op_kernel TH_OP_KERNEL(AVERAGE_POOL_2D) = {1, 1, validate, eval, NULL};

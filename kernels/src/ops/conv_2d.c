@@ -56,13 +56,7 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
                             }
                         }
                     }
-                    if (bias != NULL) {
-                        acc = th_add_wrap(acc, bias[channel]);
-                    }
-                    const int32_t qi = per_channel ? channel : 0;
-                    acc = th_multiply_by_quantized_multiplier(acc, q->multiplier[qi], q->shift[qi]);
-                    acc = th_add_wrap(acc, p->output_offset);
-                    *out++ = (int8_t)th_clamp(acc, p->act_min, p->act_max);
+                    *out++ = th_conv_output(p, q, per_channel, bias, channel, acc);
                 }
             }
         }
@@ -72,19 +66,4 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
 
 /* --- plan glue (shared with DEPTHWISE_CONV_2D: conv_window.c) ---------------- */
 
-static th_status conv_validate(const th_op_ctx *ctx, th_error *err)
-{
-    return th_conv_validate(ctx, 0, err);
-}
-
-static void conv_eval(const th_op_ctx *ctx)
-{
-    th_conv_eval(ctx, th_conv2d_s8);
-}
-
-static uint32_t conv_scratch_bytes(const th_op_ctx *ctx)
-{
-    return th_conv_scratch_bytes(ctx, th_conv2d_s8_scratch_bytes);
-}
-
-const th_op_kernel TH_OP_KERNEL(CONV_2D) = {2, 3, conv_validate, conv_eval, conv_scratch_bytes};
+TH_CONV_OP_KERNEL(CONV_2D, 0, th_conv2d_s8);

@@ -2,6 +2,7 @@
 #ifndef TH_CONV_WINDOW_H
 #define TH_CONV_WINDOW_H
 #include "th_op.h"
+#include "tinyhil/th_fixedpoint.h"
 
 enum { TH_CONV_INPUT = 0, TH_CONV_FILTER = 1, TH_CONV_BIAS = 2 };
 
@@ -23,6 +24,21 @@ typedef void (*th_conv_kernel)(const th_conv_params *p, const th_channel_quant *
                                const int8_t *filter, const int32_t *bias, const th_dims *output_dims, int8_t *output);
 typedef uint32_t (*th_conv_scratch_query)(const th_dims *input, const th_dims *filter, const th_dims *output);
 
+/* One output of the reference kernels, as TFLM ends ConvPerChannel and
+ * DepthwiseConvPerChannel: bias, the channel's requantization (or the
+ * per-tensor one), the output zero point, the activation clamp. */
+static inline int8_t th_conv_output(const th_conv_params *p, const th_channel_quant *q, int per_channel,
+                                    const int32_t *bias, int32_t channel, int32_t acc)
+{
+    if (bias != NULL) {
+        acc = th_add_wrap(acc, bias[channel]);
+    }
+    const int32_t qi = per_channel ? channel : 0;
+    acc = th_multiply_by_quantized_multiplier(acc, q->multiplier[qi], q->shift[qi]);
+    acc = th_add_wrap(acc, p->output_offset);
+    return (int8_t)th_clamp(acc, p->act_min, p->act_max);
+}
+
 /* The whole validate of CONV_2D (depthwise 0) or DEPTHWISE_CONV_2D (depthwise 1). */
 th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err);
 
@@ -31,6 +47,23 @@ void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel);
 
 /* scratch_bytes: called before validate, so it only reads dims (always in range) and tolerates anything. */
 uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query);
+
+/* The op descriptor of CONV_2D or DEPTHWISE_CONV_2D: the shared glue above
+ * around the op's kernel `kernel` and its query `kernel##_scratch_bytes`. */
+#define TH_CONV_OP_KERNEL(op, depthwise, kernel)                                  \
+    static th_status op##_validate(const th_op_ctx *ctx, th_error *err)           \
+    {                                                                             \
+        return th_conv_validate(ctx, (depthwise), err);                           \
+    }                                                                             \
+    static void op##_eval(const th_op_ctx *ctx)                                   \
+    {                                                                             \
+        th_conv_eval(ctx, kernel);                                                \
+    }                                                                             \
+    static uint32_t op##_scratch_bytes(const th_op_ctx *ctx)                      \
+    {                                                                             \
+        return th_conv_scratch_bytes(ctx, kernel##_scratch_bytes);                \
+    }                                                                             \
+    const th_op_kernel TH_OP_KERNEL(op) = {2, 3, op##_validate, op##_eval, op##_scratch_bytes}
 
 /* dtype, and rank 4 for int8 activations and filters. */
 th_status th_conv_check_tensor(const th_op_ctx *ctx, const th_tensor *t, int32_t index, uint8_t dtype,

@@ -1,15 +1,6 @@
 /* MAX_POOL_2D: byte-exact with TFLM's reference_integer_ops::MaxPool. */
-#include <string.h>
-
-#include "th_op.h"
+#include "pool_window.h"
 #include "tinyhil/th_fixedpoint.h"
-
-/* The part [start, end) of a filter axis that falls inside the input. */
-static void window_in_bounds(int32_t origin, int32_t filter, int32_t input_size, int32_t *start, int32_t *end)
-{
-    *start = origin < 0 ? -origin : 0;
-    *end = input_size - origin < filter ? input_size - origin : filter;
-}
 
 void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output)
@@ -21,11 +12,11 @@ void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const 
         for (int32_t out_y = 0; out_y < output_dims->h; ++out_y) {
             const int32_t origin_y = out_y * p->stride_h - p->pad_h;
             int32_t fy_start, fy_end;
-            window_in_bounds(origin_y, p->filter_h, in_h, &fy_start, &fy_end);
+            th_pool_window_in_bounds(origin_y, p->filter_h, in_h, &fy_start, &fy_end);
             for (int32_t out_x = 0; out_x < output_dims->w; ++out_x) {
                 const int32_t origin_x = out_x * p->stride_w - p->pad_w;
                 int32_t fx_start, fx_end;
-                window_in_bounds(origin_x, p->filter_w, in_w, &fx_start, &fx_end);
+                th_pool_window_in_bounds(origin_x, p->filter_w, in_w, &fx_start, &fx_end);
                 int8_t *out = output + ((b * output_dims->h + out_y) * output_dims->w + out_x) * depth;
                 for (int32_t c = 0; c < depth; ++c) {
                     int32_t max = INT8_MIN; /* padding never wins, as in TFLM */
@@ -51,11 +42,7 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
 
 static void eval(const th_op_ctx *ctx)
 {
-    th_pool_params p;
-    memcpy(&p, ctx->params, sizeof(p)); /* size checked by validate */
-    const th_dims in = th_tensor_dims(ctx->inputs[0]);
-    const th_dims out = th_tensor_dims(ctx->output);
-    th_max_pool2d_s8(&p, &in, (const int8_t *)ctx->inputs[0]->data, &out, (int8_t *)ctx->output->data);
+    th_pool_eval(ctx, th_max_pool2d_s8);
 }
 
 const th_op_kernel TH_OP_KERNEL(MAX_POOL_2D) = {1, 1, validate, eval, NULL};

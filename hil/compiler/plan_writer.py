@@ -1,0 +1,112 @@
+"""The plan writer: a prepared graph with its arena placed -> the binary plan.
+
+The layout is th_plan_format.h's (read through hil.plan_format):
+header | tensor records | op records | io list | constant region, the CRC
+over everything after its own field."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import UnsupportedModelError
+from ..plan_format import plan_format, with_fixed_crc
+from ..tflite_model import Graph
+from .ops import PreparedOp
+from .planner import align_up
+
+
+@dataclass
+class WrittenPlan:
+    blob: bytes
+    weights_bytes: int       # constant tensor data stored in the plan
+
+
+@dataclass
+class _ConstRegion:
+    align: int
+    data: bytearray = field(default_factory=bytearray)
+
+    def add(self, payload: bytes, align: int | None = None) -> int:
+        pad = align_up(len(self.data), align or self.align) - len(self.data)
+        self.data.extend(b"\0" * pad)
+        offset = len(self.data)
+        self.data.extend(payload)
+        return offset
+
+
+def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], arena_offsets: dict[int, int],
+               scratch_offsets: dict[int, int], arena_bytes: int) -> WrittenPlan:
+    """The plan of `prepared` (one per graph op).  `tensors`: the graph tensors the
+    plan holds, in plan order; `arena_offsets`: the arena offset of each that is
+    not constant; `scratch_offsets`: op index -> its scratch buffer's offset."""
+    fmt = plan_format()
+    plan_index = {t: k for k, t in enumerate(tensors)}
+
+    # Constant region: constant tensors, then each op's params and arrays.
+    const = _ConstRegion(fmt.align)
+    tensor_records = []
+    weights_bytes = 0
+    for t in tensors:
+        tensor = graph.tensors[t]
+        if tensor.type_name not in fmt.dtypes:
+            raise UnsupportedModelError(f"tensor {t} '{tensor.name}' is {tensor.type_name}; the engine supports "
+                                        f"{', '.join(fmt.dtypes)}")
+        if len(tensor.shape) > fmt.max_rank:
+            raise UnsupportedModelError(f"tensor {t} '{tensor.name}' has rank {len(tensor.shape)}; "
+                                        f"the engine supports up to {fmt.max_rank}")
+        dtype_id = fmt.dtypes[tensor.type_name][0]
+        dims = list(tensor.shape) + [1] * (fmt.max_rank - len(tensor.shape))
+        if tensor.is_constant:
+            payload = np.ascontiguousarray(tensor.data).astype(tensor.data.dtype.newbyteorder("<")).tobytes()
+            offset, storage = const.add(payload), 1
+            weights_bytes += len(payload)
+        else:
+            offset, storage = arena_offsets[t], 0
+        tensor_records.append(fmt.tensor.pack(
+            dtype=dtype_id, rank=len(tensor.shape), storage=storage, reserved=0,
+            dim0=dims[0], dim1=dims[1], dim2=dims[2], dim3=dims[3],
+            offset=offset, bytes=tensor.nbytes,
+            zero_point=int(tensor.zero_point[0]) if tensor.zero_point is not None else 0))
+
+    op_records = []
+    for i, p in enumerate(prepared):
+        params = dict(p.params)
+        for array_name, values in p.arrays.items():
+            arr = np.ascontiguousarray(np.asarray(values, dtype="<i4"))
+            params[f"{array_name}_offset"] = const.add(arr.tobytes(), 4)
+        layout = fmt.op_params.get(p.op_type)
+        if layout is None:
+            params_offset, params_bytes = 0, 0
+        else:
+            blob = layout.pack(**params)
+            params_offset, params_bytes = const.add(blob, 4), len(blob)
+        inputs = [plan_index[t] if t >= 0 else fmt.no_tensor for t in p.inputs]
+        inputs += [fmt.no_tensor] * (fmt.max_op_inputs - len(inputs))
+        op_records.append(fmt.op.pack(
+            op_type=fmt.op_ids[p.op_type], num_inputs=len(p.inputs), num_outputs=1,
+            input0=inputs[0], input1=inputs[1], input2=inputs[2], output0=plan_index[p.output],
+            params_offset=params_offset, params_bytes=params_bytes,
+            scratch_offset=scratch_offsets.get(i, 0),
+            scratch_bytes=p.scratch_bytes))
+
+    io = b"".join(int(plan_index[t]).to_bytes(2, "little") for t in list(graph.inputs) + list(graph.outputs))
+
+    # Layout: header | tensors | ops | io | const (aligned).
+    tensors_offset = fmt.header.size
+    ops_offset = tensors_offset + len(tensor_records) * fmt.tensor.size
+    io_offset = ops_offset + len(op_records) * fmt.op.size
+    const_offset = align_up(io_offset + len(io), fmt.align)
+    body = b"".join(tensor_records) + b"".join(op_records) + io
+    body += b"\0" * (const_offset - fmt.header.size - len(body))
+    const_bytes = bytes(const.data) + b"\0" * (align_up(len(const.data), 4) - len(const.data))
+    total = const_offset + len(const_bytes)
+    header_fields = dict(
+        magic=fmt.magic, version_major=fmt.version[0], version_minor=fmt.version[1], total_size=total, crc32=0,
+        arena_bytes=arena_bytes, num_tensors=len(tensors), num_ops=len(prepared),
+        num_inputs=len(graph.inputs), num_outputs=len(graph.outputs),
+        tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
+        const_offset=const_offset, const_size=len(const_bytes),
+        reserved0=0, reserved1=0, reserved2=0, reserved3=0)
+    blob = with_fixed_crc(fmt.header.pack(**header_fields) + body + const_bytes)
+    return WrittenPlan(blob=bytes(blob), weights_bytes=weights_bytes)
