@@ -169,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .results.cli import register as register_results
     register_results(sub)
+    from .probe_server.cli import register as register_probe_server
+    register_probe_server(sub)
     return parser
 
 
