@@ -466,14 +466,13 @@ class CortexMDebug:
         with self.lock:
             if self.dead:
                 raise TransferTimeout("no response from the target (SWD ACK timeout)")
+            # Debug logic (DHCSR enables, DEMCR, DWT, FPB) is reset only at power-on,
+            # not by a system reset: CYCCNT counts on across it.
+            cyccnt = self._cyccnt()
             self._gdb(self._reset_machine)
             self.reset_seen = True
             self.dfsr = 0
-            self.dwt_ctrl = 0                          # DWT is reset by a system reset
-            self.cyccnt_base, self.cyccnt_clock0 = 0, None
-            self.fp_ctrl = 0
-            self.fp_comp = [0] * len(self.fp_comp)
-            self._sync_breakpoints()
+            self._restart_cyccnt(cyccnt)
             if self.demcr & VC_CORERESET and self.debugen:
                 self.dfsr |= DFSR_VCATCH
             else:

@@ -252,7 +252,10 @@ class _Connection:
     def _rq_readprop(self, name):
         props = {"vendor_name": VENDOR, "product_name": PRODUCT, "supported_wire_protocols": ["DEFAULT", "SWD"],
                  "wire_protocol": self.protocol, "capabilities": [], "unique_id": self.server.unique_id,
-                 "description": f"{VENDOR} {PRODUCT}"}
+                 "description": f"{VENDOR} {PRODUCT}",
+                 # Not pyOCD's: what the harness asks a probe server it started (see
+                 # hil.runners.pyocd_bench.ask_probe_server).
+                 "console_url": self.server.console_url, "emulated_board": self.server.board.name}
         if name not in props:
             raise KeyError(f"unknown property '{name}'")
         return props[name]

@@ -61,7 +61,8 @@ class FirmwareBackend(Backend):
     def _emulator_counts(self):
         """Exact instruction counts, where the driver has them (QEMU's plugin)."""
         take = getattr(self.target, "invoke_instructions", None)
-        if take is None or getattr(self.target, "plugin_log", None) is None:
+        counting = getattr(self.target, "counts_instructions", getattr(self.target, "plugin_log", None) is not None)
+        if take is None or not counting:
             return None
         return take()
 
