@@ -290,6 +290,7 @@ class HilLibrary:
     = Variables =
 
     | ``${BOARD}``      | board for `Open Board` without an argument |
+    | ``${PROBE}``      | ``pyocd-*`` boards: the debug probe's unique id, or ``remote:HOST:PORT`` of a probe server |
     | ``${RESULTS_DB}`` | results store for `Record Result` (default: ``$TINYHIL_RESULTS_DB``, else ``results/tinyhil.sqlite``) |
     | ``${BASELINES}``  | baselines file for `Metrics Should Not Regress` (default: ``robot_suites/baselines.json``) |
     """
@@ -321,8 +322,12 @@ class HilLibrary:
         self.close_board()
         run_dir = _output_dir() / "boards" / f"{_suite_name()}-{board}-{os.getpid()}"
         started = time.monotonic()
+        target_options = {}
+        probe = _variable("${PROBE}", None)
+        if probe and board.startswith("pyocd-"):
+            target_options["probe"] = str(probe)   # a probe's unique id, or remote:HOST:PORT
         with _as_failure():
-            session = Session(board, SessionOptions(run_dir=run_dir))
+            session = Session(board, SessionOptions(run_dir=run_dir, target_options=target_options))
             session.open()
         self._session, self._board = session, board
         _set_suite_metadata("Board", board)
