@@ -109,6 +109,8 @@ class CortexMDebug:
         self._reset_machine = reset_machine
         self.lock = threading.RLock()
         self.dead = False              # the target stopped answering (told to misbehave)
+        self.cyccnt_reads = 0
+        self.silent_after_cyccnt_reads: int | None = None   # misbehave: go silent mid-measurement
         # DP
         self.ctrl_stat = 0
         self.select = 0
@@ -329,6 +331,14 @@ class CortexMDebug:
         if a == DWT_CTRL:
             return self.dwt_ctrl & CYCCNTENA      # NUMCOMP = 0: no watchpoint comparators
         if a == DWT_CYCCNT:
+            self.cyccnt_reads += 1
+            if self.silent_after_cyccnt_reads is not None and self.cyccnt_reads > self.silent_after_cyccnt_reads:
+                self.dead = True
+                try:
+                    self.gdb.halt()   # the board stops: its UART goes quiet too
+                except GdbGone:
+                    pass
+                raise TransferTimeout("no response from the target (SWD ACK timeout)")
             return self._cyccnt()
         if 0xE0001000 <= a < 0xE0002000:
             return 0

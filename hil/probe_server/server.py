@@ -64,10 +64,17 @@ def instruction_clock_address(board) -> int:
                            f"(a [[counters]] entry of kind stm32_timer32, unit instructions) for DWT CYCCNT")
 
 
+def idle_image(board) -> bytes:
+    """A vector table (initial SP, reset vector) and a branch-to-self."""
+    loop = board.code.origin + 8
+    return ((board.ram.origin + board.ram.size).to_bytes(4, "little") + (loop | 1).to_bytes(4, "little")
+            + bytes([0xFE, 0xE7]))
+
+
 class ProbeServer:
     def __init__(self, board: str = "qemu-netduinoplus2", port: int = 5555, host: str = "127.0.0.1",
                  elf: Path | None = None, app: str = "link", run_dir: Path | None = None,
-                 faults: Faults | None = None, plugin: bool = True):
+                 faults: Faults | None = None, plugin: bool = True, blank: bool = False):
         name = board.removeprefix("qemu-")
         self.board = get_board(name)
         if self.board.qemu is None:
@@ -75,9 +82,13 @@ class ProbeServer:
         self.host, self.port = host, port
         self.faults = faults or Faults()
         self.run_dir = Path(run_dir) if run_dir else default_run_dir(f"probe-server-{name}")
-        self.elf = Path(elf) if elf else build_firmware(self.board, app)
+        # blank: power up holding only an idle loop (QEMU stops on a core that
+        # locks up on empty flash), so whatever runs later is what a debugger wrote.
+        self.blank = blank
+        self.elf = None if blank else (Path(elf) if elf else build_firmware(self.board, app))
         self._clock_address = instruction_clock_address(self.board)
-        self._qemu = QemuTarget(self.board, elf=self.elf, run_dir=self.run_dir, plugin=plugin, start=False)
+        self._qemu = QemuTarget(self.board, elf=self.elf or Path("/dev/null"), run_dir=self.run_dir,
+                                plugin=plugin and not blank, start=False)
         self._proc: subprocess.Popen | None = None
         self._server: socketserver.ThreadingTCPServer | None = None
         self.gdb: GdbClient | None = None
@@ -116,6 +127,9 @@ class ProbeServer:
             self.plugin_log = PluginLog(counts)
         # Without wait: the board runs from power-up whether or not anyone listens to its UART.
         cmd = [a.replace(",wait=on", ",wait=off") for a in self._qemu.command_line(serial_port, gdb_port, plugin_args)]
+        if self.blank:
+            at = cmd.index("-kernel")
+            cmd[at:at + 2] = ["-S"]   # held until the idle loop is in place
         (self.run_dir / "qemu.cmd").write_text(" ".join(cmd) + "\n")
         self._log = open(self.run_dir / "qemu.log", "ab")
         self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
@@ -133,6 +147,9 @@ class ProbeServer:
         if self.faults.cpuid is not None:
             identity.cpuid = self.faults.cpuid
         self.model = CortexMDebug(self.gdb, identity, self._instruction_clock, self._reset_machine)
+        if self.blank:
+            self.gdb.write_memory(self.board.code.origin, idle_image(self.board))
+            self._reset_machine()
         self.gdb.resume()   # attaching stopped it; a board on the bench runs until a debugger halts it
 
     def _instruction_clock(self) -> int:
