@@ -178,11 +178,13 @@ def test_cli_server_stops_on_sigterm_and_takes_qemu_with_it(tmp_path):
             proc.wait()
 
 
-def test_vww_robot_suite_through_pyocd(tmp_path):
+@pytest.mark.parametrize("suite", ["vww", "kws", "ic", "ad"])
+def test_model_robot_suite_through_pyocd(tmp_path, suite):
     """The same suite the QEMU board runs, on pyocd-netduinoplus2 with PROBE naming the server."""
     from tests.test_robot import SUITES_DIR, outcomes, run_robot
     with ProbeServer("qemu-netduinoplus2", port=0, run_dir=tmp_path / "server") as server:
-        code, result, _ = run_robot(tmp_path, SUITES_DIR / "vww.robot", BOARD="pyocd-netduinoplus2", PROBE=server.url)
+        code, result, _ = run_robot(tmp_path, SUITES_DIR / f"{suite}.robot", BOARD="pyocd-netduinoplus2",
+                                    PROBE=server.url)
     statuses = outcomes(result)
     assert code == 0, statuses
     assert statuses and all(status == "PASS" for status, _ in statuses.values()), statuses
