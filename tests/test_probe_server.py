@@ -130,3 +130,24 @@ def test_no_qemu_outlives_the_server(tmp_path):
     assert process_alive(pid)
     server.stop()
     assert not process_alive(pid)
+
+
+def test_commander_through_ap_registers_only(tmp_path):
+    """Without a memory interface from the probe, pyOCD drives the AHB-AP's
+    CSW, TAR and DRW itself (as over CMSIS-DAP): the same answers."""
+    sp, reset_vector = elf_vectors(build_link_elf())
+    with ProbeServer("qemu-netduinoplus2", port=0, run_dir=tmp_path, memory_interface=False) as s:
+        out = commander(s, "read32 0x08000000 8", "read8 0x08000001 2", "write32 0x20010000 0x12345678",
+                        "read16 0x20010002", "reset halt", "reg pc", "go")
+        counts = dict(s.request_counts)
+    assert not any(name.startswith(("read_mem", "write_mem", "read_block", "write_block")) for name in counts), counts
+    assert counts.get("read_ap", 0) > 10 and counts.get("write_ap", 0) > 10, counts
+    assert f"08000000:  {sp:08x} {reset_vector:08x}" in out
+    assert f"08000001:  {(sp >> 8) & 0xFF:02x} {(sp >> 16) & 0xFF:02x}" in out
+    assert "20010002:  1234" in out
+    assert int(re.findall(r"pc = 0x([0-9a-f]{8})", out)[-1], 16) == reset_vector & ~1, out
+
+
+def build_link_elf():
+    from hil.firmware import build_firmware
+    return build_firmware(BOARD, "link")

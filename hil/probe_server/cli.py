@@ -17,7 +17,9 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--elf", help="image the board holds at power-up (default: the board's link firmware)")
     p.add_argument("--app", default="link", help="firmware app to build for power-up when --elf is not given")
-    p.add_argument("--blank", action="store_true", help="power up with nothing programmed")
+    p.add_argument("--blank", action="store_true", help="power up holding only an idle loop")
+    p.add_argument("--ap-registers-only", action="store_true",
+                   help="offer no memory interface: pyOCD then goes through AP registers (TAR/DRW), as over CMSIS-DAP")
     p.add_argument("--fake-idcode", type=_int, help="misbehave: report this DBGMCU IDCODE")
     p.add_argument("--fake-cpuid", type=_int, help="misbehave: report this CPUID")
     p.add_argument("--stop-answering-after", type=int, metavar="N",
@@ -30,7 +32,7 @@ def _cmd_probe_server(args) -> int:
 
     faults = Faults(idcode=args.fake_idcode, cpuid=args.fake_cpuid, stop_answering_after=args.stop_answering_after)
     server = ProbeServer(args.board, port=args.port, host=args.host, elf=args.elf, app=args.app, faults=faults,
-                         blank=args.blank)
+                         blank=args.blank, memory_interface=not args.ap_registers_only)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

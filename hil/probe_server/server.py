@@ -14,6 +14,7 @@ target report another IDCODE or CPUID, or stop answering after some number
 of requests (every access then fails as a real probe's would: no ACK)."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -74,7 +75,8 @@ def idle_image(board) -> bytes:
 class ProbeServer:
     def __init__(self, board: str = "qemu-netduinoplus2", port: int = 5555, host: str = "127.0.0.1",
                  elf: Path | None = None, app: str = "link", run_dir: Path | None = None,
-                 faults: Faults | None = None, plugin: bool = True, blank: bool = False):
+                 faults: Faults | None = None, plugin: bool = True, blank: bool = False,
+                 memory_interface: bool = True):
         name = board.removeprefix("qemu-")
         self.board = get_board(name)
         if self.board.qemu is None:
@@ -85,6 +87,9 @@ class ProbeServer:
         # blank: power up holding only an idle loop (QEMU stops on a core that
         # locks up on empty flash), so whatever runs later is what a debugger wrote.
         self.blank = blank
+        # Offer pyOCD a memory interface of its own (as an ST-LINK does), or make it
+        # go through AP register accesses, TAR and DRW (as with a CMSIS-DAP probe).
+        self.memory_interface = memory_interface
         self.elf = None if blank else (Path(elf) if elf else build_firmware(self.board, app))
         self._clock_address = instruction_clock_address(self.board)
         self._qemu = QemuTarget(self.board, elf=self.elf or Path("/dev/null"), run_dir=self.run_dir,
@@ -95,6 +100,7 @@ class ProbeServer:
         self.model: CortexMDebug | None = None
         self.console_url = ""
         self.requests = 0
+        self.request_counts: collections.Counter = collections.Counter()   # by request name
         self._lock = threading.Lock()
 
     @property
@@ -247,6 +253,7 @@ class _Connection:
             if handler is None:
                 return json.dumps({"id": rid, "status": GENERAL_ERROR, "error": f"unknown request type '{name}'"})
             self.server.count_request()
+            self.server.request_counts[name] += 1
             with self.model.lock:
                 result = handler(*args)
             out = {"id": rid, "status": 0}
@@ -343,6 +350,8 @@ class _Connection:
 
     def _rq_get_memory_interface_for_ap(self, version, nominal_address):
         # One AHB-AP, APSEL 0 (APv1 nominal address = APSEL << 24); handle 0.
+        if not self.server.memory_interface:
+            return None
         return 0 if version == 1 and nominal_address == 0 else None
 
     # --- memory (the AHB-AP, accelerated) ---------------------------------
