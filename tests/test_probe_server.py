@@ -151,3 +151,19 @@ def test_commander_through_ap_registers_only(tmp_path):
 def build_link_elf():
     from hil.firmware import build_firmware
     return build_firmware(BOARD, "link")
+
+
+def test_block_transfers_through_ap_registers_cross_tar_pages(tmp_path):
+    """pyOCD knows the Cortex-M4 AHB-AP's TAR auto-increments across 4 KiB:
+    a long block written through DRW must land where a plain read finds it."""
+    from pyocd.core.helpers import ConnectHelper
+    data = bytes((i * 7 + 3) & 0xFF for i in range(9000))
+    with ProbeServer("qemu-netduinoplus2", port=0, run_dir=tmp_path, memory_interface=False) as s:
+        with ConnectHelper.session_with_chosen_probe(unique_id=s.url, target_override="cortex_m",
+                                                     options={"connect_mode": "attach"}) as session:
+            target = session.target
+            target.halt()
+            target.write_memory_block8(0x20010003, list(data))
+            assert bytes(target.read_memory_block8(0x20010003, len(data))) == data
+            target.resume()
+        assert s.model.read_block(0x20010003, len(data)) == data

@@ -235,8 +235,8 @@ class CortexMDebug:
         return 1 << (self.csw & 7)
 
     def _advance(self, size: int) -> None:
-        if (self.csw >> 4) & 3 == 1:   # single auto-increment, within a 1 KiB page
-            self.tar = (self.tar & ~0x3FF) | ((self.tar + size) & 0x3FF)
+        if (self.csw >> 4) & 3 == 1:   # single auto-increment: the Cortex-M4 AHB-AP wraps at 4 KiB
+            self.tar = (self.tar & ~0xFFF) | ((self.tar + size) & 0xFFF)
 
     def _drw_read(self) -> int:
         size, address = self._size(), self.tar
