@@ -16,7 +16,7 @@ from tests.conftest import needs_emulator, process_alive
 pyocd = pytest.importorskip("pyocd", reason="pyOCD is not installed (pip install 'tinyhil[hw]')")
 
 from hil.boards import get_board  # noqa: E402
-from hil.probe_server import Faults, ProbeServer  # noqa: E402
+from hil.probe_server import ProbeServer  # noqa: E402
 
 pytestmark = needs_emulator
 PYOCD = str(Path(sys.executable).with_name("pyocd"))

@@ -188,3 +188,25 @@ def test_model_robot_suite_through_pyocd(tmp_path, suite):
     statuses = outcomes(result)
     assert code == 0, statuses
     assert statuses and all(status == "PASS" for status, _ in statuses.values()), statuses
+
+
+@pytest.mark.parametrize("misbehave, expect", [
+    (["--fake-idcode", "0x10006419"], "refusing to write: DBGMCU IDCODE at 0xe0042000 is 0x10006419"),
+    # Silent from the first request: what pyOCD says of a board without power.
+    (["--stop-answering-after", "0"], "connecting to cortex_m failed: Target not detected."),
+])
+def test_cli_server_told_to_misbehave(tmp_path, misbehave, expect):
+    proc = subprocess.Popen([HIL, "probe-server", "--port", "0", *misbehave], stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().split()[1]
+        model = tmp_path / "ad.tflite"
+        model.write_bytes(model_source("ad")[0])
+        done = subprocess.run([HIL, "run", "--board", "pyocd-netduinoplus2", "--probe", url, "--model", str(model),
+                               "--inputs", "1"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("hil: error: pyocd-netduinoplus2: "), done.stderr
+        assert expect in lines[0], lines[0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

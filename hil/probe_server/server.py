@@ -18,7 +18,6 @@ import collections
 import json
 import os
 import signal
-import socket
 import socketserver
 import subprocess
 import threading

@@ -36,8 +36,8 @@ from ..firmware import build_firmware
 from .base import DriverInfo, SelfPoweredTarget, TargetError, register_driver
 from .console import SerialConsole
 from .process import default_run_dir
-from .pyocd_bench import (CheckedConsole, MarkerCounter, ask_probe_server, probe_servers, program_through_memory,
-                          verify_identity)
+from .pyocd_bench import (CheckedConsole, MarkerCounter, ask_probe_server, log_pyocd_to, probe_servers,
+                          program_through_memory, verify_identity)
 
 PROBE_ENV = "TINYHIL_PYOCD_PROBE"
 SERIAL_ENV = "TINYHIL_PYOCD_SERIAL"
@@ -315,7 +315,8 @@ class PyocdTarget(SelfPoweredTarget):
         except _pyocd_errors() as exc:
             stack.close()
             hint = ""
-            if "not recognized" in str(exc) or "target" in str(exc).lower():
+            # Only for an unknown target type: "Target not detected" is a wiring or power problem.
+            if "not recognized" in str(exc) or type(exc).__name__ == "TargetSupportError":
                 hint = (f" (is the target known to pyOCD?  `pyocd pack install {self.pyocd_target}`, then "
                         f"`pyocd list --targets` shows its exact name for the board file's [pyocd] target)")
             raise TargetError(f"{self.name}: connecting to {self.pyocd_target} failed: {exc}{hint}") from None
@@ -350,6 +351,7 @@ class PyocdTarget(SelfPoweredTarget):
     def power_on(self) -> None:
         if self._stack is not None:
             return
+        log_pyocd_to(self.run_dir / "pyocd.log")   # pyOCD's own messages: the log, not stderr
         if self._own_session:
             # The install hint, then "no debug probe", before asking for a console.
             self._probe_id = find_probe(self.probe, self.name)

@@ -6,6 +6,7 @@ CYCCNT read at FPB breakpoints."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import threading
@@ -26,6 +27,21 @@ CPUID_PARTNO = {"cortex-m0": 0xC20, "cortex-m0plus": 0xC60, "cortex-m3": 0xC23, 
 CPUID = 0xE000ED00
 DEMCR, DWT_CTRL, DWT_CYCCNT = 0xE000EDFC, 0xE0001000, 0xE0001004
 TRCENA, CYCCNTENA = 1 << 24, 1
+
+
+def log_pyocd_to(path: Path) -> None:
+    """Send pyOCD's log records to `path` instead of stderr, where Python's
+    last-resort handler would print them beside the driver's one-line error."""
+    logger = logging.getLogger("pyocd")
+    for handler in list(logger.handlers):
+        if getattr(handler, "tinyhil", False):
+            logger.removeHandler(handler)
+            handler.close()
+    handler = logging.FileHandler(path)
+    handler.tinyhil = True
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
 
 
 def probe_servers() -> list[str]:
