@@ -210,3 +210,24 @@ def test_cli_server_told_to_misbehave(tmp_path, misbehave, expect):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_robot_starts_its_own_probe_server(tmp_path):
+    from tests.test_robot import COMMON_RESOURCE, outcomes, run_robot
+    suite = tmp_path / "bench_rehearsal.robot"
+    suite.write_text(f"""*** Settings ***
+Library           hil.robot.ProbeServerLibrary
+Resource          {COMMON_RESOURCE}
+Suite Setup       Run Keywords    Start Probe Server    AND    Open Board And Load Model    ad
+Suite Teardown    Run Keywords    Close Board    AND    Stop Probe Server
+
+*** Test Cases ***
+Seeded Inputs Match Golden Through pyOCD
+    Run Inference    seed=3
+    Outputs Should Match Golden
+""")
+    code, result, _ = run_robot(tmp_path, suite)
+    statuses = outcomes(result)
+    assert code == 0, statuses
+    assert list(statuses.values()) == [("PASS", "")], statuses
+    assert result.suite.metadata["Board"] == "pyocd-netduinoplus2"
