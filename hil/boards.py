@@ -92,6 +92,11 @@ class RenodeSpec:
 @dataclass(frozen=True)
 class PyocdSpec:
     target: str
+    # What the part answers through the debug port, checked before anything
+    # is written: the DBGMCU IDCODE register's address and the value its
+    # DEV_ID field (bits 11:0) must have.  None where the part has none.
+    idcode_address: int | None = None
+    idcode: int | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,8 @@ def parse_board(data: dict[str, Any], where: str) -> Board:
         qemu=qemu,
         renode=None if r is None else RenodeSpec(r.get("platform", str), r.get("uart", str, None),
                                                  r.get("cpu", str, "cpu")),
-        pyocd=None if p is None else PyocdSpec(p.get("target", str)),
+        pyocd=None if p is None else PyocdSpec(p.get("target", str), p.get("idcode_address", int, None),
+                                               p.get("idcode", int, None)),
         plan=plan,
     )
 

@@ -60,8 +60,15 @@ def _cmd_run(args) -> int:
     from .session import run_model
 
     load_batch = (lambda shapes: _load_input_stack(args.input, shapes)) if args.input else None
+    options = None
+    if args.probe:
+        from .runners import takes_option
+        from .session import SessionOptions
+        if not takes_option(args.board, "probe"):
+            raise HilError(f"--probe selects a pyOCD debug probe; board '{args.board}' is not a pyocd-* board")
+        options = SessionOptions(target_options={"probe": args.probe})
     run = run_model(board=args.board, model=args.model, inputs=args.inputs, seed=args.seed,
-                    load_batch=load_batch, save_outputs=args.save_outputs)
+                    load_batch=load_batch, save_outputs=args.save_outputs, options=options)
     result = run.to_dict()
     if args.json:
         print(json.dumps(result, indent=2))
@@ -144,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the first input (inference i uses seed+i)")
     p.add_argument("--input", help=".npy stack of int8 inputs; the first axis is the inference")
     p.add_argument("--save-outputs", help="write the engine's outputs, stacked, to this .npy")
+    p.add_argument("--probe", help="pyocd-* boards: the debug probe's unique id (a real probe's, or "
+                                   "remote:HOST:PORT of a probe server)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_run)
 
@@ -173,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .results.cli import register as register_results
     register_results(sub)
+    from .probe_server.cli import register as register_probe_server
+    register_probe_server(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ from hil.boards import DEFAULT_BOARD
 from hil.model import Model, resolve_model
 from hil.paths import SHARED_MODELS_DIR
 from hil.result import RunResult, run_inferences
+from hil.runners import takes_option
 from hil.robot.context import HilFailure, as_failure, output_dir, set_suite_metadata, suite_name, variable
 from hil.robot.report import run_summary_html
 from hil.robot.gates import GateKeywords
@@ -105,6 +106,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
     = Variables =
 
     | ``${BOARD}``      | board for `Open Board` without an argument |
+    | ``${PROBE}``      | ``pyocd-*`` boards: the debug probe's unique id, or ``remote:HOST:PORT`` of a probe server |
     | ``${RESULTS_DB}`` | results store for `Record Result` (default: ``$TINYHIL_RESULTS_DB``, else ``results/tinyhil.sqlite``) |
     | ``${BASELINES}``  | baselines file for `Metrics Should Not Regress` (default: ``robot_suites/baselines.json``) |
     """
@@ -135,8 +137,12 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
         self.close_board()
         run_dir = output_dir() / "boards" / f"{suite_name()}-{board}-{os.getpid()}"
         started = time.monotonic()
+        target_options = {}
+        probe = variable("${PROBE}", None)
+        if probe and takes_option(board, "probe"):
+            target_options["probe"] = str(probe)   # a probe's unique id, or remote:HOST:PORT
         with as_failure():
-            session = Session(board, SessionOptions(run_dir=run_dir))
+            session = Session(board, SessionOptions(run_dir=run_dir, target_options=target_options))
             session.open()
         self._session = session
         set_suite_metadata("Board", board)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from .base import Console, InstructionCounter, Loader, MemoryWriter, Power, Target, TargetError
 from .registry import (DriverInfo, OptionInfo, TargetName, open_target, parse_board_name, parse_target_name,
-                       register_driver, registered_drivers, target_names)
+                       register_driver, registered_drivers, takes_option, target_names)
 
 __all__ = ["Console", "DriverInfo", "InstructionCounter", "Loader", "MemoryWriter", "OptionInfo", "Power",
            "Target", "TargetError", "TargetName", "load_builtin_drivers", "open_target", "parse_board_name",
-           "parse_target_name", "register_driver", "registered_drivers", "target_names"]
+           "parse_target_name", "register_driver", "registered_drivers", "takes_option", "target_names"]
 
 
 def load_builtin_drivers() -> None:

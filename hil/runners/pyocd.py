@@ -26,15 +26,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 from ..boards import Board, MemoryRegion
-from .base import SelfPoweredTarget, TargetError
+from .base import InstructionCounter, SelfPoweredTarget, TargetError
 from .registry import OptionInfo, register_driver
 from .console import SerialConsole
 from .process import default_run_dir
+from .pyocd_bench import (CheckedConsole, MarkerCounter, ask_probe_server, log_pyocd_to, probe_servers,
+                          program_through_memory, verify_identity)
 
 PROBE_ENV = "TINYHIL_PYOCD_PROBE"
 SERIAL_ENV = "TINYHIL_PYOCD_SERIAL"
@@ -74,6 +77,11 @@ def find_probe(unique_id: str | None, name: str) -> str:
     try:
         probes = ConnectHelper.get_all_connected_probes(blocking=False, unique_id=unique_id,
                                                         print_wait_message=False)
+        if unique_id is None:
+            # Probe servers (pyocd server, hil probe-server) are never enumerated by pyOCD.
+            for server in probe_servers():
+                probes += ConnectHelper.get_all_connected_probes(blocking=False, unique_id=server,
+                                                                 print_wait_message=False)
     except _pyocd_errors() as exc:
         raise TargetError(f"{name}: listing debug probes failed: {exc}") from None
     if not probes:
@@ -81,7 +89,8 @@ def find_probe(unique_id: str | None, name: str) -> str:
         raise TargetError(f"{name}: no debug probe found{which}; connect the board's probe "
                           f"(`pyocd list` shows what pyOCD sees)")
     if len(probes) > 1:
-        ids = ", ".join(f"{p.unique_id} ({p.description})" for p in probes)
+        ids = ", ".join(f"{p.unique_id} ({p.description})" if p.description.strip() else p.unique_id
+                        for p in probes)
         raise TargetError(f"{name}: {len(probes)} debug probes match ({ids}); choose one with "
                           f"{PROBE_ENV}=<unique id> or the probe= option")
     return probes[0].unique_id
@@ -93,8 +102,12 @@ class PyocdMemoryWriter:
     and what the flash algorithm overwrote is restored before it resumes)."""
 
     def __init__(self, session, board: Board, name: str | None = None,
-                 loader_factory: Callable[[Any], Any] | None = None, log: Callable[[str], None] | None = None):
+                 loader_factory: Callable[[Any], Any] | None = None, log: Callable[[str], None] | None = None,
+                 flash_through_memory: bool = False, lock=None):
         self.session = session
+        # An emulated board's flash takes plain writes; a real one needs the flash programmer.
+        self.flash_through_memory = flash_through_memory
+        self._lock = lock or contextlib.nullcontext()
         self.board = board
         self.name = name or f"pyocd-{board.name}"
         self._loader_factory = loader_factory
@@ -145,12 +158,14 @@ class PyocdMemoryWriter:
         data = bytes(data)
         pieces = self.route(address, len(data))
         flash = [(a, data[a - address:a - address + n]) for kind, a, n in pieces if kind == "flash"]
+        direct = {"ram", "flash"} if self.flash_through_memory else {"ram"}
         try:
-            for kind, a, n in pieces:
-                if kind == "ram":
-                    self.target.write_memory_block8(a, list(data[a - address:a - address + n]))
-            if flash:
-                self._program_flash(flash)
+            with self._lock:
+                for kind, a, n in pieces:
+                    if kind in direct:
+                        self.target.write_memory_block8(a, list(data[a - address:a - address + n]))
+                if flash and not self.flash_through_memory:
+                    self._program_flash(flash)
         except _pyocd_errors() as exc:
             raise TargetError(f"{self.name}: writing {len(data)} B at 0x{address:08x} failed: {exc}") from None
 
@@ -224,6 +239,8 @@ OPTIONS = (
     OptionInfo("flash", bool, True, "program the ELF at power-on"),
     OptionInfo("session", object, None, "an unopened pyOCD Session to use instead of choosing a probe"),
     OptionInfo("loader_factory", object, None, "makes pyOCD's FileProgrammer-like loader (tests)"),
+    OptionInfo("count", bool, None, "count at the firmware's markers with DWT CYCCNT at FPB breakpoints "
+                                    "(default: on behind hil probe-server, off on a real board)"),
 )
 
 
@@ -238,17 +255,30 @@ class PyocdTarget(SelfPoweredTarget):
     device or pyserial URL, default $TINYHIL_PYOCD_SERIAL), baud (default the
     board's), frequency (SWD/JTAG clock, Hz), pyocd_target (default the board
     file's [pyocd] target), flash (program the ELF at power-on, default True),
-    session (an unopened pyOCD Session to use instead of choosing a probe)."""
+    session (an unopened pyOCD Session to use instead of choosing a probe),
+    count (count at the firmware's markers with DWT CYCCNT at FPB breakpoints;
+    default: on behind `hil probe-server`, off on a real board).
+
+    Behind `hil probe-server` (an emulated board) the probe says so: the
+    console defaults to the server's UART socket, the pyOCD target to the
+    generic "cortex_m" (no flash algorithm is needed: the emulated flash takes
+    writes through the memory interface) and counting is on."""
 
     def __init__(self, board: Board, elf: Path | None = None, run_dir: Path | None = None,
                  probe: str | None = None, serial: str | None = None, baud: int | None = None,
                  frequency: int | None = None, pyocd_target: str | None = None, flash: bool = True,
-                 session=None, start: bool = True, loader_factory: Callable[[Any], Any] | None = None):
+                 session=None, start: bool = True, loader_factory: Callable[[Any], Any] | None = None,
+                 count: bool | None = None):
         if board.pyocd is None and pyocd_target is None:
             raise TargetError(f"board '{board.name}' has no [pyocd] table")
         self.board = board
         self.name = f"pyocd-{board.name}"
         self.pyocd_target = pyocd_target or board.pyocd.target
+        self._target_given = pyocd_target is not None
+        self.count = count
+        self.emulated: str | None = None     # the board a `hil probe-server` emulates
+        self._counter: MarkerCounter | None = None
+        self._probe_lock = threading.RLock()  # the marker thread and this one take turns on the probe
         self.probe = probe if probe is not None else (os.environ.get(PROBE_ENV) or None)
         self.serial = serial if serial is not None else (os.environ.get(SERIAL_ENV) or None)
         self.baud = baud or board.uart.baud
@@ -300,7 +330,8 @@ class PyocdTarget(SelfPoweredTarget):
         except _pyocd_errors() as exc:
             stack.close()
             hint = ""
-            if "not recognized" in str(exc) or "target" in str(exc).lower():
+            # Only for an unknown target type: "Target not detected" is a wiring or power problem.
+            if "not recognized" in str(exc) or type(exc).__name__ == "TargetSupportError":
                 hint = (f" (is the target known to pyOCD?  `pyocd pack install {self.pyocd_target}`, then "
                         f"`pyocd list --targets` shows its exact name for the board file's [pyocd] target)")
             raise TargetError(f"{self.name}: connecting to {self.pyocd_target} failed: {exc}{hint}") from None
@@ -319,7 +350,12 @@ class PyocdTarget(SelfPoweredTarget):
         _, FileProgrammer, _, _ = _import_pyocd()
         started = time.monotonic()
         try:
-            FileProgrammer(self._session, smart_flash=True).program(str(elf), file_format="elf")
+            if self.emulated:
+                with self._probe_lock:
+                    written = program_through_memory(self._session.target, elf, self.name)
+                self.log(f"{written} B written through the memory interface (emulated flash)")
+            else:
+                FileProgrammer(self._session, smart_flash=True).program(str(elf), file_format="elf")
         except _pyocd_errors() as exc:
             raise TargetError(f"{self.name}: programming {elf} failed: {exc}") from None
         self.flashed = elf
@@ -330,21 +366,38 @@ class PyocdTarget(SelfPoweredTarget):
     def power_on(self) -> None:
         if self._stack is not None:
             return
+        log_pyocd_to(self.run_dir / "pyocd.log")   # pyOCD's own messages: the log, not stderr
         if self._own_session:
             # The install hint, then "no debug probe", before asking for a console.
             self._probe_id = find_probe(self.probe, self.name)
+            self.emulated = ask_probe_server(self._probe_id, "emulated_board")
+            if self.emulated:
+                if not self._target_given:
+                    self.pyocd_target = "cortex_m"
+                self.serial = self.serial or ask_probe_server(self._probe_id, "console_url")
+        if self.count is None:
+            self.count = bool(self.emulated)
         if not self.serial:
             raise TargetError(f"{self.name}: the board's console serial device is not set: "
                               f"{SERIAL_ENV}=/dev/ttyACM0 (or the serial= option)")
         try:
             session = self._open_session()
+            try:
+                verify_identity(session.target, self.board, self.name)   # before anything is written
+            except _pyocd_errors() as exc:
+                raise TargetError(f"{self.name}: reading the target's CPUID and IDCODE failed: {exc}") from None
+            if self.elf is None and (self.flash_on_start or self.count):
+                raise TargetError(f"{self.name}: no firmware image to program or count with (open it "
+                                  "through open_target, which builds one, or pass elf=)")
             if self.flash_on_start:
-                if self.elf is None:
-                    raise TargetError(f"{self.name}: no firmware image to program (open it through "
-                                      "open_target, which builds one, or pass elf=)")
                 self._program(self.elf)
-            self._console = SerialConsole(self.serial, baudrate=self.baud)
-            self._memory = PyocdMemoryWriter(session, self.board, self.name, self._loader_factory, self.log)
+            console = SerialConsole(self.serial, baudrate=self.baud)
+            if self.count:
+                self._counter = MarkerCounter(session.target, self.elf, self.name, self._probe_lock)
+                console = CheckedConsole(console, self._counter)
+            self._console = console
+            self._memory = PyocdMemoryWriter(session, self.board, self.name, self._loader_factory, self.log,
+                                             flash_through_memory=bool(self.emulated), lock=self._probe_lock)
             self._reset_and_run()
         except BaseException:
             self.power_off()
@@ -359,14 +412,20 @@ class PyocdTarget(SelfPoweredTarget):
         self._drain_console()       # whatever the old firmware said is not the new BOOT
         target = self._session.target
         try:
-            target.reset_and_halt()
-            target.resume()
+            with self._probe_lock:
+                target.reset_and_halt()
+                if self._counter is not None and not self._counter.started:
+                    self._counter.start()
+                target.resume()
         except _pyocd_errors() as exc:
             raise TargetError(f"{self.name}: reset failed: {exc}") from None
         self.log("reset")
 
     def power_off(self) -> None:
         """Release the console and the probe (pyOCD lets the core run on)."""
+        if self._counter is not None:
+            self._counter.stop()
+            self._counter = None
         if self._console is not None:
             self._console.close()
             self._console = None
@@ -379,6 +438,19 @@ class PyocdTarget(SelfPoweredTarget):
                 self.log(f"closing the session: {exc}")
         if self._own_session:
             self._session = None
+
+    @property
+    def counter(self) -> InstructionCounter | None:
+        """Counting at the markers, where it is on (behind `hil probe-server` it counts executed
+        instructions; on silicon, cycles)."""
+        return self if self._counter is not None else None
+
+    def invoke_instructions(self):
+        """CYCCNT counts of the last invoke, read at the marker breakpoints
+        (behind `hil probe-server`: executed instructions)."""
+        if self._counter is None:
+            raise TargetError(f"{self.name}: not counting at markers (count=False)")
+        return self._counter.invoke_instructions()
 
     def hard_reset(self) -> None:
         if self._stack is None:

@@ -150,6 +150,13 @@ def parse_board_name(name: str) -> Board:
         return parsed.board
 
 
+def takes_option(name: str, option: str) -> bool:
+    """Whether the target `name` ("host" included) has the driver option `option` (e.g. a
+    pyOCD board's `probe`), so callers ask the driver's table, not the board's name."""
+    parsed = parse_target_name(name)
+    return not parsed.is_host and option in parsed.driver.option_table()
+
+
 def open_target(name: str, **options) -> Target:
     """Open "<driver>-<board>" (e.g. "qemu-mps2-an386"): options are checked against the
     driver's table, the firmware is built (cached) unless `elf` is given, and the driver
