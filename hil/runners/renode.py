@@ -212,6 +212,31 @@ class RenodeMemoryWriter:
                                   f"0x{address + offset:08x} reads 0x{got:08x}, expected 0x{want:08x}")
 
 
+class RenodeConsole(SerialConsole):
+    """The console terminal; when it fails because Renode is gone, the error says so."""
+
+    def __init__(self, url: str, target: "RenodeTarget", **kwargs):
+        super().__init__(url, **kwargs)
+        self._target = target
+
+    def _why(self, exc: TargetError) -> TargetError:
+        # A dying Renode closes the socket before it can be reaped: give it a moment to finish dying.
+        gone = self._target.exit_status(wait=2.0)
+        return TargetError(f"{exc} ({gone})") if gone else exc
+
+    def write(self, data: bytes) -> None:
+        try:
+            super().write(data)
+        except TargetError as exc:
+            raise self._why(exc) from None
+
+    def read(self, max_bytes: int, timeout: float) -> bytes:
+        try:
+            return super().read(max_bytes, timeout)
+        except TargetError as exc:
+            raise self._why(exc) from None
+
+
 class RenodeTarget(ProcessTarget):
     """One board in Renode.  Implements Console (the UART's TCP terminal),
     Power and Loader (the monitor) and MemoryWriter (LoadBinary)."""
@@ -292,15 +317,17 @@ class RenodeTarget(ProcessTarget):
             if counting is not None:
                 self._monitor.command(f"include @{_renode_path(counting, 'the script')}")
                 self.plugin_log = PluginLog(self.run_dir / MARKS_NAME)
-            self._console = SerialConsole(f"socket://127.0.0.1:{console_port}", connect_timeout=10.0,
+            self._console = RenodeConsole(f"socket://127.0.0.1:{console_port}", self, connect_timeout=10.0,
                                           still_starting=alive)
             self._memory = RenodeMemoryWriter(self._monitor, self.run_dir, self.name)
             self._monitor.command("start")
         except BaseException as exc:
-            log = self.log_tail()
+            last = self.log_tail(1).strip()
             self.power_off()
             if isinstance(exc, TargetError):
-                raise TargetError(f"{self.name}: Renode did not start ({exc}); log:\n{log}") from None
+                raise TargetError(f"{self.name}: Renode did not start ({exc})"
+                                  + (f"; its log ends {last!r}" if last else "")
+                                  + f"; see {self.run_dir / 'renode.log'}") from None
             raise
 
     def power_off(self) -> None:
@@ -353,6 +380,21 @@ class RenodeTarget(ProcessTarget):
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+
+    def exit_status(self, wait: float = 0.0) -> str | None:
+        """How Renode ended ("Renode exited with status 1", "... was killed by SIGKILL"),
+        or None while it runs (after waiting up to `wait` s for it to end)."""
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+        code = proc.returncode
+        if code < 0:
+            return f"Renode (pid {proc.pid}) was killed by {signal.Signals(-code).name}"
+        return f"Renode (pid {proc.pid}) exited with status {code}"
 
     # --- results --------------------------------------------------------
 
