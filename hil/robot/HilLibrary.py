@@ -369,7 +369,7 @@ class HilLibrary:
 
         Follow with `Board Should Still Answer`.
         """
-        from hil.link_protocol import FrameDecoder
+        from hil.link_protocol import FrameDecoder, encode_frame
 
         session = self._require_board()
         if session.board == HOST_BOARD:
@@ -398,18 +398,31 @@ class HilLibrary:
             writer.start()
             while writer.is_alive() and time.monotonic() < deadline:
                 received += decoder.feed(link.console.read(65536, 0.05))
-            # The board works through the bytes after the socket took them: wait until it is quiet.
-            quiet_since = time.monotonic()
-            while time.monotonic() - quiet_since < 1.0 and time.monotonic() < deadline:
-                arrived = decoder.feed(link.console.read(65536, 0.1))
-                if arrived:
-                    received += arrived
-                    quiet_since = time.monotonic()
+            # The board works through the bytes after the socket took them (Renode's terminal
+            # takes a burst at well under 1 KB/s and answers only once it is in): end with
+            # padding that completes any partial frame and a PING; its echo means every byte
+            # before it has been handled.
+            token = os.urandom(8)
+            seq = 0xA5
+            sentinel_seen = False
+            if not writer.is_alive() and not write_error:
+                link.console.write(bytes(p.header_bytes + p.max_payload + p.trailer_bytes)
+                                   + encode_frame(p.commands["PING"], seq, token, p))
+                while not sentinel_seen and time.monotonic() < deadline:
+                    for frame in decoder.feed(link.console.read(65536, 0.1)):
+                        if (frame.type == p.commands["PING"] | p.reply_flag and frame.seq == seq
+                                and frame.payload == token):
+                            sentinel_seen = True
+                        else:
+                            received.append(frame)
         if writer.is_alive():
             raise AssertionError(f"{session.board} stopped taking bytes: {len(stream):,} B of garbage not "
                                  f"written after {GARBAGE_TIMEOUT_S} s")
         if write_error:
             raise HilFailure(f"sending garbage to {session.board} failed: {write_error[0]}")
+        if not sentinel_seen:
+            raise AssertionError(f"{session.board} did not echo the PING sent after the garbage within "
+                                 f"{GARBAGE_TIMEOUT_S} s of the start")
         faults = [f for f in received if f.type == p.events["FAULT"]]
         if faults:
             fault = p.layouts["FAULT"].unpack(faults[0].payload)
