@@ -31,6 +31,9 @@ from hil.runners.renode import NOT_INSTALLED, RENODE_ENV, RenodeTarget, find_ren
 from tests.conftest import SHARED_MODELS_DIR, needs_emulator, process_alive
 
 needs_renode = pytest.mark.skipif(find_renode() is None, reason=NOT_INSTALLED)
+# Renode's platforms/cpus/stm32f4.repl: timer2 `frequency: 10000000`; the CPU's default performance.
+RENODE_STM32F4_TIM2_HZ = 10_000_000
+RENODE_CPU_MIPS = 100
 
 
 def _wait_gone(pids, timeout: float = 15.0) -> list[int]:
@@ -208,6 +211,12 @@ def test_renode_counts_equal_the_qemu_plugin(tmp_path, board):
     assert renode["instructions"] == qemu["instructions"] and all(n > 100_000 for n in qemu["instructions"])
     assert [op["instructions"] for op in renode["per_op"]] == [op["instructions"] for op in qemu["per_op"]]
     assert [op["type"] for op in renode["per_op"]] == [op["type"] for op in qemu["per_op"]]
+    if board == "netduinoplus2":
+        # The on-target counter (TIM2) is not one tick per instruction on Renode: its
+        # stm32f4 platform clocks TIM2 at 10 MHz and runs the CPU at 100 MIPS.
+        per_tick = RENODE_CPU_MIPS * 1_000_000 // RENODE_STM32F4_TIM2_HZ
+        for op in renode["per_op"]:
+            assert abs(op["instructions"] - per_tick * op["counter_ticks"]) < 60 + per_tick, op
 
 
 # --- faults --------------------------------------------------------------------
