@@ -15,7 +15,6 @@ from hil.boards import all_boards, get_board
 from hil.runners import TargetError, open_target, target_names
 from hil.runners import renode as renode_driver
 from hil.runners.renode import (
-    NOT_INSTALLED,
     RENODE_ENV,
     RenodeMonitor,
     clean_monitor_output,
@@ -174,7 +173,8 @@ def test_renode_missing_is_one_clear_error(monkeypatch, tmp_path):
     assert renode_binary() is None
     with pytest.raises(TargetError) as err:
         open_target("renode-netduinoplus2", elf=tmp_path / "x.elf")
-    assert str(err.value) == NOT_INSTALLED
+    assert str(err.value) == (f"${RENODE_ENV}={str(tmp_path / 'no-renode-here')!r} is not an executable "
+                              f"Renode (unset it to look on PATH and in the cache)")
 
 
 def test_renode_start_failure_names_renode_and_cleans_up(tmp_path, monkeypatch):

@@ -113,6 +113,9 @@ def renode_places(tmp_path, monkeypatch):
 
 def test_renode_found_in_order_env_path_shared(renode_places, monkeypatch, tmp_path):
     assert find_renode() is None
+    with pytest.raises(TargetError) as err:
+        open_target("renode-netduinoplus2", elf=tmp_path / "x.elf")
+    assert str(err.value) == NOT_INSTALLED
     unpacked = renode_places["unpacked"]
     launcher = _executable(unpacked / "renode" / "renode")
     assert find_renode() is None, "an unpack without its .unpacked mark (interrupted) is not used"
@@ -128,7 +131,8 @@ def test_renode_found_in_order_env_path_shared(renode_places, monkeypatch, tmp_p
     assert find_renode() is None
     with pytest.raises(TargetError) as err:
         open_target("renode-netduinoplus2", elf=tmp_path / "x.elf")
-    assert str(err.value) == NOT_INSTALLED
+    assert str(err.value) == (f"${RENODE_ENV}={str(tmp_path / 'missing')!r} is not an executable Renode "
+                              f"(unset it to look on PATH and in the cache)")
 
 
 # --- one Renode, shared by the tests that only talk to it ----------------------

@@ -86,6 +86,14 @@ def find_renode() -> tuple[str, str] | None:
     return None
 
 
+def not_found_reason() -> str:
+    """Why find_renode() found nothing, in one line."""
+    chosen = os.environ.get(RENODE_ENV)
+    if chosen:
+        return f"${RENODE_ENV}={chosen!r} is not an executable Renode (unset it to look on PATH and in the cache)"
+    return NOT_INSTALLED
+
+
 def renode_binary() -> str | None:
     """The Renode executable (see find_renode), or None."""
     found = find_renode()
@@ -248,7 +256,7 @@ class RenodeTarget(ProcessTarget):
             raise TargetError(f"board '{board.name}' has no [renode] table")
         self.binary = renode_binary()
         if self.binary is None:
-            raise TargetError(NOT_INSTALLED)
+            raise TargetError(not_found_reason())
         self.board = board
         self.name = f"renode-{board.name}"
         self.elf = Path(elf) if elf is not None else build_firmware(board, app)
