@@ -10,6 +10,7 @@ that only talk to a running board share one."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -375,3 +376,33 @@ def test_no_renode_left_after_ctrl_c(tmp_path):
             pid = t.pid
             raise KeyboardInterrupt
     assert pid and _wait_gone([pid]) == []
+
+
+# --- setup: unpacking ../shared/renode -------------------------------------------
+
+@pytest.mark.skipif(not (renode_driver.SHARED_RENODE_DIR / "renode.tar.xz").is_file(),
+                    reason=f"no Renode build in {renode_driver.SHARED_RENODE_DIR}")
+@pytest.mark.skipif(shutil.which("mono") is None,
+                    reason="Mono is not installed (scripts/setup.sh installs it, as root)")
+def test_setup_unpacks_the_shared_renode_once(tmp_path, monkeypatch):
+    """scripts/setup.sh with no Renode installed: checks, unpacks into the cache,
+    says so; run again, it finds the unpacked build; find_renode then returns it."""
+    env = {k: v for k, v in os.environ.items() if k != RENODE_ENV}
+    env["TINYHIL_CACHE"] = str(tmp_path / "cache")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if p and not (Path(p) / "renode").exists())
+    runs = [subprocess.run(["bash", "scripts/setup.sh"], cwd=REPO_ROOT, env=env, capture_output=True,
+                           text=True, timeout=600) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    first = [ln for ln in runs[0].stdout.splitlines() if "Renode" in ln]
+    second = [ln for ln in runs[1].stdout.splitlines() if "Renode" in ln]
+    assert first[0].startswith("[setup] Renode: unpacking ../shared/renode/renode.tar.xz into "), first
+    assert "unpacking" not in "".join(second)
+    (launcher_line,) = [ln for ln in second if "(unpacked from ../shared/renode)" in ln]
+    launcher = launcher_line.split("Renode: ")[1].split(" (")[0]
+    assert Path(launcher).is_file() and not Path(launcher).resolve().is_relative_to(REPO_ROOT.resolve())
+    assert not list((tmp_path / "cache" / "renode").glob("*.partial"))
+    monkeypatch.delenv(RENODE_ENV, raising=False)
+    monkeypatch.setenv("TINYHIL_CACHE", env["TINYHIL_CACHE"])
+    monkeypatch.setenv("PATH", env["PATH"])
+    assert find_renode() == (launcher, f"unpacked from {renode_driver.SHARED_RENODE_DIR}")
