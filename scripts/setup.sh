@@ -86,6 +86,69 @@ install_venv() {
     fi
 }
 
+# Renode: where none is installed (no $TINYHIL_RENODE, no `renode` on PATH) and
+# a Renode build sits beside the checkout in ../shared/renode, unpack it into
+# the build cache (it is read-only there and must not go into the repository)
+# and install the Mono runtime it needs.  hil/runners/renode.py finds it there.
+RENODE_SHARED=../shared/renode
+RENODE_CACHE="${TINYHIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyhil}/renode"
+# The runtime packages ../shared/renode/README.txt lists (a headless Mono).
+RENODE_APT=(mono-runtime libmono-system4.0-cil libmono-system-core4.0-cil libmono-posix4.0-cil
+            libmono-microsoft-csharp4.0-cil libmono-security4.0-cil libmono-system-configuration4.0-cil
+            libmono-system-drawing4.0-cil libmono-system-numerics4.0-cil
+            libmono-system-runtime-serialization4.0-cil libmono-system-runtime4.0-cil
+            libmono-system-servicemodel4.0a-cil libmono-system-web4.0-cil libmono-system-xaml4.0-cil
+            libmono-system-xml-linq4.0-cil libmono-system-xml4.0-cil)
+
+# The Renode this machine has, in the driver's order; empty when none.
+renode_binary() {
+    if [ -n "${TINYHIL_RENODE:-}" ]; then echo "$TINYHIL_RENODE"
+    elif command -v renode >/dev/null; then command -v renode
+    else
+        local sha
+        sha=$(awk '$2 == "renode.tar.xz" {print $1}' "$RENODE_SHARED/SHA256SUMS" 2>/dev/null || true)
+        if [ -n "$sha" ] && [ -f "$RENODE_CACHE/${sha:0:16}/.unpacked" ]; then
+            echo "$RENODE_CACHE/${sha:0:16}/renode/renode"
+        fi
+    fi
+}
+
+install_renode() {
+    if [ -n "${TINYHIL_RENODE:-}" ]; then
+        say "Renode: using \$TINYHIL_RENODE=$TINYHIL_RENODE"; return
+    elif command -v renode >/dev/null; then
+        say "Renode: using $(command -v renode) from PATH"; return
+    elif [ ! -f "$RENODE_SHARED/renode.tar.xz" ]; then
+        say "Renode: not found (no \$TINYHIL_RENODE, no renode on PATH, no $RENODE_SHARED); renode-* boards are unavailable"
+        return
+    fi
+    local sha dest missing=() pkg
+    sha=$(awk '$2 == "renode.tar.xz" {print $1}' "$RENODE_SHARED/SHA256SUMS" 2>/dev/null || true)
+    [ -n "$sha" ] || { echo "[setup] $RENODE_SHARED/SHA256SUMS lists no renode.tar.xz" >&2; exit 1; }
+    dest="$RENODE_CACHE/${sha:0:16}"
+    if [ -x "$dest/renode/renode" ] && [ -f "$dest/.unpacked" ]; then
+        say "Renode: $dest/renode/renode (unpacked from $RENODE_SHARED)"
+    else
+        (cd "$RENODE_SHARED" && sha256sum --quiet -c SHA256SUMS) \
+            || { echo "[setup] $RENODE_SHARED/renode.tar.xz does not match its SHA256SUMS" >&2; exit 1; }
+        say "Renode: unpacking $RENODE_SHARED/renode.tar.xz into $dest"
+        rm -rf "$dest" "$dest.partial"
+        mkdir -p "$dest.partial"
+        tar -xJf "$RENODE_SHARED/renode.tar.xz" -C "$dest.partial"
+        [ -x "$dest.partial/renode/renode" ] \
+            || { echo "[setup] $RENODE_SHARED/renode.tar.xz has no renode/renode launcher" >&2; exit 1; }
+        touch "$dest.partial/.unpacked"
+        mv "$dest.partial" "$dest"      # only a complete unpack gets the final name
+    fi
+    for pkg in "${RENODE_APT[@]}"; do installed "$pkg" || missing+=("$pkg"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "Renode: installing its Mono runtime packages"
+        apt_install "${missing[@]}"
+    else
+        say "Renode: its Mono runtime packages are present"
+    fi
+}
+
 # --- capability checks: each runs a tiny program and names the package on failure ---
 
 work=""
@@ -171,6 +234,16 @@ check_chromium() {
     else fail "$CHROMIUM did not render a test page headless (Debian package chromium)"; fi
 }
 
+check_renode() {
+    local renode; renode=$(renode_binary)
+    if [ -z "$renode" ]; then
+        say "note: no Renode here (optional): renode-* boards and their tests are unavailable"; return
+    fi
+    if timeout 120 "$renode" --version >"$work/renode" 2>&1 && grep -qi renode "$work/renode"; then
+        ok "Renode starts ($renode: $(grep -i -m1 renode "$work/renode"))"
+    else fail "Renode at $renode does not start: $(tail -1 "$work/renode") (its Mono runtime: Debian packages ${RENODE_APT[*]})"; fi
+}
+
 check_venv() {
     if [ ! -x "$VENV/bin/python" ]; then fail "no virtualenv $VENV yet (run: make setup)"; return; fi
     local imports="hil tflite tflite_micro numpy serial robot pabot pyocd pytest" out
@@ -193,6 +266,7 @@ check_all() {
     check_firmware_build_tools
     check_qemu_plugin
     check_chromium
+    check_renode
     check_venv
     if [ "$failures" -gt 0 ]; then
         say "$failures capability check(s) failed; 'make setup' installs the packages named above"
@@ -206,11 +280,12 @@ case "${1:-}" in
     "")
         install_packages
         install_venv
+        install_renode
         # Proving every capability costs a few seconds; do it when the installed
         # packages or this script changed, not on every make.
         stamp="$VENV/.tinyhil-capabilities"
         want=$( { cat "$0"; dpkg-query -W -f='${Package} ${Version}\n' "${APT_PACKAGES[@]}" \
-                  "$(clang_runtime_package)" 2>/dev/null; } | sha256sum | cut -d' ' -f1)
+                  "$(clang_runtime_package)" "${RENODE_APT[@]}" 2>/dev/null; renode_binary; } | sha256sum | cut -d' ' -f1)
         if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
             say "capabilities verified before, with these packages"
         else

@@ -1,98 +1,32 @@
 """The Renode and pyOCD target drivers: registration, what they generate and
-send, their error messages, cleanup, and (where Renode is installed) the
-firmware end to end on Renode.
-
-Renode itself is not installable everywhere, so the driver's process, monitor,
-console, memory and counting paths also run against tests/fake_renode.py: a
-stand-in `renode` that speaks the monitor and runs the firmware in QEMU.  Those
-tests are named `*_against_fake_renode`: they test the driver's side only.  The
-fake ignores the platform file and the UART name, answers `ExecutedInstructions`
-with a constant 0x12345 and counts instructions with the QEMU plugin, so they
-say nothing about Renode's platforms, UART or counting.  The pyOCD driver runs
-against fake sessions (no probe needed)."""
+send, their error messages and cleanup, without Renode or a probe.  The Renode
+driver against Renode itself is tests/test_renode.py; the pyOCD driver runs
+against fake sessions here (no probe needed)."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
-import textwrap
-import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from hil.boards import all_boards, get_board
-from hil.link import Link
 from hil.runners import TargetError, open_target, target_names
 from hil.runners import renode as renode_driver
-from hil.runners.process import free_ports
 from hil.runners.renode import (
-    NOT_INSTALLED,
     RENODE_ENV,
-    RenodeMonitor,
-    clean_monitor_output,
     command_line,
     counting_script,
-    parse_number,
     platform_reference,
     renode_binary,
     renode_script,
 )
-from tests.conftest import process_alive
+from hil.runners.renode_monitor import RenodeMonitor, clean_monitor_output, parse_number
 
-FAKE_RENODE = Path(__file__).resolve().parent / "fake_renode.py"
 HAVE_TOOLCHAIN = shutil.which("arm-none-eabi-gcc") is not None
-HAVE_QEMU = shutil.which("qemu-system-arm") is not None
 needs_toolchain = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="needs arm-none-eabi-gcc")
-needs_qemu = pytest.mark.skipif(not (HAVE_TOOLCHAIN and HAVE_QEMU),
-                                reason="needs arm-none-eabi-gcc and qemu-system-arm (the fake Renode runs QEMU)")
 
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().split(") ")[1].split()[1])
-            except (FileNotFoundError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = [p for p in pids if process_alive(p)]
-        if not left:
-            return []
-        time.sleep(0.05)
-    return [p for p in pids if process_alive(p)]
-
-
-@pytest.fixture
-def fake_renode(tmp_path, monkeypatch):
-    """TINYHIL_RENODE -> an executable fake_renode.py run by this Python."""
-    exe = tmp_path / "renode"
-    exe.write_text(f"#!{sys.executable}\nimport runpy, sys\nsys.argv[0] = {str(FAKE_RENODE)!r}\n"
-                   f"runpy.run_path({str(FAKE_RENODE)!r}, run_name='__main__')\n")
-    exe.chmod(0o755)
-    monkeypatch.setenv(RENODE_ENV, str(exe))
-    return exe
-
-
-# --- the registry ------------------------------------------------------------
 
 def test_registry_lists_boards_with_the_tables():
     names = set(target_names())
@@ -188,50 +122,48 @@ def test_monitor_output_is_cleaned():
         parse_number("nothing")
 
 
-def test_monitor_client_against_a_fake_monitor(tmp_path):
-    port = free_ports(1)[0]
-    proc = subprocess.Popen([sys.executable, str(FAKE_RENODE), "--disable-xwt", "--plain", "--port", str(port)],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL)
-    try:
-        monitor = RenodeMonitor("127.0.0.1", port, 20, lambda: proc.poll() is None, log=tmp_path / "monitor.log")
-        assert monitor.prompt == "monitor"
-        assert monitor.command('mach create "tinyhil-x"') == ""
-        assert monitor.prompt == "tinyhil-x"
-        assert parse_number(monitor.command("sysbus.cpu ExecutedInstructions")) == 0x12345
-        with pytest.raises(TargetError, match=r"Renode: `bogus 1` failed: No such command or device: bogus"):
-            monitor.command("bogus 1")
-        assert monitor.command("bogus 2", check=False) == "No such command or device: bogus"
-        monitor.send("quit")
-        assert proc.wait(timeout=10) == 0
-        monitor.close()
-        assert "(tinyhil-x) bogus 2" in (tmp_path / "monitor.log").read_text()
-    finally:
-        proc.kill()
-        proc.wait()
+def _recv_exactly(conn, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = conn.recv(count - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
-def test_monitor_reply_is_what_follows_a_redrawn_echo():
-    """A line editor may redraw the echoed command; its numbers are not the reply's."""
+def test_monitor_client_frames_as_renode_does():
+    """Bytes as Renode 1.15.3's telnet monitor sends them: negotiation, then it
+    drops the client's first 9 bytes, a banner and a prompt; a reply is the echo
+    (which a line editor may redraw: its numbers are not the reply's), "\\n\\r",
+    the output and one prompt.  The client's first 9 bytes must be negotiation
+    and each command one line ended by "\\n" alone ("\\r\\n" would be two)."""
     import socket
     import threading
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
+    received = {}
 
     def serve():
         conn, _ = server.accept()
-        conn.sendall(b"\xff\xfb\x01(m) ")
-        conn.recv(1024)
-        conn.sendall(b"sysbus Read\x1b[2K\r(m) sysbus ReadDoubleWord 0x20001000\r\n0x000000FF\r\n(m) ")
-        conn.recv(1024)
+        conn.sendall(b"\xff\xfd\x00\xff\xfb\x01\xff\xfb\x03\xff\xfc\x22")
+        received["discarded"] = _recv_exactly(conn, 9)
+        conn.sendall(b"Renode, version 1.15.3\n\r\n\r(monitor) ")
+        received["command"] = _recv_exactly(conn, len(b"sysbus ReadDoubleWord 0x20001000\n"))
+        conn.sendall(b"sysbus Read\x1b[2K\r(monitor) sysbus ReadDoubleWord 0x20001000\n\r0x000000FF\r\r\n(monitor) ")
+        received["rest"] = conn.recv(1024)
         conn.close()
     threading.Thread(target=serve, daemon=True).start()
     monitor = RenodeMonitor("127.0.0.1", server.getsockname()[1], 5)
     try:
+        assert monitor.prompt == "monitor"
         assert parse_number(monitor.command("sysbus ReadDoubleWord 0x20001000")) == 0xFF
     finally:
         monitor.close()
         server.close()
+    assert received["discarded"] == b"\xff\xfb\x00\xff\xfd\x01\xff\xfd\x03"
+    assert received["command"] == b"sysbus ReadDoubleWord 0x20001000\n"
 
 
 def test_renode_missing_is_one_clear_error(monkeypatch, tmp_path):
@@ -239,96 +171,8 @@ def test_renode_missing_is_one_clear_error(monkeypatch, tmp_path):
     assert renode_binary() is None
     with pytest.raises(TargetError) as err:
         open_target("renode-netduinoplus2", elf=tmp_path / "x.elf")
-    assert str(err.value) == NOT_INSTALLED
-
-
-# --- Renode: the driver against the fake Renode (QEMU underneath, not Renode) --
-
-def _kws(tmp_path) -> Path:
-    from hil.modelgen import mlperf
-    model = tmp_path / "kws.tflite"
-    model.write_bytes(mlperf.kws())
-    return model
-
-
-@needs_qemu
-def test_renode_driver_boots_links_writes_and_resets_against_fake_renode(fake_renode, tmp_path):
-    """The driver starts the process, sends the monitor commands (include, start, LoadBinary,
-    machine Reset), links over the console and reads the counter reply; 0x12345 is the fake's
-    constant, so this checks the parsing, not a count."""
-    with open_target("renode-netduinoplus2", run_dir=tmp_path / "run") as t:
-        renode_pid = t.pid
-        assert t.command_line(1)[1:] == ["--disable-xwt", "--plain", "--port", "1"]
-        link = Link.connect(t)
-        assert link.boot.board == "netduinoplus2"
-        assert link.ping(b"renode") == b"renode"
-        # The bulk path: a LoadBinary file, read back by the driver.
-        address = link.boot.pool_address
-        t.memory.write_memory(address, bytes(range(256)) * 4)
-        assert t.executed_instructions() == 0x12345
-        qemu = _descendants(renode_pid)
-        assert qemu
-        t.power.hard_reset()                      # machine Reset: the firmware boots again
-        assert link.wait_boot(20).board == "netduinoplus2"
-        qemu += _descendants(renode_pid)
-    assert _wait_gone([renode_pid] + qemu) == []
-    commands = (tmp_path / "run" / "fake-renode-commands.txt").read_text().splitlines()
-    assert commands[0] == f"include @{(tmp_path / 'run' / 'renode.resc').resolve()}"
-    assert commands.index("start") > commands.index(f"include @{(tmp_path / 'run' / 'counting.resc').resolve()}")
-    assert f"sysbus LoadBinary @{(tmp_path / 'run').resolve()}/write-1.bin 0x{address:08x}" in commands
-    assert "machine Reset" in commands
-    for name in ("renode.resc", "counting.resc", "renode.log", "renode.cmd", "monitor.log", "link.log"):
-        assert (tmp_path / "run" / name).exists(), name
-
-
-@needs_qemu
-def test_session_runs_kws_through_the_renode_driver_against_fake_renode(fake_renode, tmp_path):
-    """A session over the driver: golden agreement and the per-op marks file the driver reads.
-    The counts are the QEMU plugin's (the fake's), not Renode's."""
-    from hil.session import SessionOptions, run_model
-    result = run_model("renode-netduinoplus2", _kws(tmp_path), inputs=2,
-                       options=SessionOptions(run_dir=tmp_path / "run"))
-    assert result["byte_equal"] == 2
-    assert len(result["instructions"]) == 2 and all(n > 1000 for n in result["instructions"])
-    assert [op["type"] for op in result["per_op"]][:2] == ["CONV_2D", "DEPTHWISE_CONV_2D"]
-    assert all(op["instructions"] for op in result["per_op"])
-    assert "M invoke_end " in (tmp_path / "run" / "marks.log").read_text()
-
-
-@needs_qemu
-@pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
-def test_no_renode_left_after_an_exception_against_fake_renode(fake_renode, tmp_path, exc):
-    pids = []
-    with pytest.raises(exc):
-        with open_target("renode-netduinoplus2", run_dir=tmp_path / "run") as t:
-            pids = [t.pid] + _descendants(t.pid)
-            raise exc("boom")
-    assert pids and _wait_gone(pids) == []
-
-
-@needs_qemu
-def test_no_renode_left_when_python_is_killed_against_fake_renode(fake_renode, tmp_path):
-    script = textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
-        from hil.link import Link
-        from hil.runners import open_target
-        t = open_target('renode-netduinoplus2', run_dir={str(tmp_path / 'run')!r})
-        Link.connect(t)
-        print(t.pid, flush=True)
-        time.sleep(60)
-    """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, RENODE_ENV: str(fake_renode)})
-    try:
-        pid = int(child.stdout.readline())
-        pids = [pid] + _descendants(pid)
-        assert len(pids) >= 2 and all(process_alive(p) for p in pids)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=10)
-        assert _wait_gone(pids) == []
-    finally:
-        child.kill()
+    assert str(err.value) == (f"${RENODE_ENV}={str(tmp_path / 'no-renode-here')!r} is not an executable "
+                              f"Renode (unset it to look on PATH and in the cache)")
 
 
 def test_renode_start_failure_names_renode_and_cleans_up(tmp_path, monkeypatch):
@@ -339,26 +183,6 @@ def test_renode_start_failure_names_renode_and_cleans_up(tmp_path, monkeypatch):
     with pytest.raises(TargetError, match=r"(?s)renode-netduinoplus2: Renode did not start .*no runtime"):
         open_target("renode-netduinoplus2", elf=tmp_path / "x.elf", count=False, run_dir=tmp_path / "run",
                     start_timeout=5)
-
-
-# --- Renode: the real thing, where it is installed ---------------------------
-
-@pytest.mark.skipif(renode_binary() is None, reason=NOT_INSTALLED)
-@pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="needs arm-none-eabi-gcc")
-def test_renode_end_to_end(tmp_path):
-    from hil.session import SessionOptions, run_model
-    with open_target("renode-netduinoplus2", run_dir=tmp_path / "boot") as t:
-        pid = t.pid
-        link = Link.connect(t, boot_timeout=60)
-        assert link.boot.board == "netduinoplus2"
-        assert link.info().protocol_version == link.boot.protocol_version
-        assert t.executed_instructions() > 0
-    assert _wait_gone([pid]) == []
-    result = run_model("renode-netduinoplus2", _kws(tmp_path), inputs=2,
-                       options=SessionOptions(run_dir=tmp_path / "run", boot_timeout_s=60))
-    assert result["byte_equal"] == 2
-    assert all(n > 1000 for n in result["instructions"])
-    assert [op["type"] for op in result["per_op"]][:2] == ["CONV_2D", "DEPTHWISE_CONV_2D"]
 
 
 # --- pyOCD ---------------------------------------------------------------------
@@ -484,7 +308,7 @@ class FakeLoader:
 
 
 def _writer(board, memory_map=None):
-    from hil.runners.pyocd import PyocdMemoryWriter
+    from hil.runners.pyocd_memory import PyocdMemoryWriter
     session = FakeSession(board, memory_map)
     flash: dict = {}
     loaders: list = []
@@ -520,7 +344,7 @@ def test_pyocd_flash_writes_restore_ram_and_registers():
 
 def test_pyocd_routing_follows_the_memory_map_and_splits():
     board = get_board("netduinoplus2")
-    from hil.runners.pyocd import PyocdMemoryWriter
+    from hil.runners.pyocd_memory import PyocdMemoryWriter
     mm = FakeMemoryMap(FakeRegion(0x08000000, 0x100000, "flash"), FakeRegion(0x08100000, 0x1000, "ram"),
                        FakeRegion(0x40000000, 0x1000, "device"))
     writer = PyocdMemoryWriter(FakeSession(board, mm), board)
@@ -550,7 +374,8 @@ def test_pyocd_options_and_environment(monkeypatch, tmp_path):
 
 
 def test_pyocd_target_with_a_fake_session(tmp_path):
-    from hil.runners.pyocd import PyocdMemoryWriter, PyocdTarget
+    from hil.runners.pyocd import PyocdTarget
+    from hil.runners.pyocd_memory import PyocdMemoryWriter
     board = get_board("netduinoplus2")
     session = FakeSession(board)
     with PyocdTarget(board, session=session, serial="loop://", flash=False, run_dir=tmp_path) as t:

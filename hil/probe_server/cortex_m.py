@@ -23,21 +23,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from .debug_port import DPIDR_CM4_SWDP, ROM_TABLE_BASE, DebugPort, TransferFault, TransferTimeout
 from .gdb_client import GdbClient, GdbError, GdbGone
 
 
-class TransferFault(Exception):
-    """The access got a bus fault (a real probe: the AP's FAULT response)."""
-
-
-class TransferTimeout(Exception):
-    """The target does not answer (a real probe: no ACK / WAIT until timeout)."""
-
-
 # --- identification values (ARM DDI 0439 Cortex-M4 TRM, DDI 0314 CoreSight) ---
-DPIDR_CM4_SWDP = 0x2BA01477
-AHB_AP_IDR_CM4 = 0x24770011
-ROM_TABLE_BASE = 0xE00FF000
 CPUIDS = {"cortex-m4": 0x410FC241, "cortex-m3": 0x412FC231, "cortex-m7": 0x411FC272, "cortex-m55": 0x410FD220}
 # MVFR0/1 of a Cortex-M4F (single-precision FPU) and of a core without FPU.
 MVFR_FPU = (0x10110021, 0x11000011)
@@ -51,9 +41,6 @@ _COMPONENTS = {
     "rom": (ROM_TABLE_BASE, 0x4C4, 0x1),
 }
 
-# DP
-CSYSPWRUPREQ, CSYSPWRUPACK = 1 << 30, 1 << 31
-CDBGPWRUPREQ, CDBGPWRUPACK = 1 << 28, 1 << 29
 # SCS
 CPUID, AIRCR, DFSR = 0xE000ED00, 0xE000ED0C, 0xE000ED30
 DHCSR, DCRSR, DCRDR, DEMCR = 0xE000EDF0, 0xE000EDF4, 0xE000EDF8, 0xE000EDFC
@@ -96,7 +83,7 @@ def _id_registers(base: int, part: int, cls: int) -> dict[int, int]:
     return regs
 
 
-class CortexMDebug:
+class CortexMDebug(DebugPort):
     """DP, AP and the debug registers of one Cortex-M core behind a GDB stub.
 
     `instruction_clock()` returns the emulator's instruction count (mod 2**32):
@@ -157,99 +144,6 @@ class CortexMDebug:
     @property
     def halted(self) -> bool:
         return self._gdb(self.gdb.poll)
-
-    # --- DP -------------------------------------------------------------------
-
-    def read_dp(self, addr: int) -> int:
-        if self.dead:
-            raise TransferTimeout("no response from the target (SWD ACK timeout)")
-        addr &= 0xF
-        if addr == 0x0:
-            return self.identity.dpidr
-        if addr == 0x4:
-            acks = (CSYSPWRUPACK if self.ctrl_stat & CSYSPWRUPREQ else 0) | \
-                   (CDBGPWRUPACK if self.ctrl_stat & CDBGPWRUPREQ else 0)
-            return (self.ctrl_stat & ~0xA0000000 & 0xFFFFFFFF) | acks
-        if addr == 0xC:
-            return self.rdbuff
-        return 0
-
-    def write_dp(self, addr: int, value: int) -> None:
-        if self.dead:
-            raise TransferTimeout("no response from the target (SWD ACK timeout)")
-        addr &= 0xF
-        if addr == 0x4:
-            self.ctrl_stat = value & 0x5FFFFFFF
-        elif addr == 0x8:
-            self.select = value
-        # ABORT (0x0): nothing is sticky here, so there is nothing to clear.
-
-    # --- AP -------------------------------------------------------------------
-
-    def _apsel(self, addr: int) -> int:
-        return (addr >> 24) & 0xFF
-
-    def read_ap(self, addr: int) -> int:
-        if self.dead:
-            raise TransferTimeout("no response from the target (SWD ACK timeout)")
-        if self._apsel(addr) != 0:
-            value = 0                  # no AP there: IDR reads 0, which ends a debugger's AP scan
-        else:
-            reg = addr & 0xFC
-            if reg == 0x00:
-                value = self.csw | (1 << 6)          # DeviceEn: the bus is always reachable
-            elif reg == 0x04:
-                value = self.tar
-            elif reg == 0x0C:
-                value = self._drw_read()
-            elif 0x10 <= reg <= 0x1C:
-                value = self.read32((self.tar & ~0xF) + (reg - 0x10))
-            elif reg == 0xF4:
-                value = 0                            # CFG: little-endian, 32-bit addresses
-            elif reg == 0xF8:
-                value = ROM_TABLE_BASE | 3           # BASE: ROM table present, ADIv5 format
-            elif reg == 0xFC:
-                value = AHB_AP_IDR_CM4
-            else:
-                value = 0
-        self.rdbuff = value
-        return value
-
-    def write_ap(self, addr: int, value: int) -> None:
-        if self.dead:
-            raise TransferTimeout("no response from the target (SWD ACK timeout)")
-        if self._apsel(addr) != 0:
-            return
-        reg = addr & 0xFC
-        if reg == 0x00:
-            size = value & 7
-            self.csw = (value & ~7) | (size if size in (0, 1, 2) else 2)
-        elif reg == 0x04:
-            self.tar = value & 0xFFFFFFFF
-        elif reg == 0x0C:
-            self._drw_write(value)
-        elif 0x10 <= reg <= 0x1C:
-            self.write32((self.tar & ~0xF) + (reg - 0x10), value)
-
-    def _size(self) -> int:
-        return 1 << (self.csw & 7)
-
-    def _advance(self, size: int) -> None:
-        if (self.csw >> 4) & 3 == 1:   # single auto-increment: the Cortex-M4 AHB-AP wraps at 4 KiB
-            self.tar = (self.tar & ~0xFFF) | ((self.tar + size) & 0xFFF)
-
-    def _drw_read(self) -> int:
-        size, address = self._size(), self.tar
-        lane = (address & 3) * 8
-        value = self.read_sized(address, size * 8) << lane
-        self._advance(size)
-        return value & 0xFFFFFFFF
-
-    def _drw_write(self, value: int) -> None:
-        size, address = self._size(), self.tar
-        lane = (address & 3) * 8
-        self.write_sized(address, (value >> lane) & ((1 << (size * 8)) - 1), size * 8)
-        self._advance(size)
 
     # --- memory -----------------------------------------------------------------
 

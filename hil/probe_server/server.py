@@ -29,7 +29,8 @@ from ..errors import HilError
 from ..firmware import build_firmware
 from ..runners.process import default_run_dir, die_with_parent, free_ports
 from ..runners.qemu import QemuTarget
-from .cortex_m import CPUIDS, CortexMDebug, Identity, TransferFault, TransferTimeout
+from .cortex_m import CPUIDS, CortexMDebug, Identity
+from .debug_port import TransferFault, TransferTimeout
 from .gdb_client import GdbClient, GdbGone
 
 PROTOCOL_VERSION = 1

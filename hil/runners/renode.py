@@ -17,39 +17,88 @@ is closed and when the Python process exits; when Python is killed, through
 PR_SET_PDEATHSIG (which reaches Renode itself where `renode` execs it).  Logs stay in the run directory: renode.log (Renode's output),
 monitor.log (every monitor command and reply), the two scripts and marks.log.
 
-Where Renode is: $TINYHIL_RENODE, else `renode` on PATH.  Nothing here imports
-Renode or needs its Robot environment."""
+Where Renode is: find_renode().  Nothing here imports Renode or needs its
+Robot environment; the monitor client is renode_monitor.py."""
 from __future__ import annotations
 
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 from ..boards import Board
 from ..firmware import elf_symbols
-from ..paths import REPO_ROOT
+from ..paths import REPO_ROOT, cache_dir
 from .base import InstructionCounter, TargetError
 from .registry import OptionInfo, register_driver
 from .console import SerialConsole
 from .process import ProcessTarget, default_run_dir, die_with_parent, free_ports
+from .renode_monitor import RenodeMonitor, parse_number
 from .qemu_plugin import MARKER_PREFIX, InvokeInstructions, PluginError, PluginLog, PluginReport, invoke_instructions
 
 RENODE_ENV = "TINYHIL_RENODE"
-NOT_INSTALLED = f"Renode is not installed (renode not on PATH; set {RENODE_ENV})"
+# A Renode build shipped beside the checkout (read-only); scripts/setup.sh
+# unpacks it into the cache as <cache>/renode/<first 16 hex of its SHA-256>/renode/.
+SHARED_RENODE_DIR = REPO_ROOT.parent / "shared" / "renode"
+NOT_INSTALLED = (f"Renode is not installed (no ${RENODE_ENV}, no renode on PATH, no Renode unpacked from "
+                 f"{SHARED_RENODE_DIR} by scripts/setup.sh)")
 RENODE_PLATFORMS_DIR = REPO_ROOT / "renode_platforms"
 CONSOLE_TERMINAL = "th_console"
 SCRIPT_NAME = "renode.resc"
 COUNTING_SCRIPT_NAME = "counting.resc"
 MARKS_NAME = "marks.log"
 
+
+def unpacked_shared_renode() -> Path | None:
+    """The launcher of the ../shared/renode build as scripts/setup.sh unpacked
+    it (only a complete unpack is marked .unpacked), or None."""
+    sums = SHARED_RENODE_DIR / "SHA256SUMS"
+    try:
+        lines = sums.read_text().splitlines()
+    except OSError:
+        return None
+    sha = next((ln.split()[0] for ln in lines if ln.split()[1:] == ["renode.tar.xz"]), None)
+    if sha is None:
+        return None
+    folder = cache_dir() / "renode" / sha[:16]
+    launcher = folder / "renode" / "renode"
+    if (folder / ".unpacked").is_file() and os.access(launcher, os.X_OK):
+        return launcher
+    return None
+
+
+def find_renode() -> tuple[str, str] | None:
+    """Where Renode is, and how it was found, in this order: $TINYHIL_RENODE
+    (a path or a command name; when set, nothing else is tried), `renode` on
+    PATH, the build from ../shared/renode unpacked by scripts/setup.sh."""
+    chosen = os.environ.get(RENODE_ENV)
+    if chosen:
+        found = shutil.which(chosen)
+        return (found, f"${RENODE_ENV}") if found else None
+    on_path = shutil.which("renode")
+    if on_path:
+        return on_path, "PATH"
+    shared = unpacked_shared_renode()
+    if shared is not None:
+        return str(shared), f"unpacked from {SHARED_RENODE_DIR}"
+    return None
+
+
+def not_found_reason() -> str:
+    """Why find_renode() found nothing, in one line."""
+    chosen = os.environ.get(RENODE_ENV)
+    if chosen:
+        return f"${RENODE_ENV}={chosen!r} is not an executable Renode (unset it to look on PATH and in the cache)"
+    return NOT_INSTALLED
+
+
 def renode_binary() -> str | None:
-    """The Renode executable: $TINYHIL_RENODE (a path or a command name), else `renode` on PATH."""
-    return shutil.which(os.environ.get(RENODE_ENV) or "renode")
+    """The Renode executable (see find_renode), or None."""
+    found = find_renode()
+    return found[0] if found else None
 
 
 def platform_reference(board: Board) -> str:
@@ -126,137 +175,6 @@ def command_line(binary: str, monitor_port: int) -> list[str]:
     return [binary, "--disable-xwt", "--plain", "--port", str(monitor_port)]
 
 
-# --- the monitor --------------------------------------------------------
-
-_ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_TELNET = re.compile(rb"\xff[\xfb-\xfe].|\xff[\xf0-\xfa]")
-_PROMPT = re.compile(r"(?:^|\n)\(([\w\-. ]+)\) ?$")
-# How Renode's monitor reports a failed command (its output has no status).
-_ERROR = re.compile(r"^(There was an error|No such command|Could not|Parameters did not match|Error E\d+|"
-                    r".*\bException\b|Traceback|.*[Ee]rror:)", re.MULTILINE)
-
-
-def clean_monitor_output(raw: bytes) -> str:
-    """Monitor bytes as text: telnet negotiation, terminal escapes and CRs removed."""
-    text = _ANSI.sub(b"", _TELNET.sub(b"", raw)).replace(b"\r", b"")
-    return text.decode("utf-8", "replace")
-
-
-class RenodeMonitor:
-    """A line-oriented client of Renode's monitor over TCP (what `telnet` would
-    show): send one command, read until the prompt comes back."""
-
-    PROMPT_SETTLE_S = 0.03
-
-    def __init__(self, host: str, port: int, connect_timeout: float = 60.0, still_starting=None,
-                 log: Path | None = None):
-        self.where = f"{host}:{port}"
-        self._log_path = log
-        deadline = time.monotonic() + connect_timeout
-        while True:
-            try:
-                self._sock = socket.create_connection((host, port), timeout=1.0)
-                break
-            except OSError as exc:
-                alive = still_starting() if still_starting else True
-                if not alive or time.monotonic() >= deadline:
-                    raise TargetError(f"cannot reach Renode's monitor on {self.where}: {exc}") from None
-                time.sleep(0.1)
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.prompt = None
-        self._read_until_prompt(max(1.0, deadline - time.monotonic()), "connecting")
-
-    def _log(self, line: str) -> None:
-        if self._log_path is not None:
-            with open(self._log_path, "a") as f:
-                f.write(line if line.endswith("\n") else line + "\n")
-
-    def _read_until_prompt(self, timeout: float, what: str) -> str:
-        raw = b""
-        deadline = time.monotonic() + timeout
-        while True:
-            text = clean_monitor_output(raw)
-            m = _PROMPT.search(text)
-            remaining = deadline - time.monotonic()
-            if m is None and remaining <= 0:
-                raise TargetError(f"Renode's monitor ({self.where}) gave no prompt within {timeout:g} s "
-                                  f"after {what}; got {text[-200:]!r}")
-            # A prompt counts once nothing follows it for a moment: the line
-            # editor may draw one while it echoes the command.
-            self._sock.settimeout(self.PROMPT_SETTLE_S if m else min(max(remaining, 0.01), 0.5))
-            try:
-                chunk = self._sock.recv(65536)
-            except socket.timeout:
-                if m:
-                    self.prompt = m.group(1)
-                    return text[:m.start()]
-                continue
-            except OSError as exc:
-                raise TargetError(f"Renode's monitor ({self.where}): {exc} after {what}") from None
-            if not chunk and m:
-                self.prompt = m.group(1)
-                return text[:m.start()]
-            if not chunk:
-                raise TargetError(f"Renode's monitor ({self.where}) closed the connection after {what}; "
-                                  f"got {clean_monitor_output(raw)[-200:]!r}")
-            raw += chunk
-
-    def _drain(self) -> None:
-        """Drop anything unread (a late prompt) so the next reply starts clean."""
-        self._sock.settimeout(0)
-        try:
-            while self._sock.recv(65536):
-                pass
-        except (BlockingIOError, socket.timeout, OSError):
-            pass
-
-    def command(self, command: str, timeout: float = 30.0, check: bool = True) -> str:
-        """Run one monitor command; its output (the echo removed).  With check,
-        output that reads as an error raises TargetError."""
-        if "\n" in command:
-            raise ValueError("one monitor command at a time")
-        self._drain()
-        self._log(f"({self.prompt}) {command}")
-        try:
-            self._sock.sendall(command.encode() + b"\n")
-        except OSError as exc:
-            raise TargetError(f"Renode's monitor ({self.where}): sending {command!r} failed: {exc}") from None
-        output = self._read_until_prompt(timeout, repr(command))
-        # The monitor echoes what it was sent (its line editor may redraw it
-        # on the way): the reply is what follows the echo's last character.
-        echo = output.find(command.strip())
-        if echo >= 0:
-            output = output[echo + len(command.strip()):]
-        output = output.strip("\n")
-        if output:
-            self._log(output)
-        if check and _ERROR.search(output):
-            raise TargetError(f"Renode: `{command}` failed: {output.strip()}")
-        return output
-
-    def send(self, command: str) -> None:
-        """Send without waiting for a reply (`quit`: there will be none)."""
-        self._log(f"({self.prompt}) {command}")
-        try:
-            self._sock.sendall(command.encode() + b"\n")
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        try:
-            self._sock.close()
-        except OSError:
-            pass
-
-
-def parse_number(output: str) -> int:
-    """The first number in a monitor reply (Renode prints hex, decimal or both)."""
-    m = re.search(r"\b(0x[0-9a-fA-F]+|\d+)\b", output)
-    if m is None:
-        raise TargetError(f"Renode: expected a number, got {output!r}")
-    return int(m.group(1), 0)
-
-
 def _group_alive(proc: subprocess.Popen) -> bool:
     """Whether anything of the process group `proc` leads is still running (the leader reaped first)."""
     proc.poll()
@@ -303,6 +221,31 @@ class RenodeMemoryWriter:
                                   f"0x{address + offset:08x} reads 0x{got:08x}, expected 0x{want:08x}")
 
 
+class RenodeConsole(SerialConsole):
+    """The console terminal; when it fails because Renode is gone, the error says so."""
+
+    def __init__(self, url: str, target: "RenodeTarget", **kwargs):
+        super().__init__(url, **kwargs)
+        self._target = target
+
+    def _why(self, exc: TargetError) -> TargetError:
+        # A dying Renode closes the socket before it can be reaped: give it a moment to finish dying.
+        gone = self._target.exit_status(wait=2.0)
+        return TargetError(f"{exc} ({gone})") if gone else exc
+
+    def write(self, data: bytes) -> None:
+        try:
+            super().write(data)
+        except TargetError as exc:
+            raise self._why(exc) from None
+
+    def read(self, max_bytes: int, timeout: float) -> bytes:
+        try:
+            return super().read(max_bytes, timeout)
+        except TargetError as exc:
+            raise self._why(exc) from None
+
+
 OPTIONS = (
     OptionInfo("count", bool, True, "hook the marker functions to count instructions exactly"),
     OptionInfo("start_timeout", (int, float), 60.0, "seconds for Renode to start and answer"),
@@ -324,7 +267,7 @@ class RenodeTarget(ProcessTarget):
             raise TargetError(f"board '{board.name}' has no [renode] table")
         self.binary = renode_binary()
         if self.binary is None:
-            raise TargetError(NOT_INSTALLED)
+            raise TargetError(not_found_reason())
         self.board = board
         self.name = f"renode-{board.name}"
         self.elf = Path(elf)
@@ -393,15 +336,17 @@ class RenodeTarget(ProcessTarget):
             if counting is not None:
                 self._monitor.command(f"include @{_renode_path(counting, 'the script')}")
                 self.plugin_log = PluginLog(self.run_dir / MARKS_NAME)
-            self._console = SerialConsole(f"socket://127.0.0.1:{console_port}", connect_timeout=10.0,
+            self._console = RenodeConsole(f"socket://127.0.0.1:{console_port}", self, connect_timeout=10.0,
                                           still_starting=alive)
             self._memory = RenodeMemoryWriter(self._monitor, self.run_dir, self.name)
             self._monitor.command("start")
         except BaseException as exc:
-            log = self.log_tail()
+            last = self.log_tail(1).strip()
             self.power_off()
             if isinstance(exc, TargetError):
-                raise TargetError(f"{self.name}: Renode did not start ({exc}); log:\n{log}") from None
+                raise TargetError(f"{self.name}: Renode did not start ({exc})"
+                                  + (f"; its log ends {last!r}" if last else "")
+                                  + f"; see {self.run_dir / 'renode.log'}") from None
             raise
 
     def power_off(self) -> None:
@@ -454,6 +399,21 @@ class RenodeTarget(ProcessTarget):
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+
+    def exit_status(self, wait: float = 0.0) -> str | None:
+        """How Renode ended ("Renode exited with status 1", "... was killed by SIGKILL"),
+        or None while it runs (after waiting up to `wait` s for it to end)."""
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+        code = proc.returncode
+        if code < 0:
+            return f"Renode (pid {proc.pid}) was killed by {signal.Signals(-code).name}"
+        return f"Renode (pid {proc.pid}) exited with status {code}"
 
     # --- results --------------------------------------------------------
 
