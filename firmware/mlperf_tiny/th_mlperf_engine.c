@@ -20,18 +20,44 @@ static void print_status(const char *what, th_status status)
     th_mlperf_puts("]\r\n");
 }
 
+/* The received bytes stay the source of the input: the arena planner reuses
+ * the input tensor's memory once it is consumed, so every inference copies
+ * it in again (and the ad01 error is computed against these bytes). */
+static const uint8_t *source;
+
 static int load_tensor(const uint8_t *data, uint32_t bytes)
 {
+    source = data;
+    return 0;
+}
+
+static void copy_input(void)
+{
+    uint32_t bytes = input.bytes;
+    uint8_t offset = th_mlperf_model.input_offset;
+    if ((((uintptr_t)source | (uintptr_t)input.data | bytes) & 3u) == 0) {
+        /* Four at a time: an offset of 0 or 128 is the same on every byte lane without carries. */
+        uint32_t lanes = offset == 128u ? 0x80808080u : 0u;
+        const uint32_t *s = (const uint32_t *)source;
+        uint32_t *d = (uint32_t *)input.data;
+        if (offset == 0u || offset == 128u) {
+            for (uint32_t i = 0; i < bytes / 4u; ++i)
+                d[i] = s[i] ^ lanes;
+            return;
+        }
+    }
     int8_t *dst = (int8_t *)input.data;
     for (uint32_t i = 0; i < bytes; ++i)
-        dst[i] = (int8_t)(uint8_t)(data[i] - th_mlperf_model.input_offset);
-    return 0;
+        dst[i] = (int8_t)(uint8_t)(source[i] - offset);
 }
 
 static int infer(void)
 {
     th_error err;
-    th_mark_invoke_begin();   /* the emulator's counter pairs these, as for the link image */
+    /* The emulator's counter pairs these markers: it counts the input copy and
+     * the invoke, which is what the m-lap-us window times per inference. */
+    th_mark_invoke_begin();
+    copy_input();
     th_status status = th_model_invoke(&model, &err);
     th_mark_invoke_end();
     if (status != TH_OK) {
@@ -67,10 +93,9 @@ static void results(void)
     if (m->results_kind == TH_MLPERF_RESULTS_MSE) {
         /* sum((si*a - so*b)^2) = si^2*sum(a^2) - 2*si*so*sum(a*b) + so^2*sum(b^2):
          * exact integer sums, then three fixed-point products. */
-        const int8_t *in = (const int8_t *)input.data;
         int64_t aa = 0, ab = 0, bb = 0;
-        for (uint32_t i = 0; i < output.bytes; ++i) {
-            int64_t a = (int64_t)in[i] - m->input_zero_point;
+        for (uint32_t i = 0; i < output.bytes && source; ++i) {
+            int64_t a = (int64_t)(int8_t)(uint8_t)(source[i] - m->input_offset) - m->input_zero_point;
             int64_t b = (int64_t)out[i] - m->output_zero_point;
             aa += a * a;
             ab += a * b;
@@ -103,6 +128,10 @@ const th_mlperf_device *th_mlperf_engine_init(void)
         status = th_model_output(&model, 0, &output);
     if (status != TH_OK) {
         print_status("The linked-in plan does not load", status);
+        return 0;
+    }
+    if (th_mlperf_model.results_kind == TH_MLPERF_RESULTS_MSE && input.bytes != output.bytes) {
+        th_mlperf_puts("e-[A reconstruction error needs the output as large as the input]\r\n");
         return 0;
     }
     device.input_bytes = input.bytes;

@@ -127,7 +127,7 @@ static int cmd_overflow;     /* more than TH_MLPERF_CMD_SIZE characters before t
 static int cmd_bad_byte;     /* first byte that is not printable ASCII, +1 (0: none) */
 
 /* The db buffer (reference: gp_buff, g_buff_size, g_buff_pos). */
-static uint8_t db_buf[TH_MLPERF_MAX_DB_INPUT];
+static uint8_t db_buf[TH_MLPERF_MAX_DB_INPUT] __attribute__((aligned(4)));
 static uint32_t db_size;     /* bytes announced by `db load`; 0: none armed */
 static uint32_t db_pos;
 

@@ -49,6 +49,71 @@ def _bmp_gray(path: Path) -> np.ndarray:
     return rows[::-1] if height > 0 else rows
 
 
+def _candidates(shape, seed: int):
+    """Seeded inputs of varied structure (flat, noise of each amplitude, waves, blocks), which
+    between them reach more classes than uniform noise does."""
+    rng = np.random.default_rng(seed)
+    grid = np.indices(shape).astype(float)
+    i = 0
+    while True:
+        kind = i % 5
+        if kind == 4:
+            x = np.full(shape, rng.integers(-128, 128))
+        elif kind == 0:
+            amp = rng.integers(0, 128)
+            x = rng.integers(-amp, amp + 1, size=shape) + rng.integers(-128, 128)
+        elif kind == 1:
+            f = rng.uniform(0.05, 1.0, size=len(shape))
+            x = 127 * np.sin(sum(f[k] * grid[k] for k in range(len(shape))) + rng.uniform(0, 6))
+        elif kind == 2:
+            x = rng.integers(-128, 128, size=shape) * rng.uniform(0, 1, size=shape[-1:])
+        else:
+            small = rng.integers(-128, 128, size=tuple(max(1, d // 8) for d in shape))
+            for axis, d in enumerate(shape):
+                small = np.repeat(small, -(-d // small.shape[axis]), axis=axis)
+            x = small[tuple(slice(0, d) for d in shape)]
+        yield np.clip(x, -128, 127).astype(np.int8)
+        i += 1
+
+
+def _cover_classes(golden, shape, classes: int, seed: int, budget: int = 1000,
+                   climb_steps: int = 500) -> dict[int, np.ndarray]:
+    """One input per class where a bounded search finds one: structured candidates first, then
+    for each class still missing a seeded hill climb on its output from the best candidate."""
+    found: dict[int, np.ndarray] = {}
+    best: dict[int, tuple[int, np.ndarray]] = {}
+    # The climb's score: the class's output less the largest output, which still moves while
+    # a saturated softmax holds the class at its minimum.
+    margin = lambda out, c: int(out[c]) - int(np.max(out))
+    gen = _candidates(shape, seed)
+    for _ in range(budget):
+        x = next(gen)
+        out = golden.run([x])[0].ravel()
+        found.setdefault(int(np.argmax(out)), x)
+        for c in range(classes):
+            if c not in best or margin(out, c) > best[c][0]:
+                best[c] = (margin(out, c), x)
+        if len(found) == classes:
+            return found
+    rng = np.random.default_rng(seed + 1)
+    for c in range(classes):
+        if c in found:
+            continue
+        score, x = best[c]
+        for _ in range(climb_steps):
+            y = x.copy().ravel()
+            idx = rng.integers(0, y.size, size=max(1, y.size // 50))
+            y[idx] = rng.integers(-128, 128, size=idx.size)
+            y = y.reshape(shape)
+            out = golden.run([y])[0].ravel()
+            if margin(out, c) >= score:
+                score, x = margin(out, c), y
+                if int(np.argmax(out)) == c:
+                    found[c] = y
+                    break
+    return found
+
+
 def _to_bytes(model: MlperfModel, x: np.ndarray) -> bytes:
     return ((x.astype(np.int16).ravel() + model.input_offset) & 0xFF).astype(np.uint8).tobytes()
 
@@ -93,6 +158,9 @@ def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0) -> li
         for sample, e in zip(samples, errors):
             sample.label = int(e > median)
         return samples
+    classes = int(np.prod(plan.outputs[0].shape))
+    for c, x in sorted(_cover_classes(golden, shape, classes, seed).items()):
+        inputs.append((f"class{c:02d}", x))
     i = 0
     while len(inputs) < count:
         inputs.append((f"seed{seed + i:04d}", random_inputs([shape], seed + i)[0]))
