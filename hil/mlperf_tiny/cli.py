@@ -1,8 +1,8 @@
 """`hil mlperf-tiny ...` (registered by hil/cli.py)."""
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 
 from ..errors import HilError
 
@@ -24,7 +24,7 @@ def _cmd(args) -> int:
         from .official import run_official
         if not (args.model and args.mode and args.dataset):
             raise HilError("usage: hil mlperf-tiny official --board B --model M --mode MODE --dataset DIR")
-        out = run_official(args.board, args.model, args.mode, args.dataset)
+        out = run_official(args.board, args.model, args.mode, args.dataset, iterations=args.iterations)
         print(out["results_text"].rstrip())
         print(f"session: {out['session_dir']}")
         return 0
@@ -46,9 +46,27 @@ def _cmd(args) -> int:
     return 0
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """Lets `dataset --model M DIR` put its folder after the options."""
+    _inner = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._inner:
+            return super().parse_known_args(args, namespace)
+        self._inner = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inner = False
+
+
 def register(sub) -> None:
-    p = sub.add_parser("mlperf-tiny", help="run the MLPerf Tiny protocol (performance, accuracy), datasets",
-                       usage=USAGE)
+    default_class, sub._parser_class = sub._parser_class, _IntermixedParser
+    try:
+        p = sub.add_parser("mlperf-tiny", help="run the MLPerf Tiny protocol (performance, accuracy), datasets",
+                           usage=USAGE)
+    finally:
+        sub._parser_class = default_class
     p.add_argument("words", nargs="*", help="nothing (run), 'dataset DIR' or 'official'")
     p.add_argument("--board", default="qemu-netduinoplus2", help="board (default qemu-netduinoplus2)")
     p.add_argument("--model", help="vww, kws, ic or ad (or vww01, kws01, ic01, ad01)")

@@ -123,7 +123,8 @@ def _from_bytes(model: MlperfModel, data: bytes, shape) -> np.ndarray:
         .astype(np.int8).reshape(shape)
 
 
-def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0) -> list[Sample]:
+def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0, cover: bool = True) -> list[Sample]:
+    """`cover`: search for one input per class first (see _cover_classes)."""
     from ..golden import TflmReference as GoldenModel
     from .firmware import compiled_plan, constants_for, model_bytes
 
@@ -159,7 +160,7 @@ def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0) -> li
             sample.label = int(e > median)
         return samples
     classes = int(np.prod(plan.outputs[0].shape))
-    for c, x in sorted(_cover_classes(golden, shape, classes, seed).items()):
+    for c, x in sorted(_cover_classes(golden, shape, classes, seed).items()) if cover else ():
         inputs.append((f"class{c:02d}", x))
     i = 0
     while len(inputs) < count:

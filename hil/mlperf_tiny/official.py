@@ -102,8 +102,11 @@ class PtyBoard:
         self._log.close()
 
 
-def run_official(board: str, model: str, mode: str, dataset: str | Path, timeout: float = 1800.0) -> dict:
-    """Run the official runner's `main.py --mode p|a` against our image; its results.txt and session."""
+def run_official(board: str, model: str, mode: str, dataset: str | Path, iterations: int | None = None,
+                 timeout: float = 1800.0) -> dict:
+    """Run the official runner's `main.py --mode p|a` against our image; its results.txt and session.
+    `iterations`: performance windows of `infer N W` with this N (given to the runner as its own
+    --test_script option), e.g. the N `hil mlperf-tiny` raised to last 10 s of device time."""
     m = get_model(model)
     runner = runner_dir()
     if not (runner / "main.py").exists():
@@ -120,6 +123,10 @@ def run_official(board: str, model: str, mode: str, dataset: str | Path, timeout
     devices = runner / ("devices_ad.yaml" if m.key == "ad" else "devices_kws_ic_vww.yaml")
     vid, pid = _dut_usb(devices)
     tests = runner / ("tests_performance.yaml" if mode == "performance" else "tests_accuracy.yaml")
+    if iterations is not None and mode == "performance":
+        tests = run_dir / "tests_performance.yaml"
+        tests.write_text(f"{m.version}:\n  name: {m.version}\n  model: {m.version}\n  truth_file: y_labels.csv\n"
+                         f"  script:\n    - loop 5:\n      - download\n      - infer {iterations} {m.warmups}\n")
     qemu = PtyBoard(board, elf, run_dir)
     try:
         env = dict(os.environ, PYTHONPATH=str(SITE_DIR), TINYHIL_MLPERF_PTY=qemu.pty,
