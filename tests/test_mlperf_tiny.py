@@ -203,3 +203,26 @@ def test_ad01_reconstruction_error_equals_tflm():
             device.client.load(_to_bytes(m, x))
             reply = device.client.infer(3, 2)   # later inferences see the same input again
             assert reply.results_text == results_line(constants_for(m, plan), x, reference.run([x])[0])
+
+
+def test_keywords_fail_with_the_figures():
+    from hil.mlperf_tiny.keywords import MlperfTinyKeywords
+    kw = MlperfTinyKeywords()
+    with pytest.raises(AssertionError, match="no MLPerf Tiny device"):
+        kw.run_mlperf_tiny_performance()
+    kw._result = {"mode": "performance", "median_latency_us": 7663.057, "instructions": [7_000_000]}
+    with pytest.raises(AssertionError, match="latency 7663.057 us per inference is not below 7000 us"):
+        kw.latency_should_be_below(7000)
+    kw.latency_should_be_below(8000)
+    with pytest.raises(AssertionError, match="against 7000.000 us from the instruction count"):
+        kw.latency_should_agree_with_instructions()
+    with pytest.raises(AssertionError, match="no accuracy result"):
+        kw.top_1_should_be_at_least(90)
+
+
+@needs_emulator
+def test_robot_suite_gates_latency_and_accuracy(tmp_path):
+    from tests.test_robot import SUITES_DIR, outcomes, run_robot
+    code, result, _ = run_robot(tmp_path, SUITES_DIR / "mlperf_tiny.robot")
+    assert code == 0, outcomes(result)
+    assert {s for s, _ in outcomes(result).values()} == {"PASS"}
