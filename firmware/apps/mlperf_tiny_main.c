@@ -24,8 +24,11 @@ int main(void)
     th_mlperf_puts("m-init-done\r\n");
     th_mlperf_puts("m-ready\r\n");
     for (;;) {
-        int c = th_uart_read(0);
+        /* Bounded waits, so the time keeps up with a short counter (SysTick) between commands. */
+        int c = th_uart_read(10000);
         if (c >= 0)
             th_mlperf_receive((uint8_t)c);
+        else
+            th_mlperf_time_poll();
     }
 }
