@@ -76,15 +76,16 @@ def _candidates(shape, seed: int):
         i += 1
 
 
-def _cover_classes(golden, shape, classes: int, seed: int, budget: int = 1000,
-                   climb_steps: int = 500) -> dict[int, np.ndarray]:
+def _cover_classes(golden, shape, classes: int, seed: int, budget: int = 400,
+                   climb_steps: int = 2000) -> dict[int, np.ndarray]:
     """One input per class where a bounded search finds one: structured candidates first, then
-    for each class still missing a seeded hill climb on its output from the best candidate."""
+    for each class still missing a seeded hill climb on its margin over the other classes, from
+    the best candidate and then from noise.  Some classes may stay out of reach."""
     found: dict[int, np.ndarray] = {}
     best: dict[int, tuple[int, np.ndarray]] = {}
-    # The climb's score: the class's output less the largest output, which still moves while
-    # a saturated softmax holds the class at its minimum.
-    margin = lambda out, c: int(out[c]) - int(np.max(out))
+    # The climb's score: the class's output less the largest other output, which still moves
+    # while a saturated softmax holds the class at its minimum.
+    margin = lambda out, c: int(out[c]) - int(np.max(np.delete(out, c)))
     gen = _candidates(shape, seed)
     for _ in range(budget):
         x = next(gen)
@@ -97,30 +98,28 @@ def _cover_classes(golden, shape, classes: int, seed: int, budget: int = 1000,
             return found
     rng = np.random.default_rng(seed + 1)
     for c in range(classes):
-        if c in found:
-            continue
-        score, x = best[c]
-        for _ in range(climb_steps):
-            y = x.copy().ravel()
-            idx = rng.integers(0, y.size, size=max(1, y.size // 50))
-            y[idx] = rng.integers(-128, 128, size=idx.size)
-            y = y.reshape(shape)
-            out = golden.run([y])[0].ravel()
-            if margin(out, c) >= score:
-                score, x = margin(out, c), y
-                if int(np.argmax(out)) == c:
-                    found[c] = y
-                    break
+        # From the best candidate, then from uniform noise: either may be the easier slope.
+        starts = [best[c][1], rng.integers(-128, 128, size=shape).astype(np.int8)]
+        while c not in found and starts:
+            x = starts.pop(0)
+            score = margin(golden.run([x])[0].ravel(), c)
+            for _ in range(climb_steps):
+                y = x.copy().ravel()
+                k = int(rng.integers(1, max(2, y.size // 20)))
+                idx = rng.integers(0, y.size, size=k)
+                y[idx] = np.clip(y[idx].astype(np.int16) + rng.integers(-64, 65, size=k), -128, 127)
+                y = y.reshape(shape)
+                out = golden.run([y])[0].ravel()
+                if margin(out, c) >= score:
+                    score, x = margin(out, c), y
+                    if int(np.argmax(out)) == c:
+                        found[c] = y
+                        break
     return found
 
 
 def _to_bytes(model: MlperfModel, x: np.ndarray) -> bytes:
     return ((x.astype(np.int16).ravel() + model.input_offset) & 0xFF).astype(np.uint8).tobytes()
-
-
-def _from_bytes(model: MlperfModel, data: bytes, shape) -> np.ndarray:
-    return ((np.frombuffer(data, np.uint8).astype(np.int16) - model.input_offset + 128) % 256 - 128) \
-        .astype(np.int8).reshape(shape)
 
 
 def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0, cover: bool = True) -> list[Sample]:
