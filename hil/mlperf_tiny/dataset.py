@@ -99,9 +99,10 @@ def _cover_classes(golden, shape, classes: int, seed: int, budget: int = 400,
     rng = np.random.default_rng(seed + 1)
     for c in range(classes):
         # From the best candidate, then from uniform noise: either may be the easier slope.
-        starts = [best[c][1], rng.integers(-128, 128, size=shape).astype(np.int8)]
-        while c not in found and starts:
-            x = starts.pop(0)
+        for start in range(2):
+            if c in found:
+                break
+            x = best[c][1] if start == 0 else rng.integers(-128, 128, size=shape).astype(np.int8)
             score = margin(golden.run([x])[0].ravel(), c)
             for _ in range(climb_steps):
                 y = x.copy().ravel()
