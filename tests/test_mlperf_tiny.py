@@ -226,3 +226,16 @@ def test_robot_suite_gates_latency_and_accuracy(tmp_path):
     code, result, _ = run_robot(tmp_path, SUITES_DIR / "mlperf_tiny.robot")
     assert code == 0, outcomes(result)
     assert {s for s, _ in outcomes(result).values()} == {"PASS"}
+
+
+@needs_emulator
+def test_image_has_no_allocation_printf_or_floating_point():
+    import re
+    import subprocess
+    from hil.mlperf_tiny.firmware import build_mlperf_firmware
+    elf = build_mlperf_firmware("netduinoplus2", "ad")
+    symbols = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
+    assert not re.search(r" (malloc|free|_sbrk|printf|vfprintf|_dtoa_r)$", symbols, re.M)
+    code = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True, text=True, check=True).stdout
+    assert "th_mlperf_receive" in code
+    assert not re.search(r"\tv[a-z0-9]+\.f(32|64)\b", code)
