@@ -21,7 +21,7 @@ pytestmark = [
 def dataset(tmp_path_factory):
     from hil.mlperf_tiny.dataset import write_dataset
     root = tmp_path_factory.mktemp("mlperf")
-    write_dataset("kws", root, count=5)
+    write_dataset("kws", root, count=5, cover=False)
     write_dataset("ad", root, count=6)
     return root
 

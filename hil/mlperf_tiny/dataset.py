@@ -175,13 +175,15 @@ def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0, cover
     return samples
 
 
-def write_dataset(model: MlperfModel | str, directory: Path, count: int = 20, seed: int = 0) -> Path:
+def write_dataset(model: MlperfModel | str, directory: Path, count: int = 20, seed: int = 0,
+                  cover: bool = True) -> Path:
     """Write DIR/<version>/y_labels.csv and the input files (the runner reads DIR/<model>/);
-    returns the model's folder."""
+    returns the model's folder.  `cover=False` skips the search for one file per class (enough
+    for performance mode, which needs no AUC)."""
     model = get_model(model) if isinstance(model, str) else model
     folder = Path(directory) / model.version
     folder.mkdir(parents=True, exist_ok=True)
-    samples = make_samples(model, count, seed)
+    samples = make_samples(model, count, seed, cover)
     classes = 2 if model.key == "ad" else None
     if classes is None:
         from .firmware import compiled_plan
