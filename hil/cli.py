@@ -108,6 +108,17 @@ def _cmd_firmware(args) -> int:
     from .firmware import build_firmware, size_report
     from .runners import parse_board_name
 
+    if args.protocol == "mlperf-tiny":
+        from .mlperf_tiny.firmware import build_mlperf_firmware, image_info
+        if not args.model:
+            raise HilError("--protocol mlperf-tiny needs --model (vww, kws, ic or ad)")
+        elf = build_mlperf_firmware(args.board, args.model, force=args.rebuild)
+        print(f"{elf}")
+        info = image_info(elf)
+        print(f"{info['model_version']}: plan {info['plan_bytes']:,} B linked in, arena {info['arena_bytes']:,} B")
+        from .firmware import SizeReport
+        print(SizeReport(**info["size"]).format())
+        return 0
     elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild)
     print(f"{elf}")
     print(size_report(elf).format())
@@ -164,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", required=True, help="board, e.g. netduinoplus2 or qemu-netduinoplus2")
     p.add_argument("--app", default="link", help="firmware app: link (default), hello, fault_check")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
+    p.add_argument("--protocol", choices=["link", "mlperf-tiny"], default="link",
+                   help="mlperf-tiny: the MLPerf Tiny protocol image, with --model linked in")
+    p.add_argument("--model", help="with --protocol mlperf-tiny: vww, kws, ic or ad")
     p.set_defaults(func=_cmd_firmware)
 
     p = sub.add_parser("suite", help="run Robot suites, then print the recorded runs and write the dashboard")
@@ -184,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_results(sub)
     from .probe_server.cli import register as register_probe_server
     register_probe_server(sub)
+    from .mlperf_tiny.cli import register as register_mlperf_tiny
+    register_mlperf_tiny(sub)
     return parser
 
 
