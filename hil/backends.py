@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .result import Inference
+from .results.run import Inference
 
 
 @dataclass

@@ -9,11 +9,11 @@ import statistics
 from pathlib import Path
 
 from .compiler import compile_model
-from .golden import TflmReference, random_inputs
+from .model.golden import TflmReference, random_inputs
 from .model import resolve_model
 from .paths import REPO_ROOT, cache_dir
 from .progress import Progress
-from .result import run_inferences
+from .results.run import run_inferences
 from .session import Session
 
 PEER_FILE = REPO_ROOT / "benchmarks" / "tflm_peer.json"

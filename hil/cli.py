@@ -105,7 +105,7 @@ def _cmd_boards(args) -> int:
 
 
 def _cmd_firmware(args) -> int:
-    from .firmware import build_firmware, size_report
+    from .boards.firmware import build_firmware, size_report
     from .runners import parse_board_name
 
     if args.protocol == "mlperf-tiny":
@@ -116,7 +116,7 @@ def _cmd_firmware(args) -> int:
         print(f"{elf}")
         info = image_info(elf)
         print(f"{info['model_version']}: plan {info['plan_bytes']:,} B linked in, arena {info['arena_bytes']:,} B")
-        from .firmware import SizeReport
+        from .boards.firmware import SizeReport
         print(SizeReport(**info["size"]).format())
         return 0
     elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild)

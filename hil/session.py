@@ -16,10 +16,10 @@ import numpy as np
 
 from .backends import Backend, HostBackend, ModelFit, SessionOptions
 from .errors import HilError
-from .golden import TflmReference, random_inputs
+from .model.golden import TflmReference, random_inputs
 from .model import resolve_model
 from .progress import Progress
-from .result import Inference, RunResult, run_inferences
+from .results.run import Inference, RunResult, run_inferences
 from .runners.firmware_backend import FirmwareBackend
 from .runners.registry import HOST, parse_target_name, target_names
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from hil.accuracy import Agreement
+from hil.results.agreement import Agreement
 from hil.compiler import compile_model
 from hil.engine.host import HostEngine, run_sanitized
-from hil.golden import TflmReference, random_inputs
+from hil.model.golden import TflmReference, random_inputs
 
 
 def assert_matches_tflm(model_bytes: bytes, num_inputs: int = 5, seed: int = 0, sanitize: bool = True,

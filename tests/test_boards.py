@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hil.boards import BoardError, BoardRegistry, all_boards, board_names, get_board, parse_board
-from hil.firmware import cmake_definitions
+from hil.boards.firmware import cmake_definitions
 from hil.paths import BOARDS_DIR
 from hil.runners import TargetError, open_target, target_names
 

@@ -4,8 +4,8 @@ import struct
 import pytest
 
 from hil.c_layout import CTYPES, CHeader, CHeaderError
-from hil.link_protocol import HEADER_PATH as LINK_HEADER
-from hil.plan_format import HEADER_DIR as PLAN_HEADER_DIR
+from hil.link.protocol import HEADER_PATH as LINK_HEADER
+from hil.compiler.plan_format import HEADER_DIR as PLAN_HEADER_DIR
 
 HEADER = r"""/* A small header in the style of th_plan_format.h:
  * a comment over two lines, so line numbers must survive comment removal. */

@@ -97,7 +97,7 @@ def test_renode_command_line_is_headless_with_a_monitor_port():
 
 @needs_toolchain
 def test_counting_script_hooks_every_marker(tmp_path):
-    from hil.firmware import build_firmware, elf_symbols
+    from hil.boards.firmware import build_firmware, elf_symbols
     elf = build_firmware("netduinoplus2")
     marks = tmp_path / "marks.log"
     text = counting_script(get_board("netduinoplus2"), elf, marks)

@@ -5,7 +5,7 @@ import pytest
 
 from hil.model import resolve_model
 from hil.compiler import compile_model
-from hil.golden import TflmReference, random_inputs
+from hil.model.golden import TflmReference, random_inputs
 from hil.session import Session
 from tests.conftest import needs_emulator
 from tests.opcheck import assert_same_outputs

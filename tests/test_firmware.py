@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from hil.boards import get_board
-from hil.firmware import build_firmware, firmware_manifest, size_report
+from hil.boards.firmware import build_firmware, firmware_manifest, size_report
 from hil.link.garbage import link_garbage, send_garbage
 from hil.link import (
     BoardFault,
@@ -28,7 +28,7 @@ from hil.link import (
     PlanTooBig,
     UnexpectedReset,
 )
-from hil.link_protocol import crc8, load_protocol
+from hil.link.protocol import crc8, load_protocol
 from hil.runners import open_target
 from hil.runners.qemu import QemuTarget
 from tests.conftest import needs_emulator, process_alive
@@ -80,7 +80,7 @@ def test_build_is_reproducible(tmp_path):
     elves = []
     for i in range(2):
         env["TINYHIL_CACHE"] = str(tmp_path / ("cache" if i == 0 else "another/cache"))
-        code = "import sys; from hil.firmware import build_firmware; print(build_firmware('netduinoplus2'))"
+        code = "import sys; from hil.boards.firmware import build_firmware; print(build_firmware('netduinoplus2'))"
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         elves.append(Path(out.stdout.strip()))
     assert elves[0] != elves[1]
@@ -180,7 +180,7 @@ def test_plan_transfer_errors(board_link):
         link.request("LOAD_BEGIN", p.layouts["LOAD_BEGIN"].pack(total_bytes=pool + 1, crc32=0))
     assert info.value.detail == pool
     # A hand-made plan whose header is sound but whose CRC is not.
-    from hil.plan_format import plan_format
+    from hil.compiler.plan_format import plan_format
     fmt = plan_format()
     blob = bytearray(256)
     blob[:fmt.header.size] = fmt.header.pack(**{**{f: 0 for f in fmt.header.fields}, "magic": fmt.magic,
@@ -205,7 +205,7 @@ def test_plan_transfer_errors(board_link):
 
 def _fake_plan(size: int, arena_bytes: int = 64, num_ops: int = 0) -> bytes:
     """A plan header (sound enough to read) padded to `size` bytes; its CRC is wrong."""
-    from hil.plan_format import plan_format
+    from hil.compiler.plan_format import plan_format
     fmt = plan_format()
     head = fmt.header.pack(**{**{f: 0 for f in fmt.header.fields}, "magic": fmt.magic,
                               "version_major": fmt.version[0], "version_minor": fmt.version[1],

@@ -29,12 +29,12 @@ import pytest
 from hil.compiler import compile_model
 from hil.engine.build import build_host_tool
 from hil.engine.host import HostEngine
-from hil.golden import TflmReference, random_inputs
+from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.conv_2d import conv_model
 from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
 from hil.modelgen.zoo.fully_connected import fully_connected_model
-from hil.plan_format import params_offset, plan_format, tensor_offset, with_fixed_crc, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_fixed_crc, with_record_fields
 from hil.session import Session
 from tests.conftest import shared_model
 from tests.opcheck import assert_same_batch

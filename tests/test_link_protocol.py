@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hil.link.garbage import link_garbage
-from hil.link_protocol import FrameDecoder, crc8, encode_frame, load_protocol
+from hil.link.protocol import FrameDecoder, crc8, encode_frame, load_protocol
 from hil.paths import FIRMWARE_DIR
 
 PROTOCOL_DIR = FIRMWARE_DIR / "protocol"
@@ -241,7 +241,7 @@ def test_a_plan_that_fits_no_slot_names_plan_and_capacities():
 
 def test_plan_needs_reads_the_plan_header():
     from hil.link import PlanNeeds
-    from hil.plan_format import plan_format
+    from hil.compiler.plan_format import plan_format
     fmt = plan_format()
     head = fmt.header.pack(**{**{f: 0 for f in fmt.header.fields}, "magic": fmt.magic,
                               "arena_bytes": 4096, "num_ops": 5})

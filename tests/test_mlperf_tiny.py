@@ -136,7 +136,7 @@ def test_thousands_of_random_lines_no_hang_no_fault(kws_device):
 
 @needs_emulator
 def test_results_equal_tflm_and_latency_equals_instructions(kws_device):
-    from hil.golden import TflmReference, random_inputs
+    from hil.model.golden import TflmReference, random_inputs
     from hil.mlperf_tiny.dataset import _to_bytes
     from hil.mlperf_tiny.firmware import compiled_plan, constants_for, model_bytes
     m = get_model("kws")
@@ -192,7 +192,7 @@ def test_bad_arguments_are_one_line_errors(capsys, tmp_path):
 
 @needs_emulator
 def test_ad01_reconstruction_error_equals_tflm():
-    from hil.golden import TflmReference, random_inputs
+    from hil.model.golden import TflmReference, random_inputs
     from hil.mlperf_tiny.dataset import _to_bytes
     from hil.mlperf_tiny.driver import open_device
     from hil.mlperf_tiny.firmware import compiled_plan, constants_for, model_bytes

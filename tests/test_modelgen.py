@@ -9,7 +9,7 @@ from tflite_micro.python.tflite_micro import runtime
 from hil.modelgen import mlperf, zoo
 from hil.modelgen.generate import generate_all
 from hil.paths import SHARED_MODELS_DIR
-from hil.tflite_model import Graph, load_graph
+from hil.model.tflite import Graph, load_graph
 
 STANDIN_NAMES = sorted(mlperf.STANDINS)
 ARENA_BYTES = 2 * 1024 * 1024

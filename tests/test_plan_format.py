@@ -2,7 +2,7 @@
 import subprocess
 
 from hil.paths import KERNELS_DIR
-from hil.plan_format import plan_format
+from hil.compiler.plan_format import plan_format
 
 
 def _c_layout(tmp_path, record_type: str, fields) -> list[tuple[int, int]]:

@@ -149,7 +149,7 @@ def test_commander_through_ap_registers_only(tmp_path):
 
 
 def build_link_elf():
-    from hil.firmware import build_firmware
+    from hil.boards.firmware import build_firmware
     return build_firmware(BOARD, "link")
 
 

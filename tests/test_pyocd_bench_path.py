@@ -20,8 +20,8 @@ from hil.model import resolve_model  # noqa: E402
 from hil.boards import get_board  # noqa: E402
 from hil.compiler import compile_model  # noqa: E402
 from hil.errors import HilError  # noqa: E402
-from hil.firmware import build_firmware  # noqa: E402
-from hil.golden import TflmReference, random_inputs  # noqa: E402
+from hil.boards.firmware import build_firmware  # noqa: E402
+from hil.model.golden import TflmReference, random_inputs  # noqa: E402
 from hil.probe_server import Faults, ProbeServer  # noqa: E402
 from hil.probe_server.server import idle_image  # noqa: E402
 from hil.runners import TargetError, open_target  # noqa: E402

@@ -3,7 +3,7 @@ the gate fail with old value, new value and percent; restoring it passes."""
 import re
 
 from hil.model import resolve_model
-from hil.firmware import build_firmware
+from hil.boards.firmware import build_firmware
 from hil.results import BaselineFile, ResultsStore
 from hil.session import SessionOptions, run_model
 from tests.conftest import needs_emulator

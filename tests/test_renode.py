@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from hil.boards import get_board
-from hil.firmware import build_firmware, elf_symbols
+from hil.boards.firmware import build_firmware, elf_symbols
 from hil.link import Link, LinkTimeout
 from hil.paths import REPO_ROOT
 from hil.runners import TargetError, open_target

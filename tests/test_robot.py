@@ -256,7 +256,7 @@ def test_a_missing_reference_model_falls_back_to_the_generated_standin(tmp_path,
 
 
 def test_a_grayscale_image_quantizes_like_the_vww_input():
-    from hil.images import image_to_input
+    from hil.model.images import image_to_input
     gray = np.arange(96 * 96, dtype=np.int64).reshape(96, 96) % 256
     x = image_to_input(gray.astype(np.uint8), (1, 96, 96, 3), 1 / 255, -128)
     assert x.shape == (1, 96, 96, 3) and x.dtype == np.int8
@@ -324,7 +324,7 @@ def test_no_instruction_count_fails_where_the_board_counts(board, counts, outcom
 
     from robot.api import SkipExecution
 
-    from hil.result import Inference, RunResult
+    from hil.results.run import Inference, RunResult
     from hil.robot.HilLibrary import HilLibrary
 
     library = HilLibrary()

@@ -5,9 +5,9 @@ import pytest
 from hil.compiler import compile_model
 from hil.engine.host import HostEngine, trace_ops
 from hil.errors import EngineError
-from hil.golden import random_inputs
+from hil.model.golden import random_inputs
 from hil.modelgen.mlperf import STANDINS
-from hil.plan_format import parse_plan, patched, plan_format
+from hil.compiler.plan_format import parse_plan, patched, plan_format
 from tests.opcheck import assert_same_outputs
 
 

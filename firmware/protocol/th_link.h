@@ -1,6 +1,6 @@
 /* The host link: framed, versioned, CRC-checked messages over a byte stream
  * (a UART).  This header is the one definition of the protocol: the firmware
- * compiles it and hil/link_protocol.py parses its X-macro lists, so the two
+ * compiles it and hil/link/protocol.py parses its X-macro lists, so the two
  * sides cannot drift apart.
  *
  * Frame (all integers little-endian):

@@ -5,9 +5,9 @@ import hashlib
 from dataclasses import dataclass
 
 from ..errors import UnsupportedModelError
-from ..plan_format import plan_format
+from .plan_format import plan_format
 from ..model import Model
-from ..tflite_model import Graph, Tensor
+from ..model.tflite import Graph, Tensor
 from .ops import PREPARE, PreparedOp
 from .plan_writer import write_plan
 from .planner import Buffer, live_lower_bound, plan_arena

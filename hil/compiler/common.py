@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..errors import UnsupportedModelError
-from ..quant import activation_range
-from ..tflite_model import Graph, Op, Tensor
+from .quant import activation_range
+from ..model.tflite import Graph, Op, Tensor
 
 FUSED_ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
 PADDINGS = {0: "SAME", 1: "VALID"}

@@ -1,6 +1,6 @@
 """The plan writer: a prepared graph with its arena placed -> the binary plan.
 
-The layout is th_plan_format.h's (read through hil.plan_format):
+The layout is th_plan_format.h's (read through hil.compiler.plan_format):
 header | tensor records | op records | io list | constant region, the CRC
 over everything after its own field."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UnsupportedModelError
-from ..plan_format import plan_format, with_fixed_crc
-from ..tflite_model import Graph
+from .plan_format import plan_format, with_fixed_crc
+from ..model.tflite import Graph
 from .ops import PreparedOp
 from .planner import align_up
 

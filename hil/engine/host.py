@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import EngineError
-from ..plan_format import describe_error, plan_format
+from ..compiler.plan_format import describe_error, plan_format
 from .build import build_host_library
 
 _MODEL_STRUCT_BYTES = 1024  # >= sizeof(th_model) on any host; C writes only its own size

@@ -1,6 +1,6 @@
 """The host side of the link to the firmware: the client (`Link`), its errors, where a
 plan goes on the board, and seeded garbage for robustness checks.  The wire format
-itself is read from firmware/protocol/th_link.h by hil.link_protocol."""
+itself is read from firmware/protocol/th_link.h by hil.link.protocol."""
 from __future__ import annotations
 
 from .client import BoardInfo, InvokeResult, Link, LoadedModel, OpCount, TensorInfo

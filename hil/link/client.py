@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import HilError
-from ..link_protocol import Frame, FrameDecoder, Protocol, encode_frame, load_protocol
+from .protocol import Frame, FrameDecoder, Protocol, encode_frame, load_protocol
 from .errors import BoardFault, BoardReportedError, ConnectionLost, LinkError, LinkTimeout, UnexpectedReset
 from .placement import PlanNeeds, choose_slot
 
@@ -215,7 +215,7 @@ class Link:
         engine = {k: getattr(err, k) for k in ("status", "op_index", "op_type", "tensor_index",
                                                "byte_offset", "expected", "got", "field")}
         if code == "ENGINE":
-            from ..plan_format import describe_error
+            from ..compiler.plan_format import describe_error
             what = f"{self.board}: " + describe_error(engine, f"{command} (on the board)")
         else:
             what = f"{self.board}: {command} failed: {code}" + (f" (detail {err.detail})" if err.detail else "")

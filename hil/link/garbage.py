@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..link_protocol import Frame, FrameDecoder, Protocol, crc8, encode_frame
+from .protocol import Frame, FrameDecoder, Protocol, crc8, encode_frame
 from .errors import LinkError
 
 

@@ -28,7 +28,7 @@ class PlanNeeds:
 
     @classmethod
     def of(cls, blob: bytes) -> PlanNeeds:
-        from ..plan_format import plan_format
+        from ..compiler.plan_format import plan_format
         fmt = plan_format()
         try:
             h = fmt.header.unpack(blob)

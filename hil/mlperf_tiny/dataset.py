@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HilError
-from ..golden import random_inputs
+from ..model.golden import random_inputs
 from ..paths import SHARED_MODELS_DIR
 from .models import MlperfModel, get_model
 from .results_format import results_line
@@ -125,7 +125,7 @@ def _to_bytes(model: MlperfModel, x: np.ndarray) -> bytes:
 
 def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0, cover: bool = True) -> list[Sample]:
     """`cover`: search for one input per class first (see _cover_classes)."""
-    from ..golden import TflmReference as GoldenModel
+    from ..model.golden import TflmReference as GoldenModel
     from .firmware import compiled_plan, constants_for, model_bytes
 
     model = get_model(model) if isinstance(model, str) else model

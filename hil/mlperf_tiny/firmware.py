@@ -21,7 +21,7 @@ from ..boards import Board
 from ..runners.registry import parse_board_name
 from ..compiler import CompiledPlan, compile_model
 from ..errors import HilError
-from ..firmware import FirmwareBuildError, _run, build_digest, cmake_definitions, size_report_from_map
+from ..boards.firmware import FirmwareBuildError, _run, build_digest, cmake_definitions, size_report_from_map
 from ..paths import FIRMWARE_DIR, cache_dir
 from .models import MlperfModel, get_model
 from .results_format import ResultsConstants, results_constants

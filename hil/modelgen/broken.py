@@ -4,8 +4,6 @@ can hold, a plan that declares too small an arena."""
 from __future__ import annotations
 
 import random
-import struct
-from dataclasses import replace
 
 import numpy as np
 
@@ -44,15 +42,3 @@ def model_larger_than(limit_bytes: int, what: str) -> bytes:
                fused_activation_function=0, weights_format=0, keep_num_dims=False)
     builder.mark_output(y)
     return builder.build()
-
-
-def plan_with_declared_arena(plan, arena_bytes: int):
-    """A copy of a compiled plan whose header declares an arena of `arena_bytes` (CRC fixed,
-    so only the size is wrong): the engine must refuse it, naming a tensor outside the arena."""
-    from ..plan_format import patched, plan_format
-
-    header = plan_format().header
-    field_index = header.fields.index("arena_bytes")
-    offset = struct.calcsize("<" + header.codes[:field_index])
-    blob = patched(plan.blob, offset, header.codes[field_index], int(arena_bytes))
-    return replace(plan, blob=blob, arena_bytes=int(arena_bytes))

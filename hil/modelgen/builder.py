@@ -3,7 +3,7 @@
 The builder is deliberately small: tensors (with quantization and optional
 constant data), operators (builtin code plus an options table given as a dict)
 and the subgraph's inputs and outputs.  It writes schema version 3 files that
-both the TFLM interpreter and `hil.tflite_model` read.
+both the TFLM interpreter and `hil.model.tflite` read.
 """
 from __future__ import annotations
 

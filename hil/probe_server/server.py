@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..runners.registry import parse_board_name
 from ..errors import HilError
-from ..firmware import build_firmware
+from ..boards.firmware import build_firmware
 from ..runners.process import default_run_dir, die_with_parent, free_ports
 from ..runners.qemu import QemuTarget
 from .cortex_m import CPUIDS, CortexMDebug, Identity

@@ -30,7 +30,7 @@ class Metric:
 
     `tolerance_percent` is the default regression tolerance; None means the
     metric is recorded and shown but never gated.  `reader` computes the value
-    from a run result (a `hil.result.RunResult`, or its dict from `hil run --json`); a dict
+    from a run result (a `hil.results.run.RunResult`, or its dict from `hil run --json`); a dict
     that already holds the metric under its own name is read directly, so
     stored runs and baselines read back the same way."""
 

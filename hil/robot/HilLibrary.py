@@ -18,7 +18,7 @@ from hil.backends import ModelFit
 from hil.boards import DEFAULT_BOARD
 from hil.model import Model, resolve_model
 from hil.paths import SHARED_MODELS_DIR
-from hil.result import RunResult, run_inferences
+from hil.results.run import RunResult, run_inferences
 from hil.runners import takes_option
 from hil.robot.context import HilFailure, as_failure, output_dir, set_suite_metadata, suite_name, variable
 from hil.robot.report import run_summary_html
@@ -31,7 +31,7 @@ class LoadedModel:
     model: Model
     plan: object                  # hil.compiler.CompiledPlan
     known_good: bool = True       # False for a plan broken on purpose: not one to come back to
-    _golden: object = None        # hil.golden.TflmReference, made on first use
+    _golden: object = None        # hil.model.golden.TflmReference, made on first use
 
     @property
     def name(self) -> str:
@@ -39,7 +39,7 @@ class LoadedModel:
 
     def golden(self, inputs):
         if self._golden is None:
-            from hil.golden import TflmReference
+            from hil.model.golden import TflmReference
             self._golden = TflmReference(self.model)
         return self._golden.run(inputs)
 
@@ -190,7 +190,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
     def run_seeded_inferences(self, count: int = 20, seed: int = 0) -> None:
         """Run ``count`` inferences on seeded random int8 inputs; inference i uses seed
         ``seed`` + i, as ``hil run`` does, so runs on different boards see the same inputs."""
-        from hil.golden import random_inputs
+        from hil.model.golden import random_inputs
 
         model = self._require_model()
         count, seed = int(count), int(seed)
@@ -206,7 +206,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
         """Run one inference on an 8-bit grayscale BMP (a path, or a file in ``../shared/models``
         such as ``person.bmp``), quantized with the model's input scale and zero point and
         replicated over its channels.  Skips if the image is not there."""
-        from hil.images import image_to_input, read_grayscale_bmp
+        from hil.model.images import image_to_input, read_grayscale_bmp
 
         model = self._require_model()
         path = Path(image).expanduser()

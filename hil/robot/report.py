@@ -7,7 +7,7 @@ import statistics
 
 import numpy as np
 
-from hil.result import RunResult
+from hil.results.run import RunResult
 
 
 def html_table(header: list[str], rows: list[list[object]]) -> str:

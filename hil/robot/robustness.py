@@ -74,11 +74,11 @@ class RobustnessKeywords:
         fixed, so only the size is wrong): the engine must refuse it, naming the tensor that
         lies outside the arena.
         """
-        from hil.modelgen.broken import plan_with_declared_arena
+        from hil.compiler.plan_format import with_declared_arena
 
         loaded = self._compile(model)
         logger.info(f"{loaded.name}: plan arena {loaded.plan.arena_bytes:,} B declared as {int(arena_bytes):,} B")
-        loaded.plan = plan_with_declared_arena(loaded.plan, int(arena_bytes))
+        loaded.plan = with_declared_arena(loaded.plan, int(arena_bytes))
         loaded.known_good = False
         self._put_on_board(loaded)
 

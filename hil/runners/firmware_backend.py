@@ -9,7 +9,7 @@ import numpy as np
 from ..backends import Backend, ModelFit, SessionOptions
 from ..errors import HilError
 from ..link import Link, PlanNeeds, fit_message
-from ..result import Inference
+from ..results.run import Inference
 from .base import Target
 from .registry import open_target
 
@@ -82,7 +82,7 @@ class FirmwareBackend(Backend):
         return inference
 
     def _per_op(self, instructions: list[int] | None) -> list[dict]:
-        from ..plan_format import plan_format
+        from ..compiler.plan_format import plan_format
         names = plan_format().op_names
         ops = self._link.op_counts()
         return [{"index": op.index, "type": names.get(op.op_type, str(op.op_type)),

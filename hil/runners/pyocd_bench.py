@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from ..boards import Board
-from ..firmware import elf_symbols
+from ..boards.firmware import elf_symbols
 from .base import TargetError
 from .qemu_plugin import InvokeInstructions, MARKER_PREFIX
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HilError
-from ..firmware import elf_symbols
+from ..boards.firmware import elf_symbols
 from ..host_build import cached_compile
 from ..paths import FIRMWARE_DIR
 

@@ -161,7 +161,7 @@ def open_target(name: str, **options) -> Target:
     """Open "<driver>-<board>" (e.g. "qemu-mps2-an386"): options are checked against the
     driver's table, the firmware is built (cached) unless `elf` is given, and the driver
     gets the image."""
-    from ..firmware import build_firmware
+    from ..boards.firmware import build_firmware
 
     parsed = parse_target_name(name, noun="target")
     if parsed.is_host:

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from ..boards import Board
-from ..firmware import elf_symbols
+from ..boards.firmware import elf_symbols
 from ..paths import REPO_ROOT, cache_dir
 from .base import InstructionCounter, TargetError
 from .registry import OptionInfo, register_driver

@@ -11,11 +11,11 @@ from hil.compiler import compile_model
 from hil.compiler.ops.average_pool_2d import prepare_average_pool_2d
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
-from hil.golden import TflmReference
+from hil.model.golden import TflmReference
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.average_pool_2d import CASES, SAME, VALID, pool_model
-from hil.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
-from hil.tflite_model import load_graph
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
 # --- prepare: padding, output size and clamp, against values worked out by hand ------------

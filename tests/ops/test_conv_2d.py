@@ -11,10 +11,11 @@ from hil.compiler.ops.conv_2d import prepare_conv_2d
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
-from hil.modelgen.zoo.conv_2d import CASES, conv_model, layer_model
-from hil.plan_format import params_offset, with_fixed_crc, plan_format, tensor_offset, with_record_fields
-from hil.quant import quantize_multiplier
-from hil.tflite_model import load_graph
+from hil.model.layers import layer_model
+from hil.modelgen.zoo.conv_2d import CASES, conv_model
+from hil.compiler.plan_format import params_offset, with_fixed_crc, plan_format, tensor_offset, with_record_fields
+from hil.compiler.quant import quantize_multiplier
+from hil.model.tflite import load_graph
 from tests.conftest import shared_model
 from tests.opcheck import assert_matches_tflm
 

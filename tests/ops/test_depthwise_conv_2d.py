@@ -10,13 +10,13 @@ from hil.compiler import compile_model
 from hil.compiler.ops.depthwise_conv_2d import prepare_depthwise_conv_2d
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
-from hil.golden import TflmReference, random_inputs
+from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.builder import ModelBuilder
-from hil.modelgen.zoo.conv_2d import layer_model
+from hil.model.layers import layer_model
 from hil.modelgen.zoo.depthwise_conv_2d import CASES, depthwise_model
-from hil.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
-from hil.quant import quantize_multiplier
-from hil.tflite_model import load_graph
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.quant import quantize_multiplier
+from hil.model.tflite import load_graph
 from tests.conftest import shared_model
 from tests.opcheck import assert_matches_tflm
 

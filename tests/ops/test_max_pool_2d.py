@@ -12,7 +12,7 @@ from hil.compiler.ops.max_pool_2d import prepare_max_pool_2d
 from hil.errors import UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.max_pool_2d import CASES
-from hil.tflite_model import load_graph
+from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
 

@@ -11,8 +11,8 @@ from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.mean import CASES, mean_model
-from hil.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
-from hil.tflite_model import load_graph
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
 # --- prepare arithmetic, against values worked out by hand ---------------------------------

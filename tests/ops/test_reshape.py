@@ -9,11 +9,11 @@ from hil.compiler import compile_model
 from hil.compiler.ops.reshape import prepare_reshape
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
-from hil.golden import TflmReference
+from hil.model.golden import TflmReference
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.reshape import CASES
-from hil.plan_format import plan_format, tensor_offset, with_record_fields
-from hil.tflite_model import load_graph
+from hil.compiler.plan_format import plan_format, tensor_offset, with_record_fields
+from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
 

@@ -11,8 +11,8 @@ from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.softmax import CASES, softmax_model
-from hil.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
-from hil.quant import quantize_multiplier
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.quant import quantize_multiplier
 from tests.opcheck import assert_matches_tflm
 
 # --- prepare arithmetic, against values worked out by hand ---------------------------------

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from ...tflite_model import Graph, Op
+from ...model.tflite import Graph, Op
 
 
 @dataclass

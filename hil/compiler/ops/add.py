@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...quant import quantize_multiplier_smaller_than_one_exp
-from ...tflite_model import Graph, Op
+from ..quant import quantize_multiplier_smaller_than_one_exp
+from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import activation_clamp, input_tensor, output_tensor, require, require_int8, tensor_label, zero_point
 

@@ -5,7 +5,7 @@ quantization to agree; padding is TFLM's ComputePaddingHeightWidth (top/left
 get total // 2).  The average divides by the number of in-bounds taps."""
 from __future__ import annotations
 
-from ...tflite_model import Graph, Op
+from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import (activation_clamp, input_tensor, output_tensor, padding_and_output, require, require_int8,
                       require_rank, tensor_label, zero_point)

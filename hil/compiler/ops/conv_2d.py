@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...quant import quantize_multiplier
-from ...tflite_model import Graph, Op, Tensor
+from ..quant import quantize_multiplier
+from ...model.tflite import Graph, Op, Tensor
 from . import PreparedOp, register
 from ..common import (activation_clamp, input_tensor, output_tensor, padding_and_output, require, require_int8,
                       require_rank, tensor_label, zero_point)

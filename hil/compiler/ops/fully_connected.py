@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tflite_model import Graph, Op
+from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import input_tensor, output_tensor, require, require_rank, tensor_label
 from .conv_2d import (MAX_ACCUM_DEPTH, activation_params, output_multipliers, require_bias, require_filter,

@@ -1,7 +1,7 @@
 """MAX_POOL_2D (int8): the same Prepare as AVERAGE_POOL_2D (TFLM shares it)."""
 from __future__ import annotations
 
-from ...tflite_model import Graph, Op
+from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from .average_pool_2d import prepare_pool2d
 

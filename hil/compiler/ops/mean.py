@@ -9,8 +9,8 @@ integer-average shortcut of older TFLM releases is gone), and so does the
 engine.  The adjustment is done here, so the C kernel only requantizes."""
 from __future__ import annotations
 
-from ...quant import quantize_multiplier
-from ...tflite_model import Graph, Op
+from ..quant import quantize_multiplier
+from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import input_tensor, output_tensor, require, require_int8, require_rank, tensor_label, zero_point
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tflite_model import Graph, Op
+from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import input_tensor, output_tensor, require, tensor_label
 

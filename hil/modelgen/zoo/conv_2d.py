@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 
-from ...tflite_model import load_graph
 from ..builder import ModelBuilder
 
 ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
@@ -104,30 +103,6 @@ def multiplier_above_one(seed: int = 0) -> bytes:
     return conv_model((1, 6, 6, 1), 4, kernel=(1, 1), weights=weights, scales=(0.5, 0.5, 0.25 / 1.25),
                       bias="absent", seed=seed)
 
-
-def layer_model(model_bytes: bytes, op_index: int) -> bytes:
-    """One op of a model as a model of its own: its constant inputs (weights, bias) and
-    quantization kept, its activation inputs made graph inputs.  Tests use it to check
-    each layer of a real model on random inputs of its own."""
-    graph = load_graph(model_bytes)
-    op = graph.ops[op_index]
-    b = ModelBuilder(f"op {op_index} ({op.type}) of {graph.description or 'a model'}")
-    new_index = {}
-    for index in op.inputs:
-        if index < 0 or index in new_index:
-            continue
-        t = graph.tensors[index]
-        quant = {} if t.scale is None else {"scale": t.scale, "zero_point": t.zero_point,
-                                            "quantized_dimension": t.quantized_dimension}
-        if t.is_constant:
-            new_index[index] = b.const(t.name, t.data, **quant)
-        else:
-            new_index[index] = b.input(t.name, t.shape, quant.get("scale"), quant.get("zero_point"))
-    y = graph.tensors[op.outputs[0]]
-    out = b.tensor(y.name, y.shape, scale=y.scale, zero_point=y.zero_point)
-    b.op(op.type, [new_index.get(i, -1) for i in op.inputs], [out], op.options_type, **op.options)
-    b.mark_output(out)
-    return b.build()
 
 
 def _case(*args, **kwargs) -> Callable[[], bytes]:

@@ -1,5 +1,5 @@
 /* The binary plan: the one description of the layout shared by the C runtime
- * and the Python compiler (hil/plan_format.py parses the X-macro lists here).
+ * and the Python compiler (hil/compiler/plan_format.py parses the X-macro lists here).
  *
  * A plan is little-endian, 4-byte aligned, and laid out as
  *   header | tensor records | op records | io list | constant region
@@ -172,7 +172,7 @@ typedef struct { TH_PARAMS_MEAN_FIELDS(TH_DECLARE_FIELD) } th_mean_params;
 typedef struct { TH_PARAMS_SOFTMAX_FIELDS(TH_DECLARE_FIELD) } th_softmax_params;
 typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
 
-/* What each op stores at params_offset, in order (hil/plan_format.py reads this):
+/* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
 #define TH_OP_PARAMS_LAYOUT(X)                                   \
     X(CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)  \

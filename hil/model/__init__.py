@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ModelError
-from .paths import MODELS_DIR, SHARED_MODELS_DIR
-from .tflite_model import Graph, load_graph
+from ..errors import ModelError
+from ..paths import MODELS_DIR, SHARED_MODELS_DIR
+from .tflite import Graph, load_graph
 
 GENERATED_MODELS_DIR = MODELS_DIR / "generated"
 
@@ -59,8 +59,8 @@ class Model:
 
 def resolve_model(spec) -> Model:
     """A model name or path (or a Model, or bytes) -> the Model to use; see the module doc."""
-    from .modelgen.generate import all_generators
-    from .modelgen.mlperf import REAL_MODEL_FILES
+    from ..modelgen.generate import all_generators
+    from ..modelgen.mlperf import REAL_MODEL_FILES
 
     if isinstance(spec, (Model, bytes, bytearray)):
         return Model.of(spec)
@@ -87,7 +87,7 @@ def resolve_model(spec) -> Model:
 
 def generated_model(name: str) -> Path:
     """The generated model `name`, written into models/generated/ if missing or stale."""
-    from .modelgen.generate import generate_all
+    from ..modelgen.generate import generate_all
     # Always through the generator (about a second): a file from an older generator is
     # rewritten, a current one left alone.  Writes are atomic, so parallel suites do not collide.
     generate_all(GENERATED_MODELS_DIR, only=[name])

@@ -6,11 +6,11 @@ compiler and the runtime cannot drift apart."""
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .c_layout import CHeader
-from .paths import KERNELS_DIR
+from ..c_layout import CHeader
+from ..paths import KERNELS_DIR
 
 HEADER_DIR = KERNELS_DIR / "include" / "tinyhil"
 
@@ -189,3 +189,13 @@ def _param_name(plan: bytes, op_index: int, op_name: str, byte_offset: int) -> s
     if layout is None or not 0 <= relative < layout.size or relative % 4:
         return "?"
     return layout.fields[relative // 4]
+
+
+def with_declared_arena(plan, arena_bytes: int):
+    """A copy of a compiled plan whose header declares an arena of `arena_bytes` (CRC fixed,
+    so only the size is wrong): the engine must refuse it, naming a tensor outside the arena."""
+    header = plan_format().header
+    field_index = header.fields.index("arena_bytes")
+    offset = struct.calcsize("<" + header.codes[:field_index])
+    blob = patched(plan.blob, offset, header.codes[field_index], int(arena_bytes))
+    return replace(plan, blob=blob, arena_bytes=int(arena_bytes))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import HilError
-from .model import Model
+from ..errors import HilError
+from . import Model
 
 # TFLM wants its arena size up front; the host has memory to spare, so give it plenty.
 _TFLM_ARENA_BYTES = 1 << 24

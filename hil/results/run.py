@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .accuracy import Agreement, Mismatch
+from .agreement import Agreement, Mismatch
 
 if TYPE_CHECKING:
-    from .compiler import CompiledPlan
+    from ..compiler import CompiledPlan
 
 
 @dataclass

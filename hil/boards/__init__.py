@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import HilError
-from .paths import BOARDS_DIR, FIRMWARE_DIR
+from ..errors import HilError
+from ..paths import BOARDS_DIR, FIRMWARE_DIR
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .boards import Board, get_board
-from .errors import HilError
-from .paths import FIRMWARE_DIR, KERNELS_DIR, cache_dir
+from . import Board, get_board
+from ..errors import HilError
+from ..paths import FIRMWARE_DIR, KERNELS_DIR, cache_dir
 
 TOOLCHAIN_PREFIX = os.environ.get("TINYHIL_ARM_PREFIX", "arm-none-eabi-")
 APPS = ("link", "hello", "fault_check")   # firmware/apps: the protocol loop, a boot check, a fault check

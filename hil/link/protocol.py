@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
-from .c_layout import CHeader
-from .paths import FIRMWARE_DIR
+from ..c_layout import CHeader
+from ..paths import FIRMWARE_DIR
 
 HEADER_PATH = FIRMWARE_DIR / "protocol" / "th_link.h"
 

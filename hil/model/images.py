@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import HilError
+from ..errors import HilError
 
 
 def read_grayscale_bmp(path: Path) -> np.ndarray:
