@@ -88,7 +88,7 @@ def test_unknown_op_type(kws_plan):
 
 
 def test_two_models_side_by_side_match_their_solo_runs():
-    """Self-consistency: no state shared between models (each against TFLM is tests/test_models.py)."""
+    """Self-consistency: no state shared between models (each against TFLM is tests/model/test_models.py)."""
     plans = {name: compile_model(STANDINS[name](), name=name) for name in ("kws", "ad")}
     solo = {}
     for name, plan in plans.items():

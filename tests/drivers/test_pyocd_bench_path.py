@@ -181,7 +181,7 @@ def test_cli_server_stops_on_sigterm_and_takes_qemu_with_it(tmp_path):
 @pytest.mark.parametrize("suite", ["vww", "kws", "ic", "ad"])
 def test_model_robot_suite_through_pyocd(tmp_path, suite):
     """The same suite the QEMU board runs, on pyocd-netduinoplus2 with PROBE naming the server."""
-    from tests.test_robot import SUITES_DIR, assert_only_expected_skips, outcomes, run_robot
+    from tests.robot.test_robot import SUITES_DIR, assert_only_expected_skips, outcomes, run_robot
     with ProbeServer("qemu-netduinoplus2", port=0, run_dir=tmp_path / "server") as server:
         code, result, _ = run_robot(tmp_path, SUITES_DIR / f"{suite}.robot", BOARD="pyocd-netduinoplus2",
                                     PROBE=server.url)
@@ -218,7 +218,7 @@ def test_cli_server_told_to_misbehave(tmp_path, misbehave, expect):
 
 
 def test_robot_starts_its_own_probe_server(tmp_path):
-    from tests.test_robot import COMMON_RESOURCE, outcomes, run_robot
+    from tests.robot.test_robot import COMMON_RESOURCE, outcomes, run_robot
     suite = tmp_path / "bench_rehearsal.robot"
     suite.write_text(f"""*** Settings ***
 Library           hil.robot.ProbeServerLibrary

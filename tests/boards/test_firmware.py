@@ -320,7 +320,7 @@ def kws_plan():
 @pytest.mark.parametrize("board", BOARDS)
 def test_engine_on_board_equals_the_host_engine_and_counts_agree(board, kws_plan):
     """Self-consistency over the raw link: the board's output equals the host engine's (the same
-    model on every board against TFLM is tests/test_emulated_models.py), and the counts agree."""
+    model on every board against TFLM is tests/boards/test_emulated_models.py), and the counts agree."""
     from hil.engine.host import HostEngine
     b = get_board(board)
     x = np.random.default_rng(0).integers(-128, 128, size=kws_plan.inputs[0].shape, dtype=np.int8)

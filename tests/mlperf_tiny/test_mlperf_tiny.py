@@ -224,7 +224,7 @@ def test_keywords_fail_with_the_figures():
 
 @needs_emulator
 def test_robot_suite_gates_latency_and_accuracy(tmp_path):
-    from tests.test_robot import SUITES_DIR, outcomes, run_robot
+    from tests.robot.test_robot import SUITES_DIR, outcomes, run_robot
     code, result, _ = run_robot(tmp_path, SUITES_DIR / "mlperf_tiny.robot")
     assert code == 0, outcomes(result)
     assert {s for s, _ in outcomes(result).values()} == {"PASS"}

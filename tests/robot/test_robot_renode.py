@@ -7,7 +7,7 @@ import pytest
 
 from hil.runners.renode import NOT_INSTALLED, find_renode
 from tests.conftest import needs_emulator
-from tests.test_robot import SUITES_DIR, outcomes, run_robot
+from tests.robot.test_robot import SUITES_DIR, outcomes, run_robot
 
 pytestmark = [pytest.mark.skipif(find_renode() is None, reason=NOT_INSTALLED), needs_emulator]
 
