@@ -39,7 +39,7 @@ class Device:
 
     def invoke_instructions(self) -> list[int]:
         """Instructions of each invoke since the last call (QEMU with its plugin; else [])."""
-        if self.target is None or getattr(self.target, "plugin_log", None) is None:
+        if self.target is None or self.target.counter is None:
             return []
         markers = self.target.take_counts().markers
         begins = [m.total for m in markers if m.name == "invoke_begin"]

@@ -127,10 +127,11 @@ class ProbeServer:
         serial_port, gdb_port = free_ports(2)
         plugin_args = None
         if self._qemu.use_plugin:
-            from ..runners.qemu_plugin import PluginLog, plugin_arguments
+            from ..runners.marks import MarkLog
+            from ..runners.qemu_plugin import plugin_arguments
             counts = self.run_dir / "icount-1.log"
             plugin_args = plugin_arguments(self.elf, counts, self.run_dir / "ranges.txt")
-            self.plugin_log = PluginLog(counts)
+            self.plugin_log = MarkLog(counts)
         # Without wait: the board runs from power-up whether or not anyone listens to its UART.
         cmd = [a.replace(",wait=on", ",wait=off") for a in self._qemu.command_line(serial_port, gdb_port, plugin_args)]
         if self.blank:

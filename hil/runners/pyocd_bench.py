@@ -15,7 +15,7 @@ from pathlib import Path
 from ..boards import Board
 from ..boards.firmware import elf_symbols
 from .base import TargetError
-from .qemu_plugin import InvokeInstructions, MARKER_PREFIX
+from .marks import MARKER_PREFIX, InvokeInstructions
 
 # Probe servers pyOCD cannot discover by itself (it only enumerates USB
 # probes): "host:port" entries, comma-separated, listed beside the USB ones.

@@ -24,7 +24,8 @@ from .registry import OptionInfo, register_driver
 from .process import ProcessTarget, default_run_dir, die_with_parent, free_ports
 from .console import SerialConsole
 from .gdbstub import GdbMemoryWriter
-from .qemu_plugin import PluginLog, PluginReport, InvokeInstructions, build_plugin, invoke_instructions, plugin_arguments
+from .marks import InvokeInstructions, MarkLog, MarkReport, invoke_instructions
+from .qemu_plugin import build_plugin, plugin_arguments
 
 QEMU_BINARY = os.environ.get("TINYHIL_QEMU", "qemu-system-arm")
 ICOUNT = "shift=0,align=off,sleep=off"
@@ -62,7 +63,7 @@ class QemuTarget(ProcessTarget):
         self._console: SerialConsole | None = None
         self._memory: GdbMemoryWriter | None = None
         self._log_file = None
-        self.plugin_log: PluginLog | None = None
+        self.plugin_log: MarkLog | None = None
         self.starts = 0
         self.last_exit_status: int | None = None
         self.track()
@@ -102,7 +103,7 @@ class QemuTarget(ProcessTarget):
         if self.use_plugin:
             counts = self.run_dir / f"icount-{self.starts}.log"
             plugin_args = plugin_arguments(self.elf, counts, self.run_dir / "ranges.txt")
-            self.plugin_log = PluginLog(counts)
+            self.plugin_log = MarkLog(counts)
         self._log_file = open(self.run_dir / "qemu.log", "ab")
         for attempt in range(3):
             serial_port, gdb_port = free_ports(2)
@@ -186,7 +187,7 @@ class QemuTarget(ProcessTarget):
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
-    def take_counts(self) -> PluginReport:
+    def take_counts(self) -> MarkReport:
         """What the plugin wrote since the last call."""
         if self.plugin_log is None:
             raise TargetError(f"{self.name}: started without the counting plugin")

@@ -37,7 +37,7 @@ from .registry import OptionInfo, register_driver
 from .console import SerialConsole
 from .process import ProcessTarget, default_run_dir, die_with_parent, free_ports
 from .renode_monitor import RenodeMonitor, parse_number
-from .qemu_plugin import MARKER_PREFIX, InvokeInstructions, PluginError, PluginLog, PluginReport, invoke_instructions
+from .marks import MARKER_PREFIX, InvokeInstructions, MarkError, MarkLog, MarkReport, invoke_instructions
 
 RENODE_ENV = "TINYHIL_RENODE"
 # A Renode build shipped beside the checkout (read-only); scripts/setup.sh
@@ -281,7 +281,7 @@ class RenodeTarget(ProcessTarget):
         self._console: SerialConsole | None = None
         self._memory: RenodeMemoryWriter | None = None
         self._log_file = None
-        self.plugin_log: PluginLog | None = None     # the marks, read as the QEMU plugin's output
+        self.marks: MarkLog | None = None     # the marker hooks' log (hil.runners.marks)
         self.starts = 0
         self.track()
         if start:
@@ -335,7 +335,7 @@ class RenodeTarget(ProcessTarget):
             self._monitor.command(f"include @{_renode_path(script, 'the script')}", timeout=self.start_timeout)
             if counting is not None:
                 self._monitor.command(f"include @{_renode_path(counting, 'the script')}")
-                self.plugin_log = PluginLog(self.run_dir / MARKS_NAME)
+                self.marks = MarkLog(self.run_dir / MARKS_NAME)
             self._console = RenodeConsole(f"socket://127.0.0.1:{console_port}", self, connect_timeout=10.0,
                                           still_starting=alive)
             self._memory = RenodeMemoryWriter(self._monitor, self.run_dir, self.name)
@@ -431,17 +431,17 @@ class RenodeTarget(ProcessTarget):
     def counter(self) -> InstructionCounter | None:
         return self if self.use_counting else None
 
-    def take_counts(self) -> PluginReport:
+    def take_counts(self) -> MarkReport:
         """The marker hits since the last call."""
-        if self.plugin_log is None:
+        if self.marks is None:
             raise TargetError(f"{self.name}: started without counting (count=False)")
-        return self.plugin_log.take()
+        return self.marks.take()
 
     def invoke_instructions(self) -> InvokeInstructions:
         """Exact instruction counts of the last invoke (call after Link.invoke)."""
         try:
             return invoke_instructions(self.take_counts())
-        except PluginError:
+        except MarkError:
             raise TargetError(f"{self.name}: no marker hits for that invoke in {self.run_dir / MARKS_NAME}; "
                               f"Renode's hooks may have failed (look for 'Python runtime error' in "
                               f"{self.run_dir / 'renode.log'}); count=False measures with the on-target "
