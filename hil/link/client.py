@@ -9,41 +9,16 @@ from __future__ import annotations
 import os
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import HilError
 from .protocol import Frame, FrameDecoder, Protocol, encode_frame, load_protocol
 from .errors import BoardFault, BoardReportedError, ConnectionLost, LinkError, LinkTimeout, UnexpectedReset
-from .placement import PlanNeeds, choose_slot
+from .placement import BoardInfo, PlanNeeds, choose_slot
 
 if TYPE_CHECKING:
     from ..runners.base import Console, MemoryWriter
-
-
-@dataclass
-class BoardInfo:
-    protocol_version: int
-    max_payload: int
-    plan_version: tuple[int, int]
-    engine_present: bool
-    counter_index: int | None
-    counter_bits: int
-    cpuid: int
-    pool_address: int
-    pool_bytes: int
-    boot_count: int
-    flash_slot_address: int = 0
-    flash_slot_bytes: int = 0        # 0: the board has no FLASH plan slot
-    text: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def board(self) -> str:
-        return self.text.get("board", "")
-
-    @property
-    def build_id(self) -> str:
-        return self.text.get("build", "")
 
 
 @dataclass

@@ -3,13 +3,37 @@ host from the plan's header and the sizes the board announced, before anything i
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from .errors import LinkError, PlanTooBig
 
-if TYPE_CHECKING:
-    from .client import BoardInfo
+
+@dataclass
+class BoardInfo:
+    """What a board announces in its BOOT frame (and INFO): versions, counters, and the
+    sizes of its RAM pool and FLASH plan slot, from which the host places plans."""
+    protocol_version: int
+    max_payload: int
+    plan_version: tuple[int, int]
+    engine_present: bool
+    counter_index: int | None
+    counter_bits: int
+    cpuid: int
+    pool_address: int
+    pool_bytes: int
+    boot_count: int
+    flash_slot_address: int = 0
+    flash_slot_bytes: int = 0        # 0: the board has no FLASH plan slot
+    text: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def board(self) -> str:
+        return self.text.get("board", "")
+
+    @property
+    def build_id(self) -> str:
+        return self.text.get("build", "")
+
 
 SLOT_ALIGN = 16          # th_model_slot.c: plan, arena and per-op counts start 16-byte aligned
 OP_COUNT_BYTES = 8       # one per-op count in the pool
@@ -86,7 +110,7 @@ def choose_slot(needs: PlanNeeds, info: BoardInfo, can_write_flash: bool, board:
     raise PlanTooBig(f"{board}: {what} does not fit any plan slot: {flash}; {ram}", needs.plan_bytes, capacities)
 
 
-def fit_message(needs: PlanNeeds, info: "BoardInfo", can_write_flash: bool, board: str, name: str) -> tuple[bool, str]:
+def fit_message(needs: PlanNeeds, info: BoardInfo, can_write_flash: bool, board: str, name: str) -> tuple[bool, str]:
     """(fits, a sentence with the figures either way) for a plan on a booted board."""
     try:
         slot = choose_slot(needs, info, can_write_flash, board)
