@@ -3,7 +3,8 @@
 sample, the bytes `db load`/`db` send.
 
 Inputs are the reference images where there are some (vww: person.bmp and
-no_person.bmp as RGB) and seeded random inputs otherwise; labels are what the
+no_person.bmp as RGB), one input per class a bounded seeded search finds (see
+_cover_classes), and seeded random inputs; labels are what the
 TFLM reference makes of each (the top-1 class; for ad01, 1 for the files whose
 reconstruction error is above the median of the set)."""
 from __future__ import annotations
