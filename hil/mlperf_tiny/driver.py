@@ -60,21 +60,28 @@ def open_device(board: str, model: MlperfModel, elf: str | Path | None = None, u
         return
     from ..runners import parse_target_name
     from ..runners.qemu import QemuTarget
+    from ..runners.renode import RenodeTarget
     from .firmware import build_mlperf_firmware
 
     parsed = parse_target_name(board)
-    if parsed.is_host or parsed.driver.target is not QemuTarget:
-        raise HilError(f"board '{board}': this driver starts qemu-* boards itself; for a bench board "
-                       "or another emulator give its console with --url (a serial device or socket://)")
+    emulator = None if parsed.is_host else {QemuTarget: "qemu", RenodeTarget: "renode"}.get(parsed.driver.target)
+    if emulator is None:
+        raise HilError(f"board '{board}': this driver starts qemu-* and renode-* boards itself; for a bench "
+                       "board or another emulator give its console with --url (a serial device or socket://)")
 
-    image = Path(elf) if elf else build_mlperf_firmware(board, model)
+    image = Path(elf) if elf else build_mlperf_firmware(parsed.board, model, emulator=emulator)
     if not image.exists():
         raise HilError(f"ELF {image} does not exist")
-    target = QemuTarget(parsed.board, elf=image, plugin=count, gdb=False)
+    if emulator == "renode":    # its marker hooks count each inference's instructions exactly
+        target = RenodeTarget(parsed.board, elf=image, count=count)
+    else:
+        target = QemuTarget(parsed.board, elf=image, plugin=count, gdb=False)
     try:
         client = MlperfClient(target.console, target.name, log=log)
-        client.wait_ready(timeout=30.0)
-        yield Device(client, client.identify(), board, target, image)
+        boot = client.wait_ready(timeout=30.0)
+        info = client.identify()
+        info.boot_lines = info.boot_lines or boot
+        yield Device(client, info, board, target, image)
     finally:
         target.close()
 
@@ -122,7 +129,9 @@ def run_performance(device: Device, model: MlperfModel, inputs: list[bytes], ite
             "windows": windows, "median_throughput": statistics.median(w_["throughput"] for w_ in windows),
             "median_latency_us": statistics.median(w_["latency_us"] for w_ in windows),
             "total_device_s": total_s, "meets_min_seconds": total_s >= MIN_TOTAL_SECONDS,
-            "instructions": all_counts}
+            "instructions": all_counts,
+            "timer": next((ln[len("m-timer-["):-1] for ln in device.info.boot_lines
+                           if ln.startswith("m-timer-[") and ln.endswith("]")), None)}
 
 
 def run_accuracy(device: Device, model: MlperfModel, dataset: Path | None, count: int = 20) -> dict:
@@ -172,8 +181,13 @@ def format_table(r: dict) -> str:
                      f"{r['median_latency_us']:.3f} us")
         if r["instructions"]:
             med = statistics.median_low(r["instructions"])
-            lines.append(f"instructions per inference (QEMU plugin, median) {med:,} = {med / 1000:.3f} "
-                         "emulated us at 1 GHz virtual")
+            if r["board"].startswith("renode-"):
+                lines.append(f"instructions per inference (Renode marker hooks, median) {med:,}")
+            else:
+                lines.append(f"instructions per inference (QEMU plugin, median) {med:,} = {med / 1000:.3f} "
+                             "emulated us at 1 GHz virtual")
+        if r.get("timer"):
+            lines.append(f"m-lap-us: {r['timer']}")
         if r["iterations_from"] == "raised":
             lines.append(f"N = {r['iterations']} per window (the runner's {r['runner_iterations']}, raised so "
                          "that the windows last 10 s of device time together)")
