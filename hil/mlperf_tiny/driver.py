@@ -11,8 +11,9 @@ accuracy: `infer 1 0` per segment of every dataset file; top-1 and AUC as the
 
 The device is our image on an emulated board (built for the model, started on
 free ports), the same with a user's ELF (`elf=`), or any device at a pyserial
-URL (`url=`).  On QEMU the counting plugin runs too, so each inference's exact
-instruction count stands beside its emulated microseconds."""
+URL (`url=`).  On QEMU the counting plugin runs too, and on Renode the marker
+hooks, so each inference's exact instruction count stands beside its emulated
+microseconds."""
 from __future__ import annotations
 
 import math
