@@ -112,7 +112,9 @@ def _cmd_firmware(args) -> int:
         from .mlperf_tiny.firmware import build_mlperf_firmware, image_info
         if not args.model:
             raise HilError("--protocol mlperf-tiny needs --model (vww, kws, ic or ad)")
-        elf = build_mlperf_firmware(args.board, args.model, force=args.rebuild)
+        from .mlperf_tiny.firmware import emulator_for
+        # A renode-* board gets the image whose m-lap-us uses Renode's timer rates.
+        elf = build_mlperf_firmware(args.board, args.model, force=args.rebuild, emulator=emulator_for(args.board))
         print(f"{elf}")
         info = image_info(elf)
         print(f"{info['model_version']}: plan {info['plan_bytes']:,} B linked in, arena {info['arena_bytes']:,} B")

@@ -3,7 +3,8 @@
 sample, the bytes `db load`/`db` send.
 
 Inputs are the reference images where there are some (vww: person.bmp and
-no_person.bmp as RGB) and seeded random inputs otherwise; labels are what the
+no_person.bmp as RGB), one input per class a bounded seeded search finds (see
+_cover_classes), and seeded random inputs; labels are what the
 TFLM reference makes of each (the top-1 class; for ad01, 1 for the files whose
 reconstruction error is above the median of the set)."""
 from __future__ import annotations
@@ -76,46 +77,63 @@ def _candidates(shape, seed: int):
         i += 1
 
 
-def _cover_classes(golden, shape, classes: int, seed: int, budget: int = 400,
-                   climb_steps: int = 2000) -> dict[int, np.ndarray]:
+def _mutate(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One step of the climb: a block set to one value, one element nudged, or a few scattered
+    elements nudged (blocks move the coarse features, single elements fine-tune)."""
+    y = x.copy()
+    flat = y.reshape(-1)
+    r = rng.random()
+    if r < 0.4:
+        block = tuple(slice(int(s), int(s + rng.integers(1, max(2, d // 4 + 1))))
+                      for d, s in ((d, rng.integers(0, d)) for d in y.shape))
+        y[block] = rng.integers(-128, 128)
+    elif r < 0.7:
+        i = rng.integers(0, flat.size)
+        flat[i] = np.clip(int(flat[i]) + rng.integers(-40, 41), -128, 127)
+    else:
+        idx = rng.integers(0, flat.size, size=int(rng.integers(1, max(2, flat.size // 20))))
+        flat[idx] = np.clip(flat[idx].astype(np.int16) + rng.integers(-64, 65, size=idx.size), -128, 127)
+    return y
+
+
+def _cover_classes(golden, scores, shape, classes: int, seed: int, input_zero_point: int = 0,
+                   budget: int = 400, climb_steps: int = 2000) -> dict[int, np.ndarray]:
     """One input per class where a bounded search finds one: structured candidates first, then
-    for each class still missing a seeded hill climb on its margin over the other classes, from
-    the best candidate and then from noise.  Some classes may stay out of reach."""
+    for each class still missing a seeded hill climb on its margin over the other classes in
+    the pre-softmax scores (`scores`, a ClassScores), from the flat input at the input zero
+    point (a real 0 everywhere), from the best candidate and from noise.  A class counts as
+    found only where TFLM's own int8 top-1 is that class.  Some classes may stay out of reach."""
     found: dict[int, np.ndarray] = {}
-    best: dict[int, tuple[int, np.ndarray]] = {}
-    # The climb's score: the class's output less the largest other output, which still moves
-    # while a saturated softmax holds the class at its minimum.
-    margin = lambda out, c: int(out[c]) - int(np.max(np.delete(out, c)))
+    best: dict[int, tuple[float, np.ndarray]] = {}
     gen = _candidates(shape, seed)
     for _ in range(budget):
         x = next(gen)
         out = golden.run([x])[0].ravel()
         found.setdefault(int(np.argmax(out)), x)
-        for c in range(classes):
-            if c not in best or margin(out, c) > best[c][0]:
-                best[c] = (margin(out, c), x)
         if len(found) == classes:
             return found
+        s = scores.scores(x)
+        for c in range(classes):
+            m = float(s[c] - np.max(np.delete(s, c)))
+            if c not in best or m > best[c][0]:
+                best[c] = (m, x)
     rng = np.random.default_rng(seed + 1)
     for c in range(classes):
-        # From the best candidate, then from uniform noise: either may be the easier slope.
-        for start in range(2):
+        starts = (np.full(shape, input_zero_point, np.int8), best[c][1],
+                  rng.integers(-128, 128, size=shape).astype(np.int8))
+        for x in starts:
             if c in found:
                 break
-            x = best[c][1] if start == 0 else rng.integers(-128, 128, size=shape).astype(np.int8)
-            score = margin(golden.run([x])[0].ravel(), c)
+            score = scores.margin(x, c)
             for _ in range(climb_steps):
-                y = x.copy().ravel()
-                k = int(rng.integers(1, max(2, y.size // 20)))
-                idx = rng.integers(0, y.size, size=k)
-                y[idx] = np.clip(y[idx].astype(np.int16) + rng.integers(-64, 65, size=k), -128, 127)
-                y = y.reshape(shape)
-                out = golden.run([y])[0].ravel()
-                if margin(out, c) >= score:
-                    score, x = margin(out, c), y
-                    if int(np.argmax(out)) == c:
-                        found[c] = y
-                        break
+                y = _mutate(x, rng)
+                m = scores.margin(y, c)
+                if m < score:
+                    continue
+                score, x = m, y
+                if m > 0 and int(np.argmax(golden.run([y])[0].ravel())) == c:
+                    found[c] = y
+                    break
     return found
 
 
@@ -160,7 +178,14 @@ def make_samples(model: MlperfModel | str, count: int = 20, seed: int = 0, cover
             sample.label = int(e > median)
         return samples
     classes = int(np.prod(plan.outputs[0].shape))
-    for c, x in sorted(_cover_classes(golden, shape, classes, seed).items()) if cover else ():
+    if cover:
+        from ..model.tflite import load_graph
+        from .class_search import ClassScores
+        graph = load_graph(data)
+        input_zp = graph.tensors[graph.inputs[0]].zero_point
+        zero_point = int(input_zp[0]) if input_zp is not None else 0
+        covered = _cover_classes(golden, ClassScores(data), shape, classes, seed, zero_point)
+    for c, x in sorted(covered.items()) if cover else ():
         inputs.append((f"class{c:02d}", x))
     i = 0
     while len(inputs) < count:

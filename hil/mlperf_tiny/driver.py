@@ -11,8 +11,9 @@ accuracy: `infer 1 0` per segment of every dataset file; top-1 and AUC as the
 
 The device is our image on an emulated board (built for the model, started on
 free ports), the same with a user's ELF (`elf=`), or any device at a pyserial
-URL (`url=`).  On QEMU the counting plugin runs too, so each inference's exact
-instruction count stands beside its emulated microseconds."""
+URL (`url=`).  On QEMU the counting plugin runs too, and on Renode the marker
+hooks, so each inference's exact instruction count stands beside its emulated
+microseconds."""
 from __future__ import annotations
 
 import math
@@ -34,8 +35,10 @@ from .scoring import auc, per_file_scores, top1_percent
 class Device:
     """An open device: the protocol client and, on QEMU, the target (for instruction counts)."""
 
-    def __init__(self, client: MlperfClient, info: DeviceInfo, board: str, target=None, elf: Path | None = None):
+    def __init__(self, client: MlperfClient, info: DeviceInfo, board: str, target=None, elf: Path | None = None,
+                 emulator: str | None = None):
         self.client, self.info, self.board, self.target, self.elf = client, info, board, target, elf
+        self.emulator = emulator    # "qemu" or "renode" where we started the board; None for --url
 
     def invoke_instructions(self) -> list[int]:
         """Instructions of each invoke since the last call (QEMU with its plugin; else [])."""
@@ -60,21 +63,28 @@ def open_device(board: str, model: MlperfModel, elf: str | Path | None = None, u
         return
     from ..runners import parse_target_name
     from ..runners.qemu import QemuTarget
+    from ..runners.renode import RenodeTarget
     from .firmware import build_mlperf_firmware
 
     parsed = parse_target_name(board)
-    if parsed.is_host or parsed.driver.target is not QemuTarget:
-        raise HilError(f"board '{board}': this driver starts qemu-* boards itself; for a bench board "
-                       "or another emulator give its console with --url (a serial device or socket://)")
+    emulator = None if parsed.is_host else {QemuTarget: "qemu", RenodeTarget: "renode"}.get(parsed.driver.target)
+    if emulator is None:
+        raise HilError(f"board '{board}': this driver starts qemu-* and renode-* boards itself; for a bench "
+                       "board or another emulator give its console with --url (a serial device or socket://)")
 
-    image = Path(elf) if elf else build_mlperf_firmware(board, model)
+    image = Path(elf) if elf else build_mlperf_firmware(parsed.board, model, emulator=emulator)
     if not image.exists():
         raise HilError(f"ELF {image} does not exist")
-    target = QemuTarget(parsed.board, elf=image, plugin=count, gdb=False)
+    if emulator == "renode":    # its marker hooks count each inference's instructions exactly
+        target = RenodeTarget(parsed.board, elf=image, count=count)
+    else:
+        target = QemuTarget(parsed.board, elf=image, plugin=count, gdb=False)
     try:
         client = MlperfClient(target.console, target.name, log=log)
-        client.wait_ready(timeout=30.0)
-        yield Device(client, client.identify(), board, target, image)
+        boot = client.wait_ready(timeout=30.0)
+        info = client.identify()
+        info.boot_lines = info.boot_lines or boot
+        yield Device(client, info, board, target, image, emulator)
     finally:
         target.close()
 
@@ -116,13 +126,16 @@ def run_performance(device: Device, model: MlperfModel, inputs: list[bytes], ite
             progress.advance(note=f"{windows[-1]['latency_us']:.1f} us/inference")
     total_s = sum(w_["elapsed_us"] for w_ in windows) / 1e6
     all_counts = [c for w_ in windows for c in w_["instructions"]]
-    return {"mode": "performance", "board": device.board, "model": model.version, "device": device.info.name,
+    return {"mode": "performance", "board": device.board, "emulator": device.emulator, "model": model.version,
+            "device": device.info.name,
             "runner_iterations": model.iterations, "iterations": n, "warmups": w,
             "iterations_from": "given" if iterations else ("runner" if n == model.iterations else "raised"),
             "windows": windows, "median_throughput": statistics.median(w_["throughput"] for w_ in windows),
             "median_latency_us": statistics.median(w_["latency_us"] for w_ in windows),
             "total_device_s": total_s, "meets_min_seconds": total_s >= MIN_TOTAL_SECONDS,
-            "instructions": all_counts}
+            "instructions": all_counts,
+            "timer": next((ln[len("m-timer-["):-1] for ln in device.info.boot_lines
+                           if ln.startswith("m-timer-[") and ln.endswith("]")), None)}
 
 
 def run_accuracy(device: Device, model: MlperfModel, dataset: Path | None, count: int = 20) -> dict:
@@ -172,8 +185,13 @@ def format_table(r: dict) -> str:
                      f"{r['median_latency_us']:.3f} us")
         if r["instructions"]:
             med = statistics.median_low(r["instructions"])
-            lines.append(f"instructions per inference (QEMU plugin, median) {med:,} = {med / 1000:.3f} "
-                         "emulated us at 1 GHz virtual")
+            if r.get("emulator") == "renode":
+                lines.append(f"instructions per inference (Renode marker hooks, median) {med:,}")
+            else:
+                lines.append(f"instructions per inference (QEMU plugin, median) {med:,} = {med / 1000:.3f} "
+                             "emulated us at 1 GHz virtual")
+        if r.get("timer"):
+            lines.append(f"m-lap-us: {r['timer']}")
         if r["iterations_from"] == "raised":
             lines.append(f"N = {r['iterations']} per window (the runner's {r['runner_iterations']}, raised so "
                          "that the windows last 10 s of device time together)")

@@ -59,6 +59,35 @@ def test_dataset_layout(tmp_path):
     assert line[1:] == ["2", line[2], "640", "128"]
 
 
+def test_class_scores_rank_the_classes_as_tflm():
+    """The pre-softmax scores the dataset search climbs: their top class is TFLM's top-1
+    wherever TFLM's int8 output has a single maximum (the softmax is monotonic)."""
+    from tests.conftest import shared_model
+    from hil.mlperf_tiny.class_search import ClassScores
+    from hil.model.golden import TflmReference, random_inputs
+    data = shared_model("kws_ref_model.tflite").read_bytes()
+    scores, golden = ClassScores(data), TflmReference(data)
+    compared = 0
+    for seed in range(30):
+        x = random_inputs([(1, 49, 10, 1)], seed)[0]
+        out = golden.run([x])[0].ravel()
+        if np.sum(out == out.max()) == 1:
+            assert int(np.argmax(scores.scores(x))) == int(np.argmax(out)), seed
+            compared += 1
+    assert compared >= 10
+
+
+def test_kws_dataset_reaches_every_class_deterministically():
+    """The official runner's one-vs-rest AUC needs all 12 classes of kws01 in the labels; the
+    search is seeded, so the same seed gives the same files."""
+    from tests.conftest import shared_model
+    from hil.mlperf_tiny.dataset import make_samples
+    shared_model("kws_ref_model.tflite")
+    first = make_samples("kws", count=12)
+    assert sorted(s.label for s in first) == list(range(12))
+    assert [(s.file, s.data) for s in make_samples("kws", count=12)] == [(s.file, s.data) for s in first]
+
+
 # --- on the emulated board ----------------------------------------------------
 
 @pytest.fixture(scope="module")
