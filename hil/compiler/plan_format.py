@@ -140,6 +140,15 @@ def patched(blob: bytes, offset: int, code: str, value: int, fix_crc: bool = Tru
     return with_fixed_crc(bytes(data)) if fix_crc else bytes(data)
 
 
+def with_const_i32(blob: bytes, const_offset: int, values) -> bytes:
+    """A copy of `blob` with int32s written at `const_offset` in the constant region, CRC fixed."""
+    data = bytearray(blob)
+    at = plan_format().header.unpack(blob)["const_offset"] + const_offset
+    payload = struct.pack(f"<{len(values)}i", *(int(v) for v in values))
+    data[at:at + len(payload)] = payload
+    return with_fixed_crc(bytes(data))
+
+
 def with_record_fields(blob: bytes, record: Record, at: int, **fields) -> bytes:
     """A copy of `blob` with some fields of the record at byte `at` rewritten, CRC fixed."""
     data = bytearray(blob)

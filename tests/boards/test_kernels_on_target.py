@@ -34,7 +34,7 @@ from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.conv_2d import conv_model
 from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
 from hil.modelgen.zoo.fully_connected import fully_connected_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_fixed_crc, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
 from hil.session import Session
 from tests.conftest import shared_model
 from tests.opcheck import assert_same_batch
@@ -49,13 +49,6 @@ BOARDS = ["qemu-mps2-an386", "qemu-mps3-an547"]
 
 # --- cases beyond the zoo: what only a hand-made plan or an unusual shape reaches ------------
 
-
-def _patch_const_i32(blob: bytes, const_offset: int, values) -> bytes:
-    out = bytearray(blob)
-    at = plan_format().header.unpack(blob)["const_offset"] + const_offset
-    payload = np.asarray(values, "<i4").tobytes()
-    out[at:at + len(payload)] = payload
-    return with_fixed_crc(bytes(out))
 
 
 DEEPEST_CONV_SHAPE = (1, 16, 16, 256)
@@ -81,12 +74,12 @@ def _deepest_conv_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     fmt = plan_format()
     params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
-    blob = _patch_const_i32(blob, bias["offset"], [INT32_MAX])
+    blob = with_const_i32(blob, bias["offset"], [INT32_MAX])
     batch = _constant_inputs(shape)
     plans = []
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0), (1 << 30, 1)):
-        plan = _patch_const_i32(blob, params["multipliers_offset"], [multiplier])
-        plan = _patch_const_i32(plan, params["shifts_offset"], [shift])
+        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
+        plan = with_const_i32(plan, params["shifts_offset"], [shift])
         plans.append((f"deepest_conv_m{multiplier}_s{shift}", dataclasses.replace(compiled, blob=plan), batch))
     return plans
 

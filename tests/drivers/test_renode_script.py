@@ -17,7 +17,6 @@ from hil.runners.renode import (
     command_line,
     counting_script,
     platform_reference,
-    renode_binary,
     renode_script,
 )
 from hil.runners.renode_monitor import RenodeMonitor, clean_monitor_output, parse_number
@@ -139,14 +138,6 @@ def test_monitor_client_frames_as_renode_does():
     assert received["discarded"] == b"\xff\xfb\x00\xff\xfd\x01\xff\xfd\x03"
     assert received["command"] == b"sysbus ReadDoubleWord 0x20001000\n"
 
-
-def test_renode_missing_is_one_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv(RENODE_ENV, str(tmp_path / "no-renode-here"))
-    assert renode_binary() is None
-    with pytest.raises(TargetError) as err:
-        open_target("renode-netduinoplus2", elf=tmp_path / "x.elf")
-    assert str(err.value) == (f"${RENODE_ENV}={str(tmp_path / 'no-renode-here')!r} is not an executable "
-                              f"Renode (unset it to look on PATH and in the cache)")
 
 
 def test_renode_start_failure_names_renode_and_cleans_up(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.model.layers import layer_model
 from hil.modelgen.zoo.conv_2d import CASES, conv_model
-from hil.compiler.plan_format import params_offset, with_fixed_crc, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.model.tflite import load_graph
 from tests.conftest import shared_model
@@ -211,14 +211,6 @@ def test_bad_shapes_and_types_are_refused(tensor, fields):
     assert info.value.details["op_type"] == plan_format().op_ids["CONV_2D"]
 
 
-def _patch_const_i32(blob: bytes, const_offset: int, values) -> bytes:
-    """Overwrite int32s in the constant region and fix the CRC."""
-    out = bytearray(blob)
-    at = plan_format().header.unpack(blob)["const_offset"] + const_offset
-    payload = np.asarray(values, "<i4").tobytes()
-    out[at:at + len(payload)] = payload
-    return with_fixed_crc(bytes(out))
-
 
 def test_extreme_accepted_params_run_without_undefined_behaviour():
     """The deepest accumulation validate accepts (65536 products of -127 * 255), a bias of
@@ -230,9 +222,9 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
     fmt = plan_format()
     params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
-    blob = _patch_const_i32(blob, bias["offset"], [INT32_MAX])
+    blob = with_const_i32(blob, bias["offset"], [INT32_MAX])
     lo, hi = np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0)):
-        plan = _patch_const_i32(blob, params["multipliers_offset"], [multiplier])
-        plan = _patch_const_i32(plan, params["shifts_offset"], [shift])
+        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
+        plan = with_const_i32(plan, params["shifts_offset"], [shift])
         run_sanitized(plan, [[lo], [hi]], [(1, 1, 1, 1)])
