@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define TH_LINK_SOF 0xA5u
-#define TH_LINK_VERSION 3u
+#define TH_LINK_VERSION 4u
 #define TH_LINK_HEADER_BYTES 7u
 #define TH_LINK_TRAILER_BYTES 4u
 #define TH_LINK_MAX_PAYLOAD 1024u
@@ -185,6 +185,8 @@
     F(int32_t, dim1)                      \
     F(int32_t, dim2)                      \
     F(int32_t, dim3)                      \
+    F(int32_t, dim4)                      \
+    F(int32_t, dim5)                      \
     F(int32_t, zero_point)                \
     F(uint32_t, bytes)                    \
     F(uint32_t, address)      /* where the bytes are: a debugger can write inputs there directly */

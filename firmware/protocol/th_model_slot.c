@@ -199,6 +199,8 @@ th_link_error th_slot_tensor_info(const th_link_tensor_select *sel, th_link_tens
     reply->dim1 = t.rank > 1 ? t.dims[1] : 0;
     reply->dim2 = t.rank > 2 ? t.dims[2] : 0;
     reply->dim3 = t.rank > 3 ? t.dims[3] : 0;
+    reply->dim4 = t.rank > 4 ? t.dims[4] : 0;
+    reply->dim5 = t.rank > 5 ? t.dims[5] : 0;
     reply->zero_point = t.zero_point;
     reply->bytes = t.bytes;
     reply->address = (uint32_t)(uintptr_t)t.data;

@@ -139,9 +139,10 @@ def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], alig
     for t in graph.inputs:
         first[root(t)] = -1
     for i, p in enumerate(prepared):
-        r = root(p.output)
-        first[r] = min(first.get(r, i), i)
-        last[r] = max(last.get(r, i), i)
+        for out in p.outputs:
+            r = root(out)
+            first[r] = min(first.get(r, i), i)
+            last[r] = max(last.get(r, i), i)
         for t in p.inputs:
             if t >= 0 and not graph.tensors[t].is_constant:
                 r = root(t)
@@ -180,7 +181,7 @@ def compile_model(model, name: str | None = None) -> CompiledPlan:
     # Which graph tensors the plan needs, in plan order.
     used: list[int] = []
     for t in list(graph.inputs) + [i for p in prepared for i in p.inputs if i >= 0] + \
-            [p.output for p in prepared] + list(graph.outputs):
+            [t for p in prepared for t in p.outputs] + list(graph.outputs):
         if t not in used:
             used.append(t)
     if len(used) >= fmt.no_tensor:

@@ -53,6 +53,7 @@ class PlanFormat:
     align: int
     max_rank: int
     max_op_inputs: int
+    max_op_outputs: int
     no_tensor: int
     op_ids: dict[str, int]          # TFLite op name -> TH_OP id
     dtypes: dict[str, tuple[int, int]]  # "INT8" -> (id, element size)
@@ -83,6 +84,7 @@ def plan_format() -> PlanFormat:
         align=header.define("TH_PLAN_ALIGN"),
         max_rank=header.define("TH_MAX_RANK"),
         max_op_inputs=header.define("TH_MAX_OP_INPUTS"),
+        max_op_outputs=header.define("TH_MAX_OP_OUTPUTS"),
         no_tensor=header.define("TH_NO_TENSOR"),
         op_ids=header.id_list("TH_OP_LIST"),
         dtypes=header.int_entries("TH_DTYPE_LIST", 3),
@@ -102,6 +104,20 @@ class ParsedPlan:
     tensors: list[dict]
     ops: list[dict]
     io: list[int]
+    operands: list[int]
+
+    def op_inputs(self, op_index: int) -> list[int]:
+        op = self.ops[op_index]
+        return self.operands[op["first_operand"]:op["first_operand"] + op["num_inputs"]]
+
+    def op_outputs(self, op_index: int) -> list[int]:
+        op = self.ops[op_index]
+        start = op["first_operand"] + op["num_inputs"]
+        return self.operands[start:start + op["num_outputs"]]
+
+    def operand_offset(self, op_index: int, position: int) -> int:
+        """Plan offset of the op's operand `position` (inputs first, then outputs)."""
+        return self.header["operands_offset"] + 2 * (self.ops[op_index]["first_operand"] + position)
 
     def tensor_offset(self, index: int) -> int:
         return self.header["tensors_offset"] + index * plan_format().tensor.size
@@ -119,7 +135,38 @@ def parse_plan(blob: bytes) -> ParsedPlan:
     tensors = [fmt.tensor.unpack(blob, h["tensors_offset"] + i * fmt.tensor.size) for i in range(h["num_tensors"])]
     ops = [fmt.op.unpack(blob, h["ops_offset"] + i * fmt.op.size) for i in range(h["num_ops"])]
     io = list(struct.unpack_from(f"<{h['num_inputs'] + h['num_outputs']}H", blob, h["io_offset"]))
-    return ParsedPlan(h, tensors, ops, io)
+    operands = list(struct.unpack_from(f"<{h['num_operands']}H", blob, h["operands_offset"]))
+    return ParsedPlan(h, tensors, ops, io, operands)
+
+
+NUMPY_DTYPES = {"INT8": "int8", "INT32": "int32", "INT16": "int16", "UINT8": "uint8", "FLOAT32": "float32",
+                "INT64": "int64"}
+
+
+def numpy_dtype(dtype_id: int):
+    """The NumPy dtype of a plan dtype id (little-endian, as the plan stores data)."""
+    import numpy as np
+    names = {v[0]: k for k, v in plan_format().dtypes.items()}
+    if dtype_id not in names:
+        raise ValueError(f"dtype id {dtype_id} is not a plan dtype ({sorted(names)})")
+    return np.dtype(NUMPY_DTYPES[names[dtype_id]]).newbyteorder("<")
+
+
+@dataclass(frozen=True)
+class IoSpec:
+    shape: tuple[int, ...]
+    dtype: object       # numpy dtype
+
+
+def plan_io(blob: bytes) -> tuple[list[IoSpec], list[IoSpec]]:
+    """The shapes and dtypes of a plan's inputs and outputs, from its records."""
+    parsed = parse_plan(blob)
+    specs = []
+    for t in parsed.io:
+        rec = parsed.tensors[t]
+        specs.append(IoSpec(tuple(rec[f"dim{d}"] for d in range(rec["rank"])), numpy_dtype(rec["dtype"])))
+    n = parsed.header["num_inputs"]
+    return specs[:n], specs[n:]
 
 
 CRC_START = 16  # offsetof(th_plan_header, arena_bytes): the CRC covers everything after its own field

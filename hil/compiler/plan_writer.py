@@ -1,7 +1,7 @@
 """The plan writer: a prepared graph with its arena placed -> the binary plan.
 
 The layout is th_plan_format.h's (read through hil.compiler.plan_format):
-header | tensor records | op records | io list | constant region, the CRC
+header | tensor records | op records | io list | operand list | constant region, the CRC
 over everything after its own field."""
 from __future__ import annotations
 
@@ -65,11 +65,12 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
             offset, storage = arena_offsets[t], 0
         tensor_records.append(fmt.tensor.pack(
             dtype=dtype_id, rank=len(tensor.shape), storage=storage, reserved=0,
-            dim0=dims[0], dim1=dims[1], dim2=dims[2], dim3=dims[3],
+            **{f"dim{d}": dims[d] for d in range(fmt.max_rank)},
             offset=offset, bytes=tensor.nbytes,
             zero_point=int(tensor.zero_point[0]) if tensor.zero_point is not None else 0))
 
     op_records = []
+    operands: list[int] = []
     for i, p in enumerate(prepared):
         params = dict(p.params)
         for array_name, values in p.arrays.items():
@@ -81,23 +82,31 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
         else:
             blob = layout.pack(**params)
             params_offset, params_bytes = const.add(blob, 4), len(blob)
-        inputs = [plan_index[t] if t >= 0 else fmt.no_tensor for t in p.inputs]
-        inputs += [fmt.no_tensor] * (fmt.max_op_inputs - len(inputs))
+        if len(p.inputs) > fmt.max_op_inputs or len(p.outputs) > fmt.max_op_outputs:
+            raise UnsupportedModelError(
+                f"{len(p.inputs)} inputs and {len(p.outputs)} outputs; a plan op has at most "
+                f"{fmt.max_op_inputs} inputs and {fmt.max_op_outputs} outputs", i, p.op_type)
+        first_operand = len(operands)
+        operands += [plan_index[t] if t >= 0 else fmt.no_tensor for t in p.inputs]
+        operands += [plan_index[t] for t in p.outputs]
         op_records.append(fmt.op.pack(
-            op_type=fmt.op_ids[p.op_type], num_inputs=len(p.inputs), num_outputs=1,
-            input0=inputs[0], input1=inputs[1], input2=inputs[2], output0=plan_index[p.output],
+            op_type=fmt.op_ids[p.op_type], num_inputs=len(p.inputs), num_outputs=len(p.outputs),
+            first_operand=first_operand,
             params_offset=params_offset, params_bytes=params_bytes,
             scratch_offset=scratch_offsets.get(i, 0),
             scratch_bytes=p.scratch_bytes))
 
     io = b"".join(int(plan_index[t]).to_bytes(2, "little") for t in list(graph.inputs) + list(graph.outputs))
+    io += b"\0" * (align_up(len(io), 4) - len(io))
+    operand_list = b"".join(int(t).to_bytes(2, "little") for t in operands)
 
-    # Layout: header | tensors | ops | io | const (aligned).
+    # Layout: header | tensors | ops | io | operands | const (aligned).
     tensors_offset = fmt.header.size
     ops_offset = tensors_offset + len(tensor_records) * fmt.tensor.size
     io_offset = ops_offset + len(op_records) * fmt.op.size
-    const_offset = align_up(io_offset + len(io), fmt.align)
-    body = b"".join(tensor_records) + b"".join(op_records) + io
+    operands_offset = io_offset + len(io)
+    const_offset = align_up(operands_offset + len(operand_list), fmt.align)
+    body = b"".join(tensor_records) + b"".join(op_records) + io + operand_list
     body += b"\0" * (const_offset - fmt.header.size - len(body))
     const_bytes = bytes(const.data) + b"\0" * (align_up(len(const.data), 4) - len(const.data))
     total = const_offset + len(const_bytes)
@@ -107,6 +116,6 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
         num_inputs=len(graph.inputs), num_outputs=len(graph.outputs),
         tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
         const_offset=const_offset, const_size=len(const_bytes),
-        reserved0=0, reserved1=0, reserved2=0, reserved3=0)
+        operands_offset=operands_offset, num_operands=len(operands), reserved2=0, reserved3=0)
     blob = with_fixed_crc(fmt.header.pack(**header_fields) + body + const_bytes)
     return WrittenPlan(blob=bytes(blob), weights_bytes=weights_bytes)

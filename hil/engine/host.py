@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import EngineError
-from ..compiler.plan_format import describe_error, plan_format
+from ..compiler.plan_format import describe_error, numpy_dtype, plan_format, plan_io
 from .build import build_host_library
 
 _MODEL_STRUCT_BYTES = 1024  # >= sizeof(th_model) on any host; C writes only its own size
@@ -26,7 +26,7 @@ class ThError(ctypes.Structure):
 
 
 class ThTensor(ctypes.Structure):
-    _fields_ = [("dtype", ctypes.c_uint8), ("rank", ctypes.c_uint8), ("dims", ctypes.c_int32 * 4),
+    _fields_ = [("dtype", ctypes.c_uint8), ("rank", ctypes.c_uint8), ("dims", ctypes.c_int32 * plan_format().max_rank),
                 ("zero_point", ctypes.c_int32), ("bytes", ctypes.c_uint32), ("data", ctypes.c_void_p)]
 
 
@@ -58,7 +58,7 @@ def _aligned_buffer(size: int, align: int = 16) -> tuple[ctypes.Array, int]:
 
 
 class HostEngine:
-    """One loaded plan with its own arena.  `run` takes and returns int8 arrays."""
+    """One loaded plan with its own arena.  `run` takes and returns arrays of the plan's I/O dtypes."""
 
     def __init__(self, plan_blob: bytes, arena_bytes: int | None = None):
         self.lib = load_library()
@@ -91,8 +91,8 @@ class HostEngine:
 
     def _view(self, t: ThTensor) -> np.ndarray:
         shape = tuple(t.dims[: t.rank])
-        buf = (ctypes.c_int8 * t.bytes).from_address(t.data)
-        return np.frombuffer(buf, dtype=np.int8).reshape(shape)
+        buf = (ctypes.c_uint8 * t.bytes).from_address(t.data)
+        return np.frombuffer(buf, dtype=numpy_dtype(t.dtype)).reshape(shape)
 
     @property
     def num_inputs(self) -> int:
@@ -108,8 +108,8 @@ class HostEngine:
         for i, x in enumerate(inputs):
             dst = self._view(self._tensor(self.lib.th_model_input, i))
             x = np.asarray(x)
-            if x.dtype != np.int8 or x.size != dst.size:
-                raise EngineError(f"input {i}: expected int8 with {dst.size} elements (shape {list(dst.shape)}), "
+            if x.dtype != dst.dtype or x.size != dst.size:
+                raise EngineError(f"input {i}: expected {dst.dtype} with {dst.size} elements (shape {list(dst.shape)}), "
                                   f"got {x.dtype} with {x.size} elements (shape {list(x.shape)})")
             dst[...] = x.reshape(dst.shape)
         err = ThError()
@@ -120,7 +120,7 @@ class HostEngine:
 
 
 def run_sanitized(plan_blob: bytes, batch: list[list[np.ndarray]],
-                  output_shapes: list[tuple[int, ...]]) -> list[list[np.ndarray]]:
+                  output_shapes: list[tuple[int, ...]] | None = None) -> list[list[np.ndarray]]:
     """Run a batch of inferences in the ASan+UBSan build of kernels/tools/th_run.c.
 
     Any memory error or undefined behaviour aborts the tool, which is raised
@@ -131,28 +131,41 @@ def run_sanitized(plan_blob: bytes, batch: list[list[np.ndarray]],
 
     from .build import build_host_tool
 
+    input_specs, output_specs = plan_io(plan_blob)
+    if output_shapes is not None and [tuple(s) for s in output_shapes] != [s.shape for s in output_specs]:
+        # a deliberately edited plan: the caller's shapes win, the dtypes stay the plan's
+        output_specs = [type(spec)(tuple(shape), spec.dtype) for spec, shape in zip(output_specs, output_shapes)]
     tool = build_host_tool("th_run", sanitize=True)
     with tempfile.TemporaryDirectory(prefix="tinyhil-run-") as tmp:
         plan_path, in_path, out_path = (Path(tmp) / n for n in ("plan.bin", "inputs.bin", "outputs.bin"))
         plan_path.write_bytes(plan_blob)
-        in_path.write_bytes(b"".join(np.ascontiguousarray(x, dtype=np.int8).tobytes() for xs in batch for x in xs))
+        in_path.write_bytes(b"".join(_input_bytes(x, spec, k) for xs in batch for k, (x, spec) in
+                                     enumerate(zip(xs, input_specs))))
         result = subprocess.run([str(tool), str(plan_path), str(in_path), str(out_path)], capture_output=True,
                                 text=True, env={"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "PATH": "/usr/bin:/bin"})
         if result.returncode != 0:
             raise EngineError(f"sanitized engine run failed (exit {result.returncode}):\n{result.stderr.strip()[-4000:]}")
-        raw = np.frombuffer(out_path.read_bytes(), dtype=np.int8)
-    sizes = [int(np.prod(s, dtype=np.int64)) for s in output_shapes]
+        raw = out_path.read_bytes()
+    sizes = [int(np.prod(s.shape, dtype=np.int64)) * s.dtype.itemsize for s in output_specs]
     per_inference = sum(sizes)
-    if raw.size != per_inference * len(batch):
-        raise EngineError(f"sanitized run wrote {raw.size} output bytes, expected {per_inference * len(batch)}")
+    if len(raw) != per_inference * len(batch):
+        raise EngineError(f"sanitized run wrote {len(raw)} output bytes, expected {per_inference * len(batch)}")
     results, cursor = [], 0
     for _ in batch:
         outs = []
-        for size, shape in zip(sizes, output_shapes):
-            outs.append(raw[cursor:cursor + size].reshape(shape).copy())
+        for size, spec in zip(sizes, output_specs):
+            outs.append(np.frombuffer(raw[cursor:cursor + size], dtype=spec.dtype).reshape(spec.shape).copy())
             cursor += size
         results.append(outs)
     return results
+
+
+def _input_bytes(x, spec, index: int) -> bytes:
+    x = np.asarray(x)
+    if x.dtype != spec.dtype or x.size != int(np.prod(spec.shape, dtype=np.int64)):
+        raise EngineError(f"input {index}: expected {spec.dtype} with shape {list(spec.shape)}, "
+                          f"got {x.dtype} with shape {list(x.shape)}")
+    return np.ascontiguousarray(x).tobytes()
 
 
 _OP_HOOK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint16, ctypes.c_uint16)

@@ -281,7 +281,7 @@ class Link:
     def tensor_info(self, index: int, output: bool = False) -> TensorInfo:
         r = self.p.layouts["TENSOR_INFO_REPLY"].unpack(self.request(
             "TENSOR_INFO", self.p.layouts["TENSOR_SELECT"].pack(is_output=int(output), index=index)))
-        dims = (r.dim0, r.dim1, r.dim2, r.dim3)[:r.rank]
+        dims = (r.dim0, r.dim1, r.dim2, r.dim3, r.dim4, r.dim5)[:r.rank]
         return TensorInfo(r.dtype, tuple(dims), r.zero_point, r.bytes, r.address)
 
     def set_input(self, index: int, data: bytes, info: TensorInfo | None = None, bulk: bool = True) -> None:

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from ..backends import Backend, ModelFit, SessionOptions
+from ..compiler.plan_format import numpy_dtype
 from ..errors import HilError
 from ..link import Link, PlanNeeds, fit_message
 from ..results.run import Inference
@@ -61,13 +62,16 @@ class FirmwareBackend(Backend):
         if len(inputs) != len(self.plan.inputs):
             raise HilError(f"{self.board}: the model has {len(self.plan.inputs)} inputs, got {len(inputs)}")
         started = time.perf_counter()
-        for i, x in enumerate(inputs):
-            link.set_input(i, np.ascontiguousarray(x, dtype=np.int8).tobytes(), info=self.input_infos[i])
+        for i, (x, info) in enumerate(zip(inputs, self.input_infos)):
+            x = np.asarray(x)
+            if x.dtype != numpy_dtype(info.dtype):
+                raise HilError(f"{self.board}: input {i} is {numpy_dtype(info.dtype)}, got {x.dtype}")
+            link.set_input(i, np.ascontiguousarray(x).tobytes(), info=info)
         invoke_started = time.perf_counter()
         result = link.invoke(profile=self.options.profile_ops, measure_stack=True,
                              timeout=self.options.invoke_timeout_s)
         invoke_s = time.perf_counter() - invoke_started
-        outputs = [np.frombuffer(link.get_output(i, info.bytes), dtype=np.int8).reshape(t.shape)
+        outputs = [np.frombuffer(link.get_output(i, info.bytes), dtype=numpy_dtype(info.dtype)).reshape(t.shape)
                    for i, (t, info) in enumerate(zip(self.plan.outputs, self.output_infos))]
         self.stack_bytes = result.stack_bytes
         inference = Inference(outputs=outputs, counter_ticks=result.ticks)

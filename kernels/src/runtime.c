@@ -140,6 +140,13 @@ static uint16_t read_io_index(const th_model *model, uint32_t position)
     return value;
 }
 
+static uint16_t read_operand(const th_model *model, uint32_t position)
+{
+    uint16_t value;
+    memcpy(&value, plan_at(model, model->header.operands_offset + position * 2u), sizeof(value));
+    return value;
+}
+
 static void resolve_tensor(const th_model *model, uint32_t index, th_tensor *out)
 {
     const th_tensor_record rec = read_tensor_record(model, index);
@@ -149,6 +156,8 @@ static void resolve_tensor(const th_model *model, uint32_t index, th_tensor *out
     out->dims[1] = rec.dim1;
     out->dims[2] = rec.dim2;
     out->dims[3] = rec.dim3;
+    out->dims[4] = rec.dim4;
+    out->dims[5] = rec.dim5;
     out->zero_point = rec.zero_point;
     out->bytes = rec.bytes;
     out->data = rec.storage == TH_STORAGE_CONST ? (void *)(uintptr_t)(model->const_base + rec.offset)
@@ -168,7 +177,7 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
         return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, rank), TH_FIELD_RANK,
                       TH_MAX_RANK, rec.rank);
     }
-    const int32_t dims[TH_MAX_RANK] = {rec.dim0, rec.dim1, rec.dim2, rec.dim3};
+    const int32_t dims[TH_MAX_RANK] = {rec.dim0, rec.dim1, rec.dim2, rec.dim3, rec.dim4, rec.dim5};
     uint64_t elements = 1;
     for (uint32_t d = 0; d < TH_MAX_RANK; ++d) {
         const uint32_t dim_at = at + (uint32_t)offsetof(th_tensor_record, dim0) + 4u * d;
@@ -220,6 +229,7 @@ static th_status validate_sections(const th_model *model, th_error *err)
         {h->tensors_offset, h->num_tensors, (uint32_t)sizeof(th_tensor_record), offsetof(th_plan_header, tensors_offset)},
         {h->ops_offset, h->num_ops, (uint32_t)sizeof(th_op_record), offsetof(th_plan_header, ops_offset)},
         {h->io_offset, (uint32_t)h->num_inputs + h->num_outputs, 2u, offsetof(th_plan_header, io_offset)},
+        {h->operands_offset, h->num_operands, 2u, offsetof(th_plan_header, operands_offset)},
         {h->const_offset, h->const_size, 1u, offsetof(th_plan_header, const_offset)},
     };
     for (uint32_t i = 0; i < sizeof(sections) / sizeof(sections[0]); ++i) {
@@ -260,34 +270,46 @@ static th_status validate_io(const th_model *model, th_error *err)
 /* Everything an op's validate/eval sees, decoded from its record. */
 typedef struct {
     th_op_ctx ctx;
-    th_tensor tensors[TH_MAX_OP_INPUTS + 1];
+    th_tensor tensors[TH_MAX_OP_INPUTS + TH_MAX_OP_OUTPUTS];
 } op_frame;
 
-static void decode_op(const th_model *model, uint32_t index, op_frame *frame)
+/* Only after validate_op's record checks (operand run and indices in range).
+ * inputs[] is filled up to the kernel's max_inputs (NULL past num_inputs),
+ * outputs[] up to num_outputs: per op, only what the kernel can look at. */
+static const th_op_kernel *decode_op(const th_model *model, uint32_t index, op_frame *frame)
 {
     th_op_ctx *ctx = &frame->ctx;
-    memset(frame, 0, sizeof(*frame));
     ctx->op_index = (int32_t)index;
     ctx->record = read_op_record(model, index);
+    const th_op_kernel *kernel = th_op_kernel_for(ctx->record.op_type);
     ctx->record_offset = model->header.ops_offset + index * (uint32_t)sizeof(th_op_record);
-    const uint16_t inputs[TH_MAX_OP_INPUTS] = {ctx->record.input0, ctx->record.input1, ctx->record.input2};
-    for (uint32_t i = 0; i < TH_MAX_OP_INPUTS; ++i) {
+    ctx->num_inputs = ctx->record.num_inputs;
+    ctx->num_outputs = ctx->record.num_outputs;
+    for (uint32_t i = 0; i < kernel->max_inputs; ++i) {
+        const uint16_t t = i < ctx->num_inputs ? read_operand(model, ctx->record.first_operand + i) : TH_NO_TENSOR;
+        ctx->inputs[i] = NULL;
         ctx->input_index[i] = -1;
-        if (i < ctx->record.num_inputs && inputs[i] != TH_NO_TENSOR) {
-            resolve_tensor(model, inputs[i], &frame->tensors[i]);
+        if (t != TH_NO_TENSOR) {
+            resolve_tensor(model, t, &frame->tensors[i]);
             ctx->inputs[i] = &frame->tensors[i];
-            ctx->input_index[i] = inputs[i];
+            ctx->input_index[i] = t;
         }
     }
-    resolve_tensor(model, ctx->record.output0, &frame->tensors[TH_MAX_OP_INPUTS]);
-    ctx->output = &frame->tensors[TH_MAX_OP_INPUTS];
-    ctx->output_index = ctx->record.output0;
+    for (uint32_t o = 0; o < ctx->num_outputs; ++o) {
+        const uint16_t t = read_operand(model, ctx->record.first_operand + ctx->num_inputs + o);
+        resolve_tensor(model, t, &frame->tensors[TH_MAX_OP_INPUTS + o]);
+        ctx->outputs[o] = &frame->tensors[TH_MAX_OP_INPUTS + o];
+        ctx->output_indices[o] = t;
+    }
+    ctx->output = ctx->outputs[0];
+    ctx->output_index = ctx->output_indices[0];
     ctx->params = model->const_base + ctx->record.params_offset;
     ctx->const_base = model->const_base;
     ctx->const_size = model->header.const_size;
     ctx->const_offset = model->header.const_offset;
     ctx->scratch.buf = ctx->record.scratch_bytes ? model->arena + ctx->record.scratch_offset : NULL;
     ctx->scratch.bytes = ctx->record.scratch_bytes;
+    return kernel;
 }
 
 static th_status validate_op(const th_model *model, uint32_t index, th_error *err)
@@ -295,38 +317,41 @@ static th_status validate_op(const th_model *model, uint32_t index, th_error *er
     const uint32_t at = model->header.ops_offset + index * (uint32_t)sizeof(th_op_record);
     const th_op_record rec = read_op_record(model, index);
     const int32_t op = (int32_t)index;
-    if (rec.op_type == TH_OP_INVALID || rec.op_type >= TH_OP_COUNT || th_op_kernels[rec.op_type] == NULL) {
+    const th_op_kernel *kernel = th_op_kernel_for(rec.op_type);
+    if (kernel == NULL) { /* not an op type, or not in this build's op set */
         return report(err, TH_ERR_BAD_OP, op, rec.op_type, -1, at + offsetof(th_op_record, op_type), TH_FIELD_TYPE,
-                      TH_OP_COUNT - 1, rec.op_type);
+                      -1, rec.op_type);
     }
-    const th_op_kernel *kernel = th_op_kernels[rec.op_type];
     if (rec.num_inputs < kernel->min_inputs || rec.num_inputs > kernel->max_inputs) {
         return report(err, TH_ERR_BAD_OP, op, rec.op_type, -1, at + offsetof(th_op_record, num_inputs), TH_FIELD_COUNT,
-                      kernel->max_inputs, rec.num_inputs);
+                      rec.num_inputs < kernel->min_inputs ? kernel->min_inputs : kernel->max_inputs, rec.num_inputs);
     }
-    if (rec.num_outputs != 1) {
+    const uint32_t min_outputs = kernel->min_outputs > 0 ? kernel->min_outputs : 1;
+    const uint32_t max_outputs = kernel->max_outputs;
+    if (rec.num_outputs < min_outputs || rec.num_outputs > max_outputs || rec.num_outputs > TH_MAX_OP_OUTPUTS) {
         return report(err, TH_ERR_BAD_OP, op, rec.op_type, -1, at + offsetof(th_op_record, num_outputs), TH_FIELD_COUNT,
-                      1, rec.num_outputs);
+                      rec.num_outputs < min_outputs ? min_outputs : max_outputs, rec.num_outputs);
     }
-    const uint16_t inputs[TH_MAX_OP_INPUTS] = {rec.input0, rec.input1, rec.input2};
-    for (uint32_t i = 0; i < rec.num_inputs; ++i) {
-        const uint32_t field_at = at + (uint32_t)offsetof(th_op_record, input0) + 2u * i;
-        const int optional = i >= kernel->min_inputs;
-        if (inputs[i] == TH_NO_TENSOR && optional) {
-            continue;
+    const uint32_t operands = (uint32_t)rec.num_inputs + rec.num_outputs;
+    if (!section_fits(rec.first_operand, operands, 1, model->header.num_operands)) {
+        return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, first_operand),
+                      TH_FIELD_OFFSET, (int64_t)model->header.num_operands - operands, rec.first_operand);
+    }
+    for (uint32_t i = 0; i < operands; ++i) {
+        const uint16_t t = read_operand(model, rec.first_operand + i);
+        const uint32_t field_at = model->header.operands_offset + 2u * (rec.first_operand + i);
+        const int is_output = i >= rec.num_inputs;
+        if (t == TH_NO_TENSOR && !is_output && i >= kernel->min_inputs) {
+            continue; /* an absent optional input */
         }
-        if (inputs[i] >= model->header.num_tensors) {
-            return report(err, TH_ERR_BOUNDS, op, rec.op_type, inputs[i], field_at, TH_FIELD_TENSOR_INDEX,
-                          model->header.num_tensors - 1, inputs[i]);
+        if (t >= model->header.num_tensors) {
+            return report(err, TH_ERR_BOUNDS, op, rec.op_type, t, field_at, TH_FIELD_TENSOR_INDEX,
+                          model->header.num_tensors - 1, t);
         }
-    }
-    if (rec.output0 >= model->header.num_tensors) {
-        return report(err, TH_ERR_BOUNDS, op, rec.op_type, rec.output0, at + offsetof(th_op_record, output0),
-                      TH_FIELD_TENSOR_INDEX, model->header.num_tensors - 1, rec.output0);
-    }
-    if (read_tensor_record(model, rec.output0).storage != TH_STORAGE_ARENA) {
-        return report(err, TH_ERR_BAD_TENSOR, op, rec.op_type, rec.output0, at + offsetof(th_op_record, output0),
-                      TH_FIELD_TYPE, TH_STORAGE_ARENA, TH_STORAGE_CONST);
+        if (is_output && read_tensor_record(model, t).storage != TH_STORAGE_ARENA) {
+            return report(err, TH_ERR_BAD_TENSOR, op, rec.op_type, t, field_at, TH_FIELD_TYPE, TH_STORAGE_ARENA,
+                          TH_STORAGE_CONST);
+        }
     }
     if (rec.params_offset % 4u != 0 || !section_fits(rec.params_offset, rec.params_bytes, 1, model->header.const_size)) {
         return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, params_offset),
@@ -337,7 +362,7 @@ static th_status validate_op(const th_model *model, uint32_t index, th_error *er
                       TH_FIELD_OFFSET, model->header.arena_bytes, rec.scratch_offset);
     }
     op_frame frame;
-    decode_op(model, index, &frame);
+    (void)decode_op(model, index, &frame);
     if (kernel->scratch_bytes != NULL) {
         const uint32_t wanted = kernel->scratch_bytes(&frame.ctx);
         if (rec.scratch_bytes < wanted) {
@@ -401,8 +426,7 @@ th_status th_model_invoke(th_model *model, th_error *err)
     const th_profiler *profiler = model->profiler;
     op_frame frame;
     for (uint32_t i = 0; i < model->header.num_ops; ++i) {
-        decode_op(model, i, &frame);
-        const th_op_kernel *kernel = th_op_kernels[frame.ctx.record.op_type];
+        const th_op_kernel *kernel = decode_op(model, i, &frame);
         if (profiler == NULL) {
             kernel->eval(&frame.ctx);
         } else {
@@ -487,10 +511,14 @@ th_status th_op_const_i32(const th_op_ctx *ctx, uint32_t offset, int32_t count,
 
 th_dims th_tensor_dims(const th_tensor *t)
 {
-    int32_t d[TH_MAX_RANK] = {1, 1, 1, 1};
-    const uint32_t pad = TH_MAX_RANK - t->rank;
+    int32_t d[4] = {1, 1, 1, 1};
     for (uint32_t i = 0; i < t->rank; ++i) {
-        d[pad + i] = t->dims[i];
+        const uint32_t from_end = t->rank - 1u - i;
+        if (from_end < 3) {
+            d[3 - from_end] = t->dims[i];
+        } else {
+            d[0] *= t->dims[i];
+        }
     }
     th_dims dims = {d[0], d[1], d[2], d[3]};
     return dims;

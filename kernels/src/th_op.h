@@ -12,9 +12,14 @@ typedef struct {
     int32_t op_index;
     th_op_record record;
     uint32_t record_offset;            /* byte offset of the op record in the plan */
-    const th_tensor *inputs[TH_MAX_OP_INPUTS]; /* NULL where the input is absent */
+    uint8_t num_inputs;                /* as in the record (absent optional inputs count) */
+    uint8_t num_outputs;
+    /* Set for i < the kernel's max_inputs: NULL where the input is absent or past num_inputs. */
+    const th_tensor *inputs[TH_MAX_OP_INPUTS];
     int32_t input_index[TH_MAX_OP_INPUTS];     /* tensor indices, -1 where absent */
-    const th_tensor *output;
+    const th_tensor *outputs[TH_MAX_OP_OUTPUTS]; /* set for o < num_outputs */
+    int32_t output_indices[TH_MAX_OP_OUTPUTS];
+    const th_tensor *output;           /* outputs[0], which every op has */
     int32_t output_index;
     const uint8_t *params;             /* validated: params_bytes inside the constant region */
     const uint8_t *const_base;
@@ -26,11 +31,19 @@ typedef struct {
 typedef struct {
     uint8_t min_inputs;
     uint8_t max_inputs;
+    uint8_t min_outputs;
+    uint8_t max_outputs;
     th_status (*validate)(const th_op_ctx *ctx, th_error *err);
     void (*eval)(const th_op_ctx *ctx);
     /* Bytes of scratch eval wants for these shapes (NULL: none). */
     uint32_t (*scratch_bytes)(const th_op_ctx *ctx);
 } th_op_kernel;
+
+/* One op of the build's op set. */
+typedef struct {
+    uint16_t op_type;
+    const th_op_kernel *kernel;
+} th_op_entry;
 
 /* --- helpers for validate/eval, in runtime.c --- */
 
@@ -46,7 +59,8 @@ th_status th_op_params(const th_op_ctx *ctx, void *dst, uint32_t bytes, th_error
 th_status th_op_const_i32(const th_op_ctx *ctx, uint32_t offset, int32_t count,
                           const int32_t **out, th_error *err);
 
-/* Right-aligned 4-D view of a tensor's shape (missing leading dims are 1). */
+/* Right-aligned 4-D view of a tensor's shape (missing leading dims are 1;
+ * dims before the last four are folded into n). */
 th_dims th_tensor_dims(const th_tensor *t);
 
 /* Element count of a tensor. */
@@ -73,8 +87,11 @@ th_status th_op_check_param(const th_op_ctx *ctx, uint32_t field_offset, int32_t
 #define TH_CHECK_PARAM(ctx, params, field, lo, hi, err)                                               \
     th_op_check_param((ctx), TH_FIELD_OFFSET(params, field), (params).field, (lo), (hi), (err))
 
-/* One entry per op type, indexed by TH_OP_* (defined in op_table.c). */
-extern const th_op_kernel *const th_op_kernels[TH_OP_COUNT];
+/* The op set this engine was built with (op_table.c), and the lookup into it:
+ * NULL for an op type outside the set. */
+extern const th_op_entry th_op_table[];
+extern const uint32_t th_op_table_count;
+const th_op_kernel *th_op_kernel_for(uint32_t op_type);
 
 /* Each op file exports its kernel descriptor under this name. */
 #define TH_OP_KERNEL(name) th_op_kernel_##name

@@ -18,12 +18,24 @@ from ...model.tflite import Graph, Op
 class PreparedOp:
     op_type: str                        # engine op name (== TFLite's, e.g. "CONV_2D")
     inputs: list[int]                   # graph tensor indices in the kernel's order, -1 = absent
-    output: int                         # graph tensor index
+    outputs: list[int]                  # graph tensor indices (an int is taken as one output)
     params: dict[str, int] = field(default_factory=dict)        # the op's params fields
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # int32 arrays; fills "<name>_offset"
     macs: int = 0
     scratch_bytes: int = 0
     output_aliases_input: bool = False  # RESHAPE: the output shares the input's bytes
+
+    def __post_init__(self):
+        if isinstance(self.outputs, int):
+            self.outputs = [self.outputs]
+        self.outputs = [int(t) for t in self.outputs]
+        if not self.outputs:
+            raise ValueError(f"{self.op_type}: an op has at least one output")
+
+    @property
+    def output(self) -> int:
+        """The first output (every op has one)."""
+        return self.outputs[0]
 
 
 PrepareFn = Callable[[Op, Graph], PreparedOp]

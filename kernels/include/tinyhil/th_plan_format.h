@@ -2,7 +2,10 @@
  * and the Python compiler (hil/compiler/plan_format.py parses the X-macro lists here).
  *
  * A plan is little-endian, 4-byte aligned, and laid out as
- *   header | tensor records | op records | io list | constant region
+ *   header | tensor records | op records | io list | operand list | constant region
+ * The io list holds the graph's input then output tensor indices (uint16);
+ * the operand list holds every op's input then output tensor indices (uint16),
+ * each op's run starting at its record's first_operand.
  * Every offset below is relative to the start of the plan, except tensor and
  * params offsets into the constant region, which are relative to its start.
  * The CRC (IEEE 802.3, reflected, as zlib.crc32) covers bytes [16, total_size).
@@ -12,36 +15,43 @@
 #include <stdint.h>
 
 #define TH_PLAN_MAGIC 0x4C504854u /* "THPL" */
-#define TH_PLAN_VERSION_MAJOR 1
+#define TH_PLAN_VERSION_MAJOR 2
 #define TH_PLAN_VERSION_MINOR 0
 #define TH_PLAN_ALIGN 16          /* constant data and arena offsets */
-#define TH_MAX_RANK 4
-#define TH_MAX_OP_INPUTS 3
+#define TH_MAX_RANK 6
+#define TH_MAX_OP_INPUTS 24       /* UNIDIRECTIONAL_SEQUENCE_LSTM has 24 */
+#define TH_MAX_OP_OUTPUTS 16
 #define TH_NO_TENSOR 0xFFFFu
 
-/* X(name, id): op types. The names are TFLite's builtin operator names. */
+/* X(name, id): op types.  Names and ids are TFLite's builtin operator names
+ * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
+ * Which of them a build links is its op set (op_table.c). */
 #define TH_OP_LIST(X)            \
-    X(CONV_2D, 1)                \
-    X(DEPTHWISE_CONV_2D, 2)      \
-    X(FULLY_CONNECTED, 3)        \
-    X(AVERAGE_POOL_2D, 4)        \
-    X(MAX_POOL_2D, 5)            \
-    X(MEAN, 6)                   \
-    X(RESHAPE, 7)                \
-    X(SOFTMAX, 8)                \
-    X(ADD, 9)
+    X(ADD, 0)                    \
+    X(AVERAGE_POOL_2D, 1)        \
+    X(CONV_2D, 3)                \
+    X(DEPTHWISE_CONV_2D, 4)      \
+    X(FULLY_CONNECTED, 9)        \
+    X(MAX_POOL_2D, 17)           \
+    X(RESHAPE, 22)               \
+    X(SOFTMAX, 25)               \
+    X(MEAN, 40)
 
 typedef enum {
-    TH_OP_INVALID = 0,
 #define TH_OP_ENUM(name, id) TH_OP_##name = id,
     TH_OP_LIST(TH_OP_ENUM)
 #undef TH_OP_ENUM
-    TH_OP_COUNT
 } th_op_type;
 
+/* X(name, id, element size).  FLOAT32 appears only at a model's edges (its
+ * inputs and outputs); INT64 only in constants (16x8 biases). */
 #define TH_DTYPE_LIST(X) \
     X(INT8, 1, 1)        \
-    X(INT32, 2, 4)
+    X(INT32, 2, 4)       \
+    X(INT16, 3, 2)       \
+    X(UINT8, 4, 1)       \
+    X(FLOAT32, 5, 4)     \
+    X(INT64, 6, 8)
 
 typedef enum {
 #define TH_DTYPE_ENUM(name, id, size) TH_DTYPE_##name = id,
@@ -71,8 +81,8 @@ typedef enum {
     F(uint32_t, io_offset)        \
     F(uint32_t, const_offset)     \
     F(uint32_t, const_size)       \
-    F(uint32_t, reserved0)        \
-    F(uint32_t, reserved1)        \
+    F(uint32_t, operands_offset)  \
+    F(uint32_t, num_operands)     \
     F(uint32_t, reserved2)        \
     F(uint32_t, reserved3)
 
@@ -85,19 +95,20 @@ typedef enum {
     F(int32_t, dim1)               \
     F(int32_t, dim2)               \
     F(int32_t, dim3)               \
+    F(int32_t, dim4)               \
+    F(int32_t, dim5)               \
     F(uint32_t, offset)            \
     F(uint32_t, bytes)             \
     F(int32_t, zero_point)
 
-/* inputs[] are tensor indices or TH_NO_TENSOR (e.g. a missing bias). */
+/* The op's operands are operand-list entries [first_operand, first_operand +
+ * num_inputs + num_outputs): inputs (tensor indices or TH_NO_TENSOR, e.g. a
+ * missing bias), then outputs. */
 #define TH_OP_RECORD_FIELDS(F)  \
     F(uint16_t, op_type)        \
     F(uint8_t, num_inputs)      \
     F(uint8_t, num_outputs)     \
-    F(uint16_t, input0)         \
-    F(uint16_t, input1)         \
-    F(uint16_t, input2)         \
-    F(uint16_t, output0)        \
+    F(uint32_t, first_operand)  \
     F(uint32_t, params_offset)  \
     F(uint32_t, params_bytes)   \
     F(uint32_t, scratch_offset) \

@@ -170,4 +170,4 @@ static void add_eval(const th_op_ctx *ctx)
               &dout, (int8_t *)ctx->output->data);
 }
 
-const th_op_kernel TH_OP_KERNEL(ADD) = {2, 2, add_validate, add_eval, NULL};
+const th_op_kernel TH_OP_KERNEL(ADD) = {2, 2, 1, 1, add_validate, add_eval, NULL};

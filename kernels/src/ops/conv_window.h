@@ -63,7 +63,7 @@ uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query
     {                                                                             \
         return th_conv_scratch_bytes(ctx, kernel##_scratch_bytes);                \
     }                                                                             \
-    const th_op_kernel TH_OP_KERNEL(op) = {2, 3, op##_validate, op##_eval, op##_scratch_bytes}
+    const th_op_kernel TH_OP_KERNEL(op) = {2, 3, 1, 1, op##_validate, op##_eval, op##_scratch_bytes}
 
 /* dtype, and rank 4 for int8 activations and filters. */
 th_status th_conv_check_tensor(const th_op_ctx *ctx, const th_tensor *t, int32_t index, uint8_t dtype,

@@ -160,4 +160,4 @@ static void fc_eval(const th_op_ctx *ctx)
                           bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)ctx->output->data);
 }
 
-const th_op_kernel TH_OP_KERNEL(FULLY_CONNECTED) = {2, 3, fc_validate, fc_eval, NULL};
+const th_op_kernel TH_OP_KERNEL(FULLY_CONNECTED) = {2, 3, 1, 1, fc_validate, fc_eval, NULL};

@@ -45,4 +45,4 @@ static void eval(const th_op_ctx *ctx)
     th_pool_eval(ctx, th_max_pool2d_s8);
 }
 
-const th_op_kernel TH_OP_KERNEL(MAX_POOL_2D) = {1, 1, validate, eval, NULL};
+const th_op_kernel TH_OP_KERNEL(MAX_POOL_2D) = {1, 1, 1, 1, validate, eval, NULL};

@@ -114,4 +114,4 @@ static void eval(const th_op_ctx *ctx)
     th_mean_hw_s8(&p, &in, (const int8_t *)ctx->inputs[0]->data, (int8_t *)ctx->output->data);
 }
 
-const th_op_kernel TH_OP_KERNEL(MEAN) = {1, 1, validate, eval, NULL};
+const th_op_kernel TH_OP_KERNEL(MEAN) = {1, 1, 1, 1, validate, eval, NULL};

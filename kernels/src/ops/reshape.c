@@ -33,4 +33,4 @@ static void eval(const th_op_ctx *ctx)
     }
 }
 
-const th_op_kernel TH_OP_KERNEL(RESHAPE) = {1, 2, validate, eval, NULL};
+const th_op_kernel TH_OP_KERNEL(RESHAPE) = {1, 2, 1, 1, validate, eval, NULL};

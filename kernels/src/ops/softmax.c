@@ -255,4 +255,4 @@ static void softmax_eval(const th_op_ctx *ctx)
                   (int8_t *)ctx->output->data);
 }
 
-const th_op_kernel TH_OP_KERNEL(SOFTMAX) = {1, 1, softmax_validate, softmax_eval, NULL};
+const th_op_kernel TH_OP_KERNEL(SOFTMAX) = {1, 1, 1, 1, softmax_validate, softmax_eval, NULL};

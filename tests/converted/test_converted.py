@@ -1,0 +1,71 @@
+"""Every converter-made model of ../shared/models/converted, byte-equal with its
+TFLM golden outputs: on the host (the sanitizer build) and on emulated boards.
+
+A model using an op the engine does not implement yet is skipped with the
+compiler's own refusal (op index, type and reason), so what is missing stays
+visible in the test report."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hil.compiler import compile_model
+from hil.engine.host import run_sanitized
+from hil.errors import UnsupportedModelError
+from tests.conftest import needs_emulator
+from tests.converted.cases import MISSING_REASON, bit_equal, case_names, load_case
+
+NAMES = case_names() or [pytest.param("none", marks=pytest.mark.skip(reason=MISSING_REASON))]
+BOARDS = ("qemu-netduinoplus2", "qemu-mps3-an547")
+
+
+def compiled(case):
+    try:
+        return compile_model(case.path.read_bytes(), name=case.name)
+    except UnsupportedModelError as exc:
+        pytest.skip(f"not supported yet: {exc}")
+
+
+def assert_batch_matches(case, got: list[list[np.ndarray]], where: str) -> None:
+    assert len(got) == case.samples
+    for i, outs in enumerate(got):
+        expected = case.golden(i)
+        assert len(outs) == len(expected), f"{where}: {len(outs)} outputs, TFLM has {len(expected)}"
+        for k, (out, ref) in enumerate(zip(outs, expected)):
+            if not bit_equal(out, ref):
+                diff = np.abs(np.asarray(out, np.float64) - np.asarray(ref, np.float64)).max() \
+                    if np.shape(out) == np.shape(ref) else "shape"
+                pytest.fail(f"{case.name} on {where}: sample {i} output {k} differs from TFLM "
+                            f"({np.asarray(out).dtype}{list(np.shape(out))} vs {ref.dtype}{list(ref.shape)}, "
+                            f"max abs diff {diff})")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_converted_model_on_host(name):
+    case = load_case(name)
+    plan = compiled(case)
+    assert_batch_matches(case, run_sanitized(plan.blob, case.batch()), "the host (ASan+UBSan)")
+
+
+@pytest.fixture(scope="module")
+def board_sessions():
+    """One booted session per board for the whole module: each model is a new plan on it."""
+    from hil.session import Session
+    sessions = {}
+    yield lambda board: sessions.setdefault(board, Session(board).__enter__())
+    for session in sessions.values():
+        session.close()
+
+
+@needs_emulator
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("name", NAMES)
+def test_converted_model_on_board(board_sessions, board, name):
+    case = load_case(name)
+    plan = compiled(case)
+    session = board_sessions(board)
+    fit = session.fit(plan)
+    assert fit.fits, f"{case.name} does not fit {board}: {fit.message}"
+    session.load(plan)
+    got = [session.infer(xs).outputs for xs in case.batch()]
+    assert_batch_matches(case, got, board)
