@@ -121,8 +121,16 @@ def _cmd_firmware(args) -> int:
         from .boards.firmware import SizeReport
         print(SizeReport(**info["size"]).format())
         return 0
-    elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild)
+    op_set = ()
+    if args.model:
+        # The engine with only the ops this model uses.
+        from .compiler import compile_model
+        from .model import resolve_model
+        op_set = tuple(op.type for op in compile_model(resolve_model(args.model)).ops)
+    elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild, op_set=op_set)
     print(f"{elf}")
+    if op_set:
+        print(f"engine op set of {args.model}: {', '.join(sorted(set(op_set)))}")
     print(size_report(elf).format())
     return 0
 
@@ -179,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     p.add_argument("--protocol", choices=["link", "mlperf-tiny"], default="link",
                    help="mlperf-tiny: the MLPerf Tiny protocol image, with --model linked in")
-    p.add_argument("--model", help="with --protocol mlperf-tiny: vww, kws, ic or ad")
+    p.add_argument("--model", help="link only the ops this model uses (any model `hil run --model` takes); "
+                                   "with --protocol mlperf-tiny: vww, kws, ic or ad, linked in")
     p.set_defaults(func=_cmd_firmware)
 
     p = sub.add_parser("suite", help="run Robot suites, then print the recorded runs and write the dashboard")
@@ -196,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_bench, board=None)
 
+    from .compiler.op_support import register as register_ops
+    register_ops(sub)
     from .results.cli import register as register_results
     register_results(sub)
     from .probe_server.cli import register as register_probe_server

@@ -149,3 +149,21 @@ def test_missing_model_file(tmp_path, command):
 def test_unknown_board(kws_file):
     r = hil("run", "--board", "nonesuch", "--model", kws_file, check_rc=1)
     assert "unknown board 'nonesuch'" in r.stderr and "host" in r.stderr
+
+
+def test_hil_ops_lists_every_tflite_builtin_with_what_the_engine_does(capsys):
+    from hil.cli import main
+    from hil.compiler.ops import PREPARE
+    from hil.compiler.op_support import builtin_ops
+    assert main(["ops", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["op"] for r in rows} == set(builtin_ops()) and len(rows) > 150
+    by_name = {r["op"]: r for r in rows}
+    assert {n for n, r in by_name.items() if r["supported"]} == set(PREPARE)
+    assert by_name["CONV_2D"]["code"] == 3 and "int8" in by_name["CONV_2D"]["notes"]
+    assert "TFLM has no TILE" in by_name["TILE"]["notes"]
+    assert all(r["notes"] for r in rows), [r["op"] for r in rows if not r["notes"]]
+    assert main(["ops", "--supported"]) == 0
+    table = capsys.readouterr().out
+    assert f"{len(PREPARE)} of {len(rows)} TFLite builtin operators supported" in table
+    assert "| 3 | CONV_2D | yes |" in table and "TILE" not in table

@@ -46,11 +46,13 @@ def _hexs(value: int) -> str:
     return f"0x{value:08X}"
 
 
-def cmake_definitions(board: Board, defines: tuple[str, ...] = ()) -> dict[str, str]:
+def cmake_definitions(board: Board, defines: tuple[str, ...] = (), op_set: tuple[str, ...] = ()) -> dict[str, str]:
     """The board file as CMake -D variables (CMake lists are ';'-separated);
-    `defines` are extra C definitions ("NAME=value") for special builds."""
+    `defines` are extra C definitions ("NAME=value") for special builds;
+    `op_set` the ops the engine links (empty: every op)."""
     return {
         "TH_EXTRA_DEFINES": ";".join(defines),
+        "TH_OP_SET": ";".join(op_set),
         "TH_BOARD": board.name,
         "TH_CPU_FLAGS": ";".join(board.cpu.flags),
         "TH_CODE_ORIGIN": _hexs(board.image_code.origin),
@@ -98,11 +100,11 @@ def _source_files() -> list[tuple[str, Path]]:
     return sorted(named)
 
 
-def build_digest(board: Board, defines: tuple[str, ...] = ()) -> str:
+def build_digest(board: Board, defines: tuple[str, ...] = (), op_set: tuple[str, ...] = ()) -> str:
     """Content hash of everything that goes into the board's images."""
     h = hashlib.sha256()
     h.update(_tool_versions().encode())
-    for key, value in sorted(cmake_definitions(board, defines).items()):
+    for key, value in sorted(cmake_definitions(board, defines, op_set).items()):
         if key != "TH_KERNELS_DIR":  # where the tree is does not change the image
             h.update(f"{key}={value}\n".encode())
     for name, path in _source_files():
@@ -122,28 +124,32 @@ def _resolve(board: Board | str) -> Board:
     return get_board(board) if isinstance(board, str) else board
 
 
-def build_dir_for(board: Board | str, defines: tuple[str, ...] = ()) -> Path:
+def build_dir_for(board: Board | str, defines: tuple[str, ...] = (), op_set: tuple[str, ...] = ()) -> Path:
     board = _resolve(board)
-    return cache_dir() / "firmware" / f"{board.name}-{build_digest(board, tuple(defines))}"
+    return cache_dir() / "firmware" / f"{board.name}-{build_digest(board, tuple(defines), tuple(op_set))}"
 
 
 def build_firmware(board: Board | str, app: str = "link", force: bool = False,
-                   defines: tuple[str, ...] = ()) -> Path:
+                   defines: tuple[str, ...] = (), op_set=()) -> Path:
     """Build (or take from the cache) the board's firmware images; return the
     ELF of `app` ("link": the protocol loop, "hello": the boot check).
     `defines`: extra C definitions, e.g. ("TH_SLOW_DOWN_OPS_BY=20000",) for
     the regression gate's own test; each set is a separate cache entry."""
     board = _resolve(board)
     defines = tuple(defines)
+    if op_set:
+        from ..engine.op_set import normalize_op_set
+        op_set = normalize_op_set(op_set)
+    op_set = tuple(op_set)
     if app not in APPS:
         raise FirmwareBuildError(f"unknown firmware app '{app}'; one of: {', '.join(APPS)}")
-    out_dir = build_dir_for(board, defines)
+    out_dir = build_dir_for(board, defines, op_set)
     if force or not (out_dir / "manifest.json").exists():
-        _build_into(board, out_dir, defines)
+        _build_into(board, out_dir, defines, op_set)
     return out_dir / f"{app}.elf"
 
 
-def _build_into(board: Board, out_dir: Path, defines: tuple[str, ...] = ()) -> None:
+def _build_into(board: Board, out_dir: Path, defines: tuple[str, ...] = (), op_set: tuple[str, ...] = ()) -> None:
     digest = out_dir.name.rsplit("-", 1)[1]
     # The one slow step of a first run: say so (stderr keeps JSON on stdout clean).
     print(f"[firmware] building the {board.name} images ({digest}); cached for later runs",
@@ -154,7 +160,7 @@ def _build_into(board: Board, out_dir: Path, defines: tuple[str, ...] = ()) -> N
     # never leaves a half-built cache entry.
     with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{board.name}-") as scratch:
         build = Path(scratch) / "build"
-        defs = cmake_definitions(board, defines) | {"TH_BUILD_ID": digest}
+        defs = cmake_definitions(board, defines, op_set) | {"TH_BUILD_ID": digest}
         configure = ["cmake", *generator, "-S", str(FIRMWARE_DIR), "-B", str(build),
                      f"-DCMAKE_TOOLCHAIN_FILE={FIRMWARE_DIR / 'cmake' / 'arm-none-eabi.cmake'}",
                      "-DCMAKE_BUILD_TYPE=", *[f"-D{k}={v}" for k, v in defs.items()]]

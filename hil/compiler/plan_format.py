@@ -222,6 +222,11 @@ def describe_error(error: dict, action: str, plan: bytes | None = None) -> str:
     fmt = plan_format()
     status = fmt.statuses.get(error["status"], f"status {error['status']}")
     field = fmt.error_fields.get(error["field"], f"field {error['field']}").removeprefix("TH_FIELD_").lower()
+    if status == "TH_ERR_VERSION":
+        major, minor = fmt.version
+        return (f"{action} failed: TH_ERR_VERSION: the plan is format version {error['got']}.x, this engine reads "
+                f"version {major}.{minor} (major {error['expected']}): recompile the model with this tinyhil "
+                "(`hil compile`)")
     parts = [f"{action} failed: {status}"]
     op_index, op_type = error["op_index"], error["op_type"]
     if op_index >= 0:

@@ -530,3 +530,15 @@ def test_session_runs_a_model_on_an_emulated_board(tmp_path):
     assert [op["type"] for op in result["per_op"]][:2] == ["CONV_2D", "DEPTHWISE_CONV_2D"]
     assert 0 < result["stack_bytes"] < 8192 and result["flash_bytes"] > 10_000
     assert (tmp_path / "run" / "qemu.log").exists() and (tmp_path / "run" / "link.log").exists()
+
+
+@needs_emulator
+def test_hil_firmware_with_a_model_links_only_its_ops(capsys):
+    """`hil firmware --model ad`: the engine with FULLY_CONNECTED alone, far smaller than every op."""
+    from hil.cli import main
+    assert main(["firmware", "--board", "netduinoplus2", "--model", "ad"]) == 0
+    out = capsys.readouterr().out
+    assert "engine op set of ad: FULLY_CONNECTED" in out
+    only_fc = size_report(Path(out.splitlines()[0])).by_owner["engine"]["text"]
+    every_op = size_report(build_firmware("netduinoplus2")).by_owner["engine"]["text"]
+    assert 1000 < only_fc < every_op / 2, (only_fc, every_op)
