@@ -40,26 +40,48 @@ def _cmd_compile(args) -> int:
     return 0
 
 
-def _load_input_stack(path: str, shapes) -> list[list[np.ndarray]]:
+def _load_one_input(path: str, k: int, spec) -> np.ndarray:
+    """Input `k`'s stack from `path` in the input's dtype; float data for an
+    integer input is quantized with the model's input scale and zero point."""
     try:
         stack = np.load(path)
     except (OSError, ValueError) as exc:
-        raise HilError(f"cannot read inputs from {path}: {exc}") from None
-    if len(shapes) != 1:
-        raise HilError(f"--input takes a stack for a single-input model; this model has {len(shapes)} inputs")
-    if stack.dtype != np.int8:
-        raise HilError(f"{path}: inputs must be int8 (quantized), got {stack.dtype}")
-    per = int(np.prod(shapes[0]))
+        raise HilError(f"cannot read input {k} from {path}: {exc}") from None
+    want = np.dtype(spec.dtype.lower())
+    if stack.dtype != want:
+        if np.issubdtype(stack.dtype, np.floating) and np.issubdtype(want, np.integer) and spec.scale > 0:
+            info = np.iinfo(want)
+            q = np.round(stack.astype(np.float64) / spec.scale) + spec.zero_point
+            stack = np.clip(q, info.min, info.max).astype(want)
+            print(f"hil: {path}: float data quantized to {want} with input {k}'s scale {spec.scale:g} and "
+                  f"zero point {spec.zero_point}", file=sys.stderr)
+        else:
+            raise HilError(f"{path}: input {k} ('{spec.name}') is {want}, got {stack.dtype}")
+    per = int(np.prod(spec.shape))
     if stack.ndim < 1 or stack[0].size != per:
-        raise HilError(f"{path}: each inference must have {per} elements (shape {list(shapes[0])}); "
+        raise HilError(f"{path}: each inference of input {k} must have {per} elements (shape {list(spec.shape)}); "
                        f"got an array of shape {list(stack.shape)} (the first axis is the inference)")
-    return [[x.reshape(shapes[0])] for x in stack]
+    return stack.reshape((stack.shape[0],) + tuple(spec.shape))
+
+
+def _load_input_stacks(paths: list[str], specs) -> list[list[np.ndarray]]:
+    """One .npy stack per model input, in the model's input order."""
+    if len(paths) != len(specs):
+        names = ", ".join(f"{k}: '{s.name}' {list(s.shape)}" for k, s in enumerate(specs))
+        raise HilError(f"the model has {len(specs)} inputs ({names}); give one --input per input, "
+                       f"in that order (got {len(paths)})")
+    stacks = [_load_one_input(p, k, s) for k, (p, s) in enumerate(zip(paths, specs))]
+    if len({len(s) for s in stacks}) != 1:
+        raise HilError(f"the --input stacks hold different numbers of inferences: {[len(s) for s in stacks]}")
+    return [[s[i] for s in stacks] for i in range(len(stacks[0]))]
 
 
 def _cmd_run(args) -> int:
     from .session import run_model
 
-    load_batch = (lambda shapes: _load_input_stack(args.input, shapes)) if args.input else None
+    if args.compare_layers:
+        return _cmd_compare_layers(args)
+    load_batch = (lambda specs: _load_input_stacks(args.input, specs)) if args.input else None
     options = None
     if args.probe:
         from .runners import takes_option
@@ -75,6 +97,29 @@ def _cmd_run(args) -> int:
     else:
         _print_run(result)
     return 0 if run.all_equal else EXIT_MISMATCH
+
+
+def _cmd_compare_layers(args) -> int:
+    from .model import resolve_model
+    from .model.golden import random_inputs
+    from .results.layers import compare_layers
+    from .session import Session
+
+    from .compiler import compile_model
+
+    model = resolve_model(args.model)
+    specs = compile_model(model).inputs
+    batch = (_load_input_stacks(args.input, specs) if args.input else
+             [random_inputs([s.shape for s in specs], args.seed + i) for i in range(args.inputs)])
+    with Session(args.board) as session:
+        report = compare_layers(session, model, batch)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.summary())
+        for layer in report.layers:
+            print(f"  {layer.describe()}")
+    return 0 if report.all_equal else EXIT_MISMATCH
 
 
 def _print_run(r: dict) -> None:
@@ -170,8 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="int8 .tflite file, a file in ../shared/models, or a model name (vww, kws, ic, ad, ...)")
     p.add_argument("--inputs", type=int, default=10, help="number of seeded random inputs (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first input (inference i uses seed+i)")
-    p.add_argument("--input", help=".npy stack of int8 inputs; the first axis is the inference")
-    p.add_argument("--save-outputs", help="write the engine's outputs, stacked, to this .npy")
+    p.add_argument("--input", action="append",
+                   help=".npy stack of inputs, the first axis the inference; one --input per model input, in "
+                        "the model's input order; float data for an integer input is quantized with its scale")
+    p.add_argument("--save-outputs", help="write the engine's outputs, stacked: a .npy for one output, "
+                                          "else an .npz with keys out0, out1, ... in the model's output order")
+    p.add_argument("--compare-layers", action="store_true",
+                   help="compare every op's output with TFLM's and name the first op that differs")
     p.add_argument("--probe", help="pyocd-* boards: the debug probe's unique id (a real probe's, or "
                                    "remote:HOST:PORT of a probe server)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -117,9 +117,9 @@ class Session:
 
 def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[list[np.ndarray]] | None = None,
               save_outputs: str | None = None, options: SessionOptions | None = None,
-              load_batch: Callable[[list[tuple[int, ...]]], list[list[np.ndarray]]] | None = None) -> RunResult:
+              load_batch: Callable[[list], list[list[np.ndarray]]] | None = None) -> RunResult:
     """Run a model (anything `resolve_model` takes) on a board against the TFLM reference.
-    Inputs: `batch`, else `load_batch(input shapes)`, else `inputs` seeded random ones."""
+    Inputs: `batch`, else `load_batch(the plan's input TensorInfos)`, else `inputs` seeded random ones."""
     from .compiler import compile_model
 
     model = resolve_model(model)
@@ -128,7 +128,7 @@ def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[li
     shapes = [t.shape for t in plan.inputs]
     labels = None
     if batch is None and load_batch is not None:
-        batch = load_batch(shapes)
+        batch = load_batch(plan.inputs)
     if batch is None:
         if inputs < 1:
             raise HilError(f"--inputs must be at least 1, got {inputs}")
@@ -140,5 +140,15 @@ def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[li
         result = run_inferences(session, plan, golden.run, batch, labels, progress=progress)
 
     if save_outputs:
-        np.save(save_outputs, np.stack([m.outputs[0] for m in result.inferences]))
+        save_output_stacks(save_outputs, [m.outputs for m in result.inferences])
     return result
+
+
+def save_output_stacks(path: str, outputs: list[list[np.ndarray]]) -> None:
+    """One output: a .npy stack (first axis the inference).  Several: an .npz
+    with out0, out1, ... in the model's output order."""
+    stacks = [np.stack([outs[k] for outs in outputs]) for k in range(len(outputs[0]))]
+    if len(stacks) == 1:
+        np.save(path, stacks[0])
+    else:
+        np.savez(path, **{f"out{k}": s for k, s in enumerate(stacks)})

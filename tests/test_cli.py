@@ -167,3 +167,44 @@ def test_hil_ops_lists_every_tflite_builtin_with_what_the_engine_does(capsys):
     table = capsys.readouterr().out
     assert f"{len(PREPARE)} of {len(rows)} TFLite builtin operators supported" in table
     assert "| 3 | CONV_2D | yes |" in table and "TILE" not in table
+
+
+def _two_in_two_out_model(path):
+    """y0 = x0 + x1 and y1 = x0 + y0, with different scales: two inputs, two outputs."""
+    b = ModelBuilder("two in, two out")
+    x0 = b.input("x0", (1, 4, 4, 8), 0.05, 3)
+    x1 = b.input("x1", (1, 4, 4, 8), 0.02, -7)
+    y0 = b.tensor("y0", (1, 4, 4, 8), scale=0.07, zero_point=1)
+    b.op("ADD", [x0, x1], [y0], "AddOptions", fused_activation_function=0)
+    y1 = b.tensor("y1", (1, 4, 4, 8), scale=0.11, zero_point=-2)
+    b.op("ADD", [x0, y0], [y1], "AddOptions", fused_activation_function=0)
+    b.mark_output(y0)
+    b.mark_output(y1)
+    path.write_bytes(b.build())
+    return path
+
+
+def test_run_takes_one_input_per_model_input_and_saves_every_output(tmp_path):
+    model = _two_in_two_out_model(tmp_path / "m.tflite")
+    rng = np.random.default_rng(3)
+    a = rng.integers(-128, 128, (3, 1, 4, 4, 8), dtype=np.int8)
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", rng.integers(-128, 128, (3, 1, 4, 4, 8), dtype=np.int8))
+    d = json.loads(hil("run", "--board", "host", "--model", model, "--input", tmp_path / "a.npy", "--input",
+                       tmp_path / "b.npy", "--save-outputs", tmp_path / "out.npz", "--json", check_rc=0).stdout)
+    assert d["inferences"] == 3 and d["byte_equal"] == 3
+    saved = np.load(tmp_path / "out.npz")
+    assert sorted(saved.files) == ["out0", "out1"] and saved["out1"].shape == (3, 1, 4, 4, 8)
+    from hil.model.golden import TflmReference
+    golden = TflmReference(model.read_bytes()).run([a[0], np.load(tmp_path / "b.npy")[0]])
+    assert saved["out0"][0].tobytes() == golden[0].tobytes() and saved["out1"][0].tobytes() == golden[1].tobytes()
+    # One --input for a two-input model names both inputs.
+    r = hil("run", "--board", "host", "--model", model, "--input", tmp_path / "a.npy", check_rc=1)
+    assert "the model has 2 inputs (0: 'x0' [1, 4, 4, 8], 1: 'x1' [1, 4, 4, 8])" in r.stderr
+
+
+def test_float_input_data_for_an_int8_model_is_quantized_and_said_so(kws_file, tmp_path):
+    np.save(tmp_path / "x.npy", np.random.default_rng(1).normal(size=(2, 1, 49, 10, 1)).astype(np.float32))
+    r = hil("run", "--board", "host", "--model", kws_file, "--input", tmp_path / "x.npy", "--json", check_rc=0)
+    assert json.loads(r.stdout)["byte_equal"] == 2
+    assert "float data quantized to int8 with input 0's scale" in r.stderr

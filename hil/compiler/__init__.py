@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import UnsupportedModelError
 from .plan_format import plan_format
@@ -46,6 +46,7 @@ class CompiledPlan:
     outputs: list[TensorInfo]
     model_sha256: str
     name: str = "model"
+    output_tensors: list[int] = field(default_factory=list)   # graph tensor index of each output
 
     @property
     def plan_bytes(self) -> int:
@@ -119,7 +120,8 @@ def _prepare_all(graph: Graph) -> list[PreparedOp]:
     return prepared
 
 
-def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], align: int) -> _ArenaPlacement:
+def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], align: int,
+                 outputs: list[int]) -> _ArenaPlacement:
     """Lifetimes of the non-constant tensors and scratch buffers, and their arena offsets."""
     num_ops = len(prepared)
     # Alias groups: a RESHAPE output shares its input's buffer.
@@ -148,7 +150,7 @@ def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], alig
                 r = root(t)
                 first.setdefault(r, i)
                 last[r] = max(last.get(r, i), i)
-    for t in graph.outputs:
+    for t in outputs:
         last[root(t)] = num_ops
 
     buffers: dict[int, Buffer] = {}
@@ -171,24 +173,31 @@ def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], alig
         live_lower_bound_bytes=live_lower_bound(all_buffers))
 
 
-def compile_model(model, name: str | None = None) -> CompiledPlan:
-    """Compile a Model (or a .tflite path, or bytes).  Raises ModelError / UnsupportedModelError."""
+def compile_model(model, name: str | None = None, expose_layers: bool = False) -> CompiledPlan:
+    """Compile a Model (or a .tflite path, or bytes).  Raises ModelError / UnsupportedModelError.
+
+    `expose_layers`: every op's outputs become plan outputs too (after the
+    model's own, in op order), kept live to the end, so a run can compare each
+    layer with TFLM's (`hil run --compare-layers`)."""
     fmt = plan_format()
     model = Model.of(model, name)
     model_bytes, name, graph = model.data, model.name, model.graph
     prepared = _prepare_all(graph)
+    outputs = list(graph.outputs)
+    if expose_layers:
+        outputs += [t for p in prepared for t in p.outputs if t not in outputs]
 
     # Which graph tensors the plan needs, in plan order.
     used: list[int] = []
     for t in list(graph.inputs) + [i for p in prepared for i in p.inputs if i >= 0] + \
-            [t for p in prepared for t in p.outputs] + list(graph.outputs):
+            [t for p in prepared for t in p.outputs] + outputs:
         if t not in used:
             used.append(t)
     if len(used) >= fmt.no_tensor:
         raise UnsupportedModelError(f"model has {len(used)} tensors; a plan holds at most {fmt.no_tensor - 1}")
 
-    arena = _place_arena(graph, prepared, used, fmt.align)
-    plan = write_plan(graph, prepared, used, arena.tensor_offsets, arena.scratch_offsets, arena.arena_bytes)
+    arena = _place_arena(graph, prepared, used, fmt.align, outputs)
+    plan = write_plan(graph, prepared, used, arena.tensor_offsets, arena.scratch_offsets, arena.arena_bytes, outputs)
     summaries = [OpSummary(i, op.type, graph.tensors[p.output].shape, p.macs, arena.tensor_offsets[p.output],
                            graph.tensors[p.output].nbytes, p.scratch_bytes)
                  for i, (p, op) in enumerate(zip(prepared, graph.ops))]
@@ -196,5 +205,5 @@ def compile_model(model, name: str | None = None) -> CompiledPlan:
         blob=plan.blob, arena_bytes=arena.arena_bytes, live_lower_bound_bytes=arena.live_lower_bound_bytes,
         weights_bytes=plan.weights_bytes, macs=sum(p.macs for p in prepared), ops=summaries,
         inputs=[_tensor_info(graph.tensors[t]) for t in graph.inputs],
-        outputs=[_tensor_info(graph.tensors[t]) for t in graph.outputs],
+        outputs=[_tensor_info(graph.tensors[t]) for t in outputs], output_tensors=outputs,
         model_sha256=hashlib.sha256(model_bytes).hexdigest(), name=name)

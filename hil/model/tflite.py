@@ -42,6 +42,11 @@ class Tensor:
         return self.data is not None
 
     @property
+    def data_dtype(self) -> np.dtype:
+        """The NumPy dtype of the tensor's elements (int8 for a type NumPy has no name for)."""
+        return np.dtype(_NUMPY_TYPES.get(self.type_name, np.int8))
+
+    @property
     def nbytes(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(_NUMPY_TYPES.get(self.type_name, np.int8)).itemsize
 
