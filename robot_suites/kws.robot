@@ -38,3 +38,6 @@ Stack Within Budget
 Result Recorded And Not Regressed
     Record Result
     Metrics Should Not Regress
+
+Every Layer Agrees With TFLM
+    Layers Should Match Golden    count=1    seed=3

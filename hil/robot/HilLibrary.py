@@ -235,6 +235,24 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
                              f"(max abs diff {a.max_abs_diff}, top-1 agrees on {a.top1_agree}/{a.inferences}); "
                              f"first mismatch: {run.first_mismatch}")
 
+    def layers_should_match_golden(self, count: int = 1, seed: int = 0) -> None:
+        """Run ``count`` seeded inferences with every op's output compared to TFLM's; fails naming
+        the first op (index, type, tensor, max abs diff) whose output differs.  The model's own plan
+        is put back on the board afterwards."""
+        from hil.model.golden import random_inputs
+        from hil.results.layers import compare_layers
+
+        model = self._require_model()
+        batch = [random_inputs([t.shape for t in model.plan.inputs], int(seed) + i) for i in range(int(count))]
+        with as_failure():
+            report = compare_layers(self._session, model.model, batch)
+        last_run = self._run
+        self._put_on_board(model)
+        self._run = last_run   # the latest run of the model's own plan stays the one to check
+        if not report.all_equal:
+            raise AssertionError(report.summary())
+        logger.info(report.summary())
+
     def instructions_should_be_below(self, limit: int) -> None:
         """Every inference of the latest run must take fewer than ``limit`` instructions.  Skips on
         boards that do not count instructions (the host, a real board's cycle counter); fails on a
