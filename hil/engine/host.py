@@ -10,7 +10,7 @@ from ..errors import EngineError
 from ..compiler.plan_format import describe_error, numpy_dtype, plan_format, plan_io
 from .build import build_host_library
 
-_MODEL_STRUCT_BYTES = 1024  # >= sizeof(th_model) on any host; C writes only its own size
+_MODEL_STRUCT_BYTES = 16384  # >= sizeof(th_model) (checked against th_model_struct_bytes at load)
 
 
 class ThError(ctypes.Structure):
@@ -48,6 +48,9 @@ def load_library(sanitize: bool = False) -> ctypes.CDLL:
     lib.th_plan_read_header.restype = ctypes.c_int
     lib.th_crc32.argtypes = [ctypes.c_uint32, ctypes.c_void_p, ctypes.c_uint32]
     lib.th_crc32.restype = ctypes.c_uint32
+    lib.th_model_struct_bytes.restype = ctypes.c_uint32
+    if lib.th_model_struct_bytes() > _MODEL_STRUCT_BYTES:
+        raise EngineError(f"th_model is {lib.th_model_struct_bytes()} bytes; the binding reserves {_MODEL_STRUCT_BYTES}")
     return lib
 
 

@@ -272,6 +272,17 @@ typedef struct {
     th_op_ctx ctx;
     th_tensor tensors[TH_MAX_OP_INPUTS + TH_MAX_OP_OUTPUTS];
 } op_frame;
+typedef char op_frame_fits_in_the_model[(sizeof(op_frame) <= TH_OP_FRAME_BYTES) ? 1 : -1];
+
+static op_frame *model_frame(th_model *model)
+{
+    return (op_frame *)(void *)model->op_frame.bytes;
+}
+
+uint32_t th_model_struct_bytes(void)
+{
+    return (uint32_t)sizeof(th_model);
+}
 
 /* Only after validate_op's record checks (operand run and indices in range).
  * inputs[] is filled up to the kernel's max_inputs (NULL past num_inputs),
@@ -312,7 +323,7 @@ static const th_op_kernel *decode_op(const th_model *model, uint32_t index, op_f
     return kernel;
 }
 
-static th_status validate_op(const th_model *model, uint32_t index, th_error *err)
+static th_status validate_op(th_model *model, uint32_t index, th_error *err)
 {
     const uint32_t at = model->header.ops_offset + index * (uint32_t)sizeof(th_op_record);
     const th_op_record rec = read_op_record(model, index);
@@ -361,16 +372,16 @@ static th_status validate_op(const th_model *model, uint32_t index, th_error *er
         return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, scratch_offset),
                       TH_FIELD_OFFSET, model->header.arena_bytes, rec.scratch_offset);
     }
-    op_frame frame;
-    (void)decode_op(model, index, &frame);
+    op_frame *frame = model_frame(model);
+    (void)decode_op(model, index, frame);
     if (kernel->scratch_bytes != NULL) {
-        const uint32_t wanted = kernel->scratch_bytes(&frame.ctx);
+        const uint32_t wanted = kernel->scratch_bytes(&frame->ctx);
         if (rec.scratch_bytes < wanted) {
             return report(err, TH_ERR_BAD_OP, op, rec.op_type, -1, at + offsetof(th_op_record, scratch_bytes),
                           TH_FIELD_BYTES, wanted, rec.scratch_bytes);
         }
     }
-    return kernel->validate(&frame.ctx, err);
+    return kernel->validate(&frame->ctx, err);
 }
 
 th_status th_model_load(th_model *model, const void *plan, uint32_t plan_bytes,
@@ -424,15 +435,15 @@ th_status th_model_invoke(th_model *model, th_error *err)
         return plan_error(err, TH_ERR_NOT_LOADED, 0, TH_FIELD_NONE, 1, 0);
     }
     const th_profiler *profiler = model->profiler;
-    op_frame frame;
+    op_frame *frame = model_frame(model);
     for (uint32_t i = 0; i < model->header.num_ops; ++i) {
-        const th_op_kernel *kernel = decode_op(model, i, &frame);
+        const th_op_kernel *kernel = decode_op(model, i, frame);
         if (profiler == NULL) {
-            kernel->eval(&frame.ctx);
+            kernel->eval(&frame->ctx);
         } else {
-            profiler->op_begin(profiler->user, (uint16_t)i, frame.ctx.record.op_type);
-            kernel->eval(&frame.ctx);
-            profiler->op_end(profiler->user, (uint16_t)i, frame.ctx.record.op_type);
+            profiler->op_begin(profiler->user, (uint16_t)i, frame->ctx.record.op_type);
+            kernel->eval(&frame->ctx);
+            profiler->op_end(profiler->user, (uint16_t)i, frame->ctx.record.op_type);
         }
     }
     clear_error(err);

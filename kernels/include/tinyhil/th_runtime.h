@@ -26,6 +26,12 @@ typedef struct {
     void *data;
 } th_tensor;
 
+/* Room for the one op being validated or run: its decoded record and every
+ * operand's th_tensor.  It lives in the model, not on the stack, so the stack a
+ * model needs does not grow with the operand limits (runtime.c checks the size). */
+#define TH_OP_FRAME_BYTES \
+    ((TH_MAX_OP_INPUTS + TH_MAX_OP_OUTPUTS) * (sizeof(th_tensor) + sizeof(void *) + 4u) + 24u * sizeof(void *) + 96u)
+
 typedef struct {
     const uint8_t *plan;
     uint32_t plan_bytes;
@@ -35,7 +41,15 @@ typedef struct {
     uint32_t arena_bytes;
     const th_profiler *profiler;
     uint8_t loaded;
+    union {
+        uint8_t bytes[TH_OP_FRAME_BYTES];
+        void *align_pointer;
+        uint64_t align_u64;
+    } op_frame; /* runtime.c's working storage */
 } th_model;
+
+/* sizeof(th_model), for bindings that allocate it without the header. */
+uint32_t th_model_struct_bytes(void);
 
 /* Checks the header, size, version and CRC only; fills `header` (its
  * arena_bytes says how big an arena th_model_load will want). */
