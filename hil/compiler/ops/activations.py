@@ -95,3 +95,37 @@ def prepare_leaky_relu(op: Op, graph: Graph) -> PreparedOp:
     _check_shift(op, "identity", params["identity_shift"])
     _check_shift(op, "alpha", params["alpha_shift"])
     return PreparedOp("LEAKY_RELU", [x.index], y.index, params=params, macs=0)
+
+
+def downscale_int32_to_int16_multiplier(multiplier: int) -> int:
+    """TFLM's DownScaleInt32ToInt16Multiplier: round a Q31 multiplier to Q15."""
+    rounding = 1 << 15
+    if multiplier >= (1 << 31) - 1 - rounding:
+        return (1 << 15) - 1
+    return (multiplier + rounding) >> 16
+
+
+def hard_swish_params(input_scale, input_zero_point: int, output_scale, output_zero_point: int) -> dict[str, int]:
+    """HardSwishPrepare: scales in float32, each ratio widened to double."""
+    hires = np.float32(1.0 / 128.0) * np.float32(input_scale)
+    reluish_scale = np.float32(3.0) / np.float32(32768.0)
+    mo, so = quantize_multiplier(float(np.float32(hires / np.float32(output_scale))))
+    mr, sr = quantize_multiplier(float(np.float32(hires / reluish_scale)))
+    return {
+        "input_zero_point": int(input_zero_point), "output_zero_point": int(output_zero_point),
+        "output_multiplier": downscale_int32_to_int16_multiplier(mo), "output_shift": so,
+        "reluish_multiplier": downscale_int32_to_int16_multiplier(mr), "reluish_shift": sr,
+    }
+
+
+@register("HARD_SWISH")
+def prepare_hard_swish(op: Op, graph: Graph) -> PreparedOp:
+    x, y = _unary(op, graph)
+    params = hard_swish_params(x.scale[0], zero_point(x), y.scale[0], zero_point(y))
+    require(-15 <= params["output_shift"] <= 0, op,
+            f"output multiplier exponent {params['output_shift']} is outside [-15, 0] "
+            f"(input scale {float(x.scale[0])!r} vs output scale {float(y.scale[0])!r})")
+    require(-15 <= params["reluish_shift"] <= 15, op,
+            f"reluish multiplier exponent {params['reluish_shift']} is outside [-15, 15] "
+            f"(input scale {float(x.scale[0])!r})")
+    return PreparedOp("HARD_SWISH", [x.index], y.index, params=params, macs=0)

@@ -38,7 +38,8 @@
     X(RESHAPE, 22)               \
     X(SOFTMAX, 25)               \
     X(MEAN, 40)                  \
-    X(LEAKY_RELU, 98)
+    X(LEAKY_RELU, 98)            \
+    X(HARD_SWISH, 117)
 
 typedef enum {
 #define TH_OP_ENUM(name, id) TH_OP_##name = id,
@@ -199,6 +200,16 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, identity_multiplier) F(int32_t, identity_shift) \
     F(int32_t, alpha_multiplier) F(int32_t, alpha_shift)
 
+/* HARD_SWISH: TFLM's int8 reference HardSwish, int16 fixed point; the
+ * multipliers are int16 Q15 (DownScaleInt32ToInt16Multiplier), the output
+ * exponent in [-15, 0], the reluish exponent in [-15, 15]. */
+#define TH_PARAMS_HARD_SWISH_FIELDS(F)              \
+    F(int32_t, input_zero_point)                    \
+    F(int32_t, output_zero_point)                   \
+    F(int32_t, output_multiplier) F(int32_t, output_shift) \
+    F(int32_t, reluish_multiplier) F(int32_t, reluish_shift)
+
+typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_CONV_FIELDS(TH_DECLARE_FIELD) } th_conv_params;
 typedef struct { TH_PARAMS_RELU_FIELDS(TH_DECLARE_FIELD) } th_relu_params;
 typedef struct { TH_PARAMS_RELU6_FIELDS(TH_DECLARE_FIELD) } th_relu6_params;
@@ -223,6 +234,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
-    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)
+    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
+    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)
 
 #endif
