@@ -129,3 +129,31 @@ def prepare_hard_swish(op: Op, graph: Graph) -> PreparedOp:
             f"reluish multiplier exponent {params['reluish_shift']} is outside [-15, 15] "
             f"(input scale {float(x.scale[0])!r})")
     return PreparedOp("HARD_SWISH", [x.index], y.index, params=params, macs=0)
+
+
+LOGISTIC_INPUT_INTEGER_BITS = 4
+
+
+def logistic_params(input_scale, input_zero_point: int) -> dict[str, int]:
+    """CalculateArithmeticOpData (int8 LOGISTIC): input scale * 2^27 as frexp mantissa and exponent."""
+    import math
+    real = float(np.float32(input_scale)) * float(1 << (31 - LOGISTIC_INPUT_INTEGER_BITS))
+    q, shift = math.frexp(real)
+    multiplier = round_half_away(q * (1 << 31))
+    max_rescaled = 1.0 * ((1 << LOGISTIC_INPUT_INTEGER_BITS) - 1) * (1 << (31 - LOGISTIC_INPUT_INTEGER_BITS)) / (1 << shift) \
+        if shift >= 0 else 1.0 * ((1 << LOGISTIC_INPUT_INTEGER_BITS) - 1) * (1 << (31 - LOGISTIC_INPUT_INTEGER_BITS)) * (1 << -shift)
+    return {"input_zero_point": int(input_zero_point), "input_range_radius": int(math.floor(max_rescaled)),
+            "input_multiplier": int(multiplier), "input_left_shift": int(shift)}
+
+
+@register("LOGISTIC")
+def prepare_logistic(op: Op, graph: Graph) -> PreparedOp:
+    x, y = _unary(op, graph)
+    require(zero_point(y) == INT8_MIN, op, f"output {tensor_label(y)} zero point {zero_point(y)} is not -128 (TFLM requires it)")
+    require(abs(float(y.scale[0]) - 1.0 / 256) < 0.001 / 256, op,
+            f"output {tensor_label(y)} scale {float(y.scale[0])!r} is not 1/256 (TFLM requires it)")
+    params = logistic_params(x.scale[0], zero_point(x))
+    require(-31 <= params["input_left_shift"] <= 30 and params["input_multiplier"] < (1 << 31), op,
+            f"input scale {float(x.scale[0])!r} is out of range")
+    require(params["input_range_radius"] < (1 << 31), op, f"input scale {float(x.scale[0])!r} is too small")
+    return PreparedOp("LOGISTIC", [x.index], y.index, params=params, macs=0)

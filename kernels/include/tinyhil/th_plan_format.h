@@ -32,6 +32,7 @@
     X(CONV_2D, 3)                \
     X(DEPTHWISE_CONV_2D, 4)      \
     X(FULLY_CONNECTED, 9)        \
+    X(LOGISTIC, 14)              \
     X(MAX_POOL_2D, 17)           \
     X(RELU, 19)                  \
     X(RELU6, 21)                 \
@@ -209,7 +210,15 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, output_multiplier) F(int32_t, output_shift) \
     F(int32_t, reluish_multiplier) F(int32_t, reluish_shift)
 
+/* LOGISTIC: TFLM's int8 reference Logistic (gemmlowp logistic on Q4.27);
+ * the output is fixed at scale 1/256, zero point -128. */
+#define TH_PARAMS_LOGISTIC_FIELDS(F)                \
+    F(int32_t, input_zero_point)                    \
+    F(int32_t, input_range_radius)                  \
+    F(int32_t, input_multiplier) F(int32_t, input_left_shift)
+
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
+typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 typedef struct { TH_PARAMS_CONV_FIELDS(TH_DECLARE_FIELD) } th_conv_params;
 typedef struct { TH_PARAMS_RELU_FIELDS(TH_DECLARE_FIELD) } th_relu_params;
 typedef struct { TH_PARAMS_RELU6_FIELDS(TH_DECLARE_FIELD) } th_relu6_params;
@@ -235,6 +244,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
-    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)
+    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
+    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)
 
 #endif
