@@ -157,3 +157,16 @@ def prepare_logistic(op: Op, graph: Graph) -> PreparedOp:
             f"input scale {float(x.scale[0])!r} is out of range")
     require(params["input_range_radius"] < (1 << 31), op, f"input scale {float(x.scale[0])!r} is too small")
     return PreparedOp("LOGISTIC", [x.index], y.index, params=params, macs=0)
+
+
+@register("TANH")
+def prepare_tanh(op: Op, graph: Graph) -> PreparedOp:
+    x, y = _unary(op, graph)
+    require(zero_point(y) == 0, op, f"output {tensor_label(y)} zero point {zero_point(y)} is not 0 (TFLM requires it)")
+    require(abs(float(y.scale[0]) - 1.0 / 128) < 0.001 / 128, op,
+            f"output {tensor_label(y)} scale {float(y.scale[0])!r} is not 1/128 (TFLM requires it)")
+    params = logistic_params(x.scale[0], zero_point(x))  # same input rescaling (Q4.27) as LOGISTIC
+    require(-31 <= params["input_left_shift"] <= 30 and params["input_multiplier"] < (1 << 31), op,
+            f"input scale {float(x.scale[0])!r} is out of range")
+    require(params["input_range_radius"] < (1 << 31), op, f"input scale {float(x.scale[0])!r} is too small")
+    return PreparedOp("TANH", [x.index], y.index, params=params, macs=0)

@@ -65,5 +65,6 @@ void th_relu6_s8(const th_relu6_params *p, size_t count, const int8_t *input, in
 void th_leaky_relu_s8(const th_leaky_relu_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_hard_swish_s8(const th_hard_swish_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_logistic_s8(const th_logistic_params *p, size_t count, const int8_t *input, int8_t *output);
+void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8_t *output);
 
 #endif

@@ -38,6 +38,7 @@
     X(RELU6, 21)                 \
     X(RESHAPE, 22)               \
     X(SOFTMAX, 25)               \
+    X(TANH, 28)                  \
     X(MEAN, 40)                  \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
@@ -219,6 +220,8 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
 
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
+/* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
+typedef th_logistic_params th_tanh_params;
 typedef struct { TH_PARAMS_CONV_FIELDS(TH_DECLARE_FIELD) } th_conv_params;
 typedef struct { TH_PARAMS_RELU_FIELDS(TH_DECLARE_FIELD) } th_relu_params;
 typedef struct { TH_PARAMS_RELU6_FIELDS(TH_DECLARE_FIELD) } th_relu6_params;
@@ -245,6 +248,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
-    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)
+    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)
 
 #endif
