@@ -59,4 +59,12 @@ void th_add_s8(const th_add_params *p, const th_dims *input1_dims, const int8_t 
                const th_dims *input2_dims, const int8_t *input2,
                const th_dims *output_dims, int8_t *output);
 
+/* Elementwise int8 activations over `count` values (TFLM's reference arithmetic). */
+void th_relu_s8(const th_relu_params *p, size_t count, const int8_t *input, int8_t *output);
+void th_relu6_s8(const th_relu6_params *p, size_t count, const int8_t *input, int8_t *output);
+void th_leaky_relu_s8(const th_leaky_relu_params *p, size_t count, const int8_t *input, int8_t *output);
+void th_hard_swish_s8(const th_hard_swish_params *p, size_t count, const int8_t *input, int8_t *output);
+void th_logistic_s8(const th_logistic_params *p, size_t count, const int8_t *input, int8_t *output);
+void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8_t *output);
+
 #endif

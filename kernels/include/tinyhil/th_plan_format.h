@@ -32,10 +32,16 @@
     X(CONV_2D, 3)                \
     X(DEPTHWISE_CONV_2D, 4)      \
     X(FULLY_CONNECTED, 9)        \
+    X(LOGISTIC, 14)              \
     X(MAX_POOL_2D, 17)           \
+    X(RELU, 19)                  \
+    X(RELU6, 21)                 \
     X(RESHAPE, 22)               \
     X(SOFTMAX, 25)               \
-    X(MEAN, 40)
+    X(TANH, 28)                  \
+    X(MEAN, 40)                  \
+    X(LEAKY_RELU, 98)            \
+    X(HARD_SWISH, 117)
 
 typedef enum {
 #define TH_OP_ENUM(name, id) TH_OP_##name = id,
@@ -175,7 +181,51 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, output_shift)                        \
     F(int32_t, act_min) F(int32_t, act_max)
 
+/* RELU: out = clamp(output_offset + (in - input_offset) * multiplier * 2^shift,
+ * act_min, act_max), TFLM's ReluQuantized (offsets are the zero points). */
+#define TH_PARAMS_RELU_FIELDS(F)                    \
+    F(int32_t, input_offset)                        \
+    F(int32_t, output_offset)                       \
+    F(int32_t, multiplier) F(int32_t, shift)        \
+    F(int32_t, act_min) F(int32_t, act_max)
+
+/* RELU6: TFLM's int8 Relu6 only clamps the input bytes to [zero, six] of the
+ * input's quantization (no requantization). */
+#define TH_PARAMS_RELU6_FIELDS(F)                   \
+    F(int32_t, act_min) F(int32_t, act_max)
+
+/* LEAKY_RELU: (in - input_offset) scaled by the identity multiplier when
+ * >= 0, by the alpha one when < 0, plus output_offset, clamped to int8. */
+#define TH_PARAMS_LEAKY_RELU_FIELDS(F)              \
+    F(int32_t, input_offset)                        \
+    F(int32_t, output_offset)                       \
+    F(int32_t, identity_multiplier) F(int32_t, identity_shift) \
+    F(int32_t, alpha_multiplier) F(int32_t, alpha_shift)
+
+/* HARD_SWISH: TFLM's int8 reference HardSwish, int16 fixed point; the
+ * multipliers are int16 Q15 (DownScaleInt32ToInt16Multiplier), the output
+ * exponent in [-15, 0], the reluish exponent in [-15, 15]. */
+#define TH_PARAMS_HARD_SWISH_FIELDS(F)              \
+    F(int32_t, input_zero_point)                    \
+    F(int32_t, output_zero_point)                   \
+    F(int32_t, output_multiplier) F(int32_t, output_shift) \
+    F(int32_t, reluish_multiplier) F(int32_t, reluish_shift)
+
+/* LOGISTIC: TFLM's int8 reference Logistic (gemmlowp logistic on Q4.27);
+ * the output is fixed at scale 1/256, zero point -128. */
+#define TH_PARAMS_LOGISTIC_FIELDS(F)                \
+    F(int32_t, input_zero_point)                    \
+    F(int32_t, input_range_radius)                  \
+    F(int32_t, input_multiplier) F(int32_t, input_left_shift)
+
+typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
+typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
+/* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
+typedef th_logistic_params th_tanh_params;
 typedef struct { TH_PARAMS_CONV_FIELDS(TH_DECLARE_FIELD) } th_conv_params;
+typedef struct { TH_PARAMS_RELU_FIELDS(TH_DECLARE_FIELD) } th_relu_params;
+typedef struct { TH_PARAMS_RELU6_FIELDS(TH_DECLARE_FIELD) } th_relu6_params;
+typedef struct { TH_PARAMS_LEAKY_RELU_FIELDS(TH_DECLARE_FIELD) } th_leaky_relu_params;
 typedef struct { TH_PARAMS_QUANT_REF_FIELDS(TH_DECLARE_FIELD) } th_quant_ref;
 typedef struct { TH_PARAMS_FC_FIELDS(TH_DECLARE_FIELD) } th_fc_params;
 typedef struct { TH_PARAMS_POOL_FIELDS(TH_DECLARE_FIELD) } th_pool_params;
@@ -193,6 +243,12 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(MAX_POOL_2D, TH_PARAMS_POOL_FIELDS)                        \
     X(MEAN, TH_PARAMS_MEAN_FIELDS)                               \
     X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                         \
-    X(ADD, TH_PARAMS_ADD_FIELDS)
+    X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
+    X(RELU, TH_PARAMS_RELU_FIELDS)                               \
+    X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
+    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
+    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
+    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)
 
 #endif

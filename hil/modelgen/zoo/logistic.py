@@ -1,0 +1,19 @@
+"""LOGISTIC op-zoo cases: int8, output fixed at scale 1/256 zero point -128."""
+from __future__ import annotations
+
+from typing import Callable
+
+from .activations import unary_model
+
+
+def logistic_model(shape=(1, 8, 8, 16), in_scale=0.047, in_zp=0) -> bytes:
+    return unary_model("LOGISTIC", shape, in_scale, in_zp, 1.0 / 256, -128)
+
+
+CASES: dict[str, Callable[[], bytes]] = {
+    "range6": lambda: logistic_model(),
+    "range1": lambda: logistic_model(in_scale=0.008, in_zp=-10),
+    "range20": lambda: logistic_model(in_scale=0.16, in_zp=30),
+    "zp_min": lambda: logistic_model(in_scale=0.03, in_zp=-128),
+    "rank2": lambda: logistic_model(shape=(5, 31), in_scale=0.05, in_zp=5),
+}

@@ -1,0 +1,19 @@
+"""TANH op-zoo cases: int8, output fixed at scale 1/128 zero point 0."""
+from __future__ import annotations
+
+from typing import Callable
+
+from .activations import unary_model
+
+
+def tanh_model(shape=(1, 8, 8, 16), in_scale=0.0235, in_zp=0) -> bytes:
+    return unary_model("TANH", shape, in_scale, in_zp, 1.0 / 128, 0)
+
+
+CASES: dict[str, Callable[[], bytes]] = {
+    "range3": lambda: tanh_model(),
+    "range1": lambda: tanh_model(in_scale=0.008, in_zp=-10),
+    "range20": lambda: tanh_model(in_scale=0.16, in_zp=30),
+    "zp_min": lambda: tanh_model(in_scale=0.03, in_zp=-128),
+    "rank2": lambda: tanh_model(shape=(5, 31), in_scale=0.05, in_zp=5),
+}
