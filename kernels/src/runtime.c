@@ -555,6 +555,24 @@ th_status th_op_check_range(const th_op_ctx *ctx, int32_t value, int32_t lo, int
     return TH_OK;
 }
 
+th_status th_op_check_unary_s8(const th_op_ctx *ctx, th_error *err)
+{
+    const th_tensor *in = ctx->inputs[0], *out = ctx->output;
+    if (in == NULL) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
+    }
+    if (in->dtype != TH_DTYPE_INT8) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[0], TH_FIELD_TYPE, TH_DTYPE_INT8, in->dtype);
+    }
+    if (out->dtype != TH_DTYPE_INT8) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8, out->dtype);
+    }
+    if (out->bytes != in->bytes) {
+        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_BYTES, in->bytes, out->bytes);
+    }
+    return TH_OK;
+}
+
 th_status th_op_check_param(const th_op_ctx *ctx, uint32_t field_offset, int32_t value, int32_t lo, int32_t hi,
                             th_error *err)
 {

@@ -76,6 +76,8 @@ th_status th_op_check_activation(const th_op_ctx *ctx, uint32_t min_offset, uint
 th_status th_op_check_quant(const th_op_ctx *ctx, const th_quant_ref *ref, int32_t channels,
                             th_channel_quant *out, th_error *err);
 th_status th_op_check_range(const th_op_ctx *ctx, int32_t value, int32_t lo, int32_t hi, th_error *err);
+/* An elementwise int8 -> int8 op: input 0 present, both int8, the same byte count. */
+th_status th_op_check_unary_s8(const th_op_ctx *ctx, th_error *err);
 
 /* The byte offset of `field` within the params struct value `params`. */
 #define TH_FIELD_OFFSET(params, field) ((uint32_t)((const char *)&(params).field - (const char *)&(params)))

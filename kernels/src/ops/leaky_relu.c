@@ -25,20 +25,8 @@ static th_status leaky_relu_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_leaky_relu_params p;
     th_status status;
-    if (ctx->inputs[0] == NULL) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
-    }
-    if (ctx->inputs[0]->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[0], TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->inputs[0]->dtype);
-    }
-    if (ctx->output->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->output->dtype);
-    }
-    if (ctx->output->bytes != ctx->inputs[0]->bytes) {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_BYTES, ctx->inputs[0]->bytes,
-                          ctx->output->bytes);
+    if ((status = th_op_check_unary_s8(ctx, err)) != TH_OK) {
+        return status;
     }
     status = th_op_params(ctx, &p, sizeof p, err);
     if (status == TH_OK) {

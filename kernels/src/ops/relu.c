@@ -31,31 +31,10 @@ void th_relu6_s8(const th_relu6_params *p, size_t count, const int8_t *input, in
 
 /* --- glue --- */
 
-/* One int8 input, one int8 output of the same element count. */
-static th_status check_unary_s8(const th_op_ctx *ctx, th_error *err)
-{
-    if (ctx->inputs[0] == NULL) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
-    }
-    if (ctx->inputs[0]->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[0], TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->inputs[0]->dtype);
-    }
-    if (ctx->output->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->output->dtype);
-    }
-    if (ctx->output->bytes != ctx->inputs[0]->bytes) {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_BYTES, ctx->inputs[0]->bytes,
-                          ctx->output->bytes);
-    }
-    return TH_OK;
-}
-
 static th_status relu_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_relu_params p;
-    th_status status = check_unary_s8(ctx, err);
+    th_status status = th_op_check_unary_s8(ctx, err);
     if (status == TH_OK) {
         status = th_op_params(ctx, &p, sizeof p, err);
     }
@@ -89,7 +68,7 @@ static void relu_eval(const th_op_ctx *ctx)
 static th_status relu6_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_relu6_params p;
-    th_status status = check_unary_s8(ctx, err);
+    th_status status = th_op_check_unary_s8(ctx, err);
     if (status == TH_OK) {
         status = th_op_params(ctx, &p, sizeof p, err);
     }
