@@ -52,7 +52,14 @@ def board_sessions():
     """One booted session per board for the whole module: each model is a new plan on it."""
     from hil.session import Session
     sessions = {}
-    yield lambda board: sessions.setdefault(board, Session(board).__enter__())
+
+    def session_for(board):
+        if board not in sessions:
+            sessions[board] = Session(board)
+            sessions[board].open()
+        return sessions[board]
+
+    yield session_for
     for session in sessions.values():
         session.close()
 
