@@ -99,9 +99,9 @@ def _unsupported_model(tmp_path):
     b = ModelBuilder()
     x = b.input("x", (1, 8), 0.1, 0)
     y = b.tensor("y", (1, 8), np.int8, 1 / 128, 0)
-    b.op("TANH", [x], [y])
+    b.op("FLOOR", [x], [y])
     b.mark_output(y)
-    path = tmp_path / "tanh.tflite"
+    path = tmp_path / "floor.tflite"
     b.save(path)
     return path
 
@@ -120,7 +120,7 @@ def _float_model(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["compile", "run"])
-@pytest.mark.parametrize("make, words", [(_unsupported_model, ["op 0 (TANH)", "not implemented"]),
+@pytest.mark.parametrize("make, words", [(_unsupported_model, ["op 0 (FLOOR)", "not implemented"]),
                                          (_float_model, ["op 0 (FULLY_CONNECTED)", "FLOAT32"])])
 def test_unsupported_model_exit_2_one_line(tmp_path, command, make, words):
     path = make(tmp_path)

@@ -10,7 +10,7 @@ import numpy as np
 from .builder import ModelBuilder
 
 
-def unsupported_op_model(op: str = "TANH") -> bytes:
+def unsupported_op_model(op: str = "FLOOR") -> bytes:
     """A one-op int8 model using `op` (a TFLite builtin the engine does not implement)."""
     builder = ModelBuilder(f"one {op} op")
     x = builder.input("x", (1, 8), scale=0.05, zero_point=0)
