@@ -23,11 +23,11 @@ def bench_model(board: str, name: str, inferences: int) -> dict:
     """One MLPerf Tiny model (by its short name) on one board, checked against TFLM as it runs."""
     model = resolve_model(name)
     plan = compile_model(model)
-    shapes = [t.shape for t in plan.inputs]
+    specs = plan.inputs
     with Session(board) as session:
         session.load(plan)
         run = run_inferences(session, plan, TflmReference(model).run,
-                             [random_inputs(shapes, i) for i in range(inferences)])
+                             [random_inputs(specs, i) for i in range(inferences)])
     rows = run.inferences
     overheads = [r.timing["round_trip_s"] - r.timing["invoke_s"] for r in rows if r.timing]
     per_op_total = sum(op["instructions"] or 0 for op in run.per_op) if run.per_op else None

@@ -43,16 +43,19 @@ def _cmd_compile(args) -> int:
 def _load_one_input(path: str, k: int, spec) -> np.ndarray:
     """Input `k`'s stack from `path` in the input's dtype; float data for an
     integer input is quantized with the model's input scale and zero point."""
+    from .compiler.boundary import INTEGER_RANGES, quantize_like_tflm
+
     try:
         stack = np.load(path)
     except (OSError, ValueError) as exc:
         raise HilError(f"cannot read input {k} from {path}: {exc}") from None
     want = np.dtype(spec.dtype.lower())
     if stack.dtype != want:
-        if np.issubdtype(stack.dtype, np.floating) and np.issubdtype(want, np.integer) and spec.scale > 0:
-            info = np.iinfo(want)
-            q = np.round(stack.astype(np.float64) / spec.scale) + spec.zero_point
-            stack = np.clip(q, info.min, info.max).astype(want)
+        if np.issubdtype(stack.dtype, np.floating) and want == np.float32:
+            stack = stack.astype(np.float32)
+        elif (np.issubdtype(stack.dtype, np.floating) and spec.dtype in INTEGER_RANGES and spec.scale > 0):
+            # TFLM's QUANTIZE arithmetic, as a float-I/O model's own boundary applies it.
+            stack = quantize_like_tflm(stack, spec.scale, spec.zero_point, spec.dtype)
             print(f"hil: {path}: float data quantized to {want} with input {k}'s scale {spec.scale:g} and "
                   f"zero point {spec.zero_point}", file=sys.stderr)
         else:
@@ -110,7 +113,7 @@ def _cmd_compare_layers(args) -> int:
     model = resolve_model(args.model)
     specs = compile_model(model).inputs
     batch = (_load_input_stacks(args.input, specs) if args.input else
-             [random_inputs([s.shape for s in specs], args.seed + i) for i in range(args.inputs)])
+             [random_inputs(specs, args.seed + i) for i in range(args.inputs)])
     with Session(args.board) as session:
         report = compare_layers(session, model, batch)
     if args.json:

@@ -82,8 +82,13 @@ class Session:
         return self.backend.fit(plan)
 
     def infer(self, inputs: list[np.ndarray]) -> Inference:
+        """One inference of the loaded model: the model's inputs in, the model's outputs out.
+        A float-I/O model's boundary conversions run here, on the host side of the link."""
         self._expect(SessionState.READY, SessionState.MEASURED)
-        result = self.backend.infer(inputs)
+        result = self.backend.infer(self.plan.encode_inputs(inputs))
+        if self.plan.boundary.active:
+            result.outputs = self.plan.decode_outputs(result.outputs)
+            result.boundary = self.plan.boundary.where
         self.state = SessionState.MEASURED
         return result
 
@@ -125,14 +130,14 @@ def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[li
     model = resolve_model(model)
     plan = compile_model(model)
     golden = TflmReference(model)
-    shapes = [t.shape for t in plan.inputs]
+    specs = plan.inputs
     labels = None
     if batch is None and load_batch is not None:
         batch = load_batch(plan.inputs)
     if batch is None:
         if inputs < 1:
             raise HilError(f"--inputs must be at least 1, got {inputs}")
-        batch = [random_inputs(shapes, seed + i) for i in range(inputs)]
+        batch = [random_inputs(specs, seed + i) for i in range(inputs)]
         labels = [f"seed {seed + i}" for i in range(inputs)]
 
     with Session(board, options) as session, Progress("inferences", len(batch)) as progress:

@@ -15,14 +15,15 @@ def assert_matches_tflm(model_bytes: bytes, num_inputs: int = 5, seed: int = 0, 
     (the ASan+UBSan build when `sanitize`) and on TFLM; assert every output byte equal."""
     plan = compile_model(model_bytes)
     golden = TflmReference(model_bytes)
-    shapes = [t.shape for t in plan.inputs]
     if batch is None:
-        batch = [random_inputs(shapes, seed + i) for i in range(num_inputs)]
+        batch = [random_inputs(plan.inputs, seed + i) for i in range(num_inputs)]
+    plan_batch = [plan.encode_inputs(xs) for xs in batch]   # float I/O: the boundary's conversion
     if sanitize:
-        engine_outputs = run_sanitized(plan.blob, batch, [t.shape for t in plan.outputs])
+        engine_outputs = run_sanitized(plan.blob, plan_batch, [t.shape for t in plan.outputs])
     else:
         engine = HostEngine(plan.blob)
-        engine_outputs = [engine.run(xs) for xs in batch]
+        engine_outputs = [engine.run(xs) for xs in plan_batch]
+    engine_outputs = [plan.decode_outputs(outs) for outs in engine_outputs]
     assert len(engine_outputs) == len(batch) > 0, f"{len(engine_outputs)} results for {len(batch)} inferences"
     agreement = Agreement()
     for xs, outs in zip(batch, engine_outputs):

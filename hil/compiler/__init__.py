@@ -8,6 +8,7 @@ from ..errors import UnsupportedModelError
 from .plan_format import plan_format
 from ..model import Model
 from ..model.tflite import Graph, Tensor
+from .boundary import Boundary, find_boundary
 from .ops import PREPARE, PreparedOp
 from .plan_writer import write_plan
 from .planner import Buffer, live_lower_bound, plan_arena
@@ -15,7 +16,9 @@ from .planner import Buffer, live_lower_bound, plan_arena
 
 @dataclass
 class TensorInfo:
-    """What the host needs to feed and read a graph input or output."""
+    """What the host needs to feed and read a graph input or output.  For a float32
+    input or output at the float I/O boundary, scale and zero_point are those of
+    the integer tensor on the engine's side (what the boundary converts with)."""
     name: str
     shape: tuple[int, ...]
     dtype: str
@@ -47,6 +50,15 @@ class CompiledPlan:
     model_sha256: str
     name: str = "model"
     output_tensors: list[int] = field(default_factory=list)   # graph tensor index of each output
+    boundary: Boundary = field(default_factory=Boundary)     # float I/O converted outside the engine
+
+    def encode_inputs(self, inputs: list) -> list:
+        """The model's inputs as the plan takes them (float32 ones quantized as TFLM does)."""
+        return self.boundary.encode_inputs(inputs) if self.boundary.active else inputs
+
+    def decode_outputs(self, outputs: list) -> list:
+        """The plan's outputs as the model gives them (float32 ones dequantized as TFLM does)."""
+        return self.boundary.decode_outputs(outputs) if self.boundary.active else outputs
 
     @property
     def plan_bytes(self) -> int:
@@ -71,6 +83,7 @@ class CompiledPlan:
             "outputs": [vars(t) | {"shape": list(t.shape)} for t in self.outputs],
             "plan_sha256": self.plan_sha256,
             "model_sha256": self.model_sha256,
+            "boundary": self.boundary.describe() if self.boundary.active else None,
         }
 
     def to_c_source(self, symbol: str = "tinyhil_plan") -> str:
@@ -94,34 +107,48 @@ class _ArenaPlacement:
     live_lower_bound_bytes: int
 
 
-def _tensor_info(t: Tensor) -> TensorInfo:
-    scale = float(t.scale[0]) if t.scale is not None else 0.0
-    zp = int(t.zero_point[0]) if t.zero_point is not None else 0
+def _tensor_info(t: Tensor, conversion=None) -> TensorInfo:
+    scale = float(t.scale[0]) if t.scale is not None and t.scale.size else 0.0
+    zp = int(t.zero_point[0]) if t.zero_point is not None and t.zero_point.size else 0
+    if conversion is not None:
+        scale, zp = conversion.scale, conversion.zero_point
     return TensorInfo(t.name, t.shape, t.type_name, scale, zp)
 
 
-def _prepare_all(graph: Graph) -> list[PreparedOp]:
+# Model inputs and outputs the link and the engine exchange (float32 only through the boundary).
+IO_DTYPES = ("INT8", "UINT8", "INT16", "INT32")
+
+
+def _prepare_all(graph: Graph, boundary: Boundary) -> tuple[list, list[PreparedOp]]:
+    """(the model's ops the plan runs, their prepared forms): every op but the boundary's."""
     if graph.num_subgraphs != 1:
         raise UnsupportedModelError(f"model has {graph.num_subgraphs} subgraphs; the engine runs exactly one")
-    prepared = []
+    kept, prepared = [], []
     for op in graph.ops:
+        if op.index in boundary.op_indices:
+            continue
         prepare = PREPARE.get(op.type)
         if prepare is None:
             raise UnsupportedModelError(
-                f"op type is not implemented by the engine (it implements {', '.join(sorted(PREPARE))})",
+                "op type is not implemented by the engine (`hil ops` lists what it supports)",
                 op.index, op.type)
+        kept.append(op)
         prepared.append(prepare(op, graph))
-    for role, indices in (("input", graph.inputs), ("output", graph.outputs)):
-        for i in indices:
+    for role, indices, conversions in (("input", graph.inputs, boundary.inputs),
+                                       ("output", graph.outputs, boundary.outputs)):
+        for i, conversion in zip(indices, conversions):
             t = graph.tensors[i]
-            if t.type_name != "INT8":
+            if conversion is None and t.type_name not in IO_DTYPES:
                 raise UnsupportedModelError(f"model {role} tensor {i} '{t.name}' is {t.type_name}; "
-                                            "the engine takes int8 inputs and outputs")
-    return prepared
+                                            f"the engine takes {', '.join(IO_DTYPES).lower()} inputs and outputs")
+    if not prepared:
+        raise UnsupportedModelError("no op is left for the engine once the float I/O conversions are taken out "
+                                    f"({boundary.describe()}); a plan runs at least one op")
+    return kept, prepared
 
 
 def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], align: int,
-                 outputs: list[int]) -> _ArenaPlacement:
+                 inputs: list[int], outputs: list[int]) -> _ArenaPlacement:
     """Lifetimes of the non-constant tensors and scratch buffers, and their arena offsets."""
     num_ops = len(prepared)
     # Alias groups: a RESHAPE output shares its input's buffer.
@@ -138,7 +165,7 @@ def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], alig
 
     first: dict[int, int] = {}
     last: dict[int, int] = {}
-    for t in graph.inputs:
+    for t in inputs:
         first[root(t)] = -1
     for i, p in enumerate(prepared):
         for out in p.outputs:
@@ -182,28 +209,41 @@ def compile_model(model, name: str | None = None, expose_layers: bool = False) -
     fmt = plan_format()
     model = Model.of(model, name)
     model_bytes, name, graph = model.data, model.name, model.graph
-    prepared = _prepare_all(graph)
-    outputs = list(graph.outputs)
+    boundary = find_boundary(graph)
+    kept, prepared = _prepare_all(graph, boundary)
+    # The plan's inputs and outputs: the integer side of any boundary conversion.
+    inputs = [c.integer_tensor if c else t for t, c in zip(graph.inputs, boundary.inputs)]
+    outputs = [c.integer_tensor if c else t for t, c in zip(graph.outputs, boundary.outputs)]
     if expose_layers:
-        outputs += [t for p in prepared for t in p.outputs if t not in outputs]
+        # Each op output once, after the model's own outputs; an op output that a boundary
+        # dequantizes for the model is exposed again as it is, before the conversion.
+        exposed = [t for t, c in zip(graph.outputs, boundary.outputs) if c is None]
+        for t in (t for p in prepared for t in p.outputs):
+            if t not in exposed:
+                exposed.append(t)
+                outputs.append(t)
 
     # Which graph tensors the plan needs, in plan order.
     used: list[int] = []
-    for t in list(graph.inputs) + [i for p in prepared for i in p.inputs if i >= 0] + \
+    for t in inputs + [i for p in prepared for i in p.inputs if i >= 0] + \
             [t for p in prepared for t in p.outputs] + outputs:
         if t not in used:
             used.append(t)
     if len(used) >= fmt.no_tensor:
         raise UnsupportedModelError(f"model has {len(used)} tensors; a plan holds at most {fmt.no_tensor - 1}")
 
-    arena = _place_arena(graph, prepared, used, fmt.align, outputs)
-    plan = write_plan(graph, prepared, used, arena.tensor_offsets, arena.scratch_offsets, arena.arena_bytes, outputs)
+    arena = _place_arena(graph, prepared, used, fmt.align, inputs, outputs)
+    plan = write_plan(graph, prepared, used, arena.tensor_offsets, arena.scratch_offsets, arena.arena_bytes,
+                      outputs, inputs)
     summaries = [OpSummary(i, op.type, graph.tensors[p.output].shape, p.macs, arena.tensor_offsets[p.output],
                            graph.tensors[p.output].nbytes, p.scratch_bytes)
-                 for i, (p, op) in enumerate(zip(prepared, graph.ops))]
+                 for i, (p, op) in enumerate(zip(prepared, kept))]
+    model_outputs = list(graph.outputs) + outputs[len(graph.outputs):]
     return CompiledPlan(
         blob=plan.blob, arena_bytes=arena.arena_bytes, live_lower_bound_bytes=arena.live_lower_bound_bytes,
         weights_bytes=plan.weights_bytes, macs=sum(p.macs for p in prepared), ops=summaries,
-        inputs=[_tensor_info(graph.tensors[t]) for t in graph.inputs],
-        outputs=[_tensor_info(graph.tensors[t]) for t in outputs], output_tensors=outputs,
+        inputs=[_tensor_info(graph.tensors[t], c) for t, c in zip(graph.inputs, boundary.inputs)],
+        outputs=[_tensor_info(graph.tensors[t], c) for t, c in
+                 zip(model_outputs, boundary.outputs + [None] * (len(model_outputs) - len(boundary.outputs)))],
+        output_tensors=model_outputs, boundary=boundary,
         model_sha256=hashlib.sha256(model_bytes).hexdigest(), name=name)

@@ -23,6 +23,11 @@ REASONS = {
     "CALL_ONCE": "needs more than one subgraph; the engine runs exactly one",
 }
 NOT_IMPLEMENTED = "not implemented by the engine"
+# Supported outside the engine: the float I/O boundary (hil/compiler/boundary.py).
+BOUNDARY = {
+    "DEQUANTIZE": "int8/uint8/int16 -> float32 at a model output (per-tensor), converted on the host side of the "
+                  "link with TFLM's arithmetic; the engine itself is integer-only",
+}
 
 
 def builtin_ops() -> dict[str, int]:
@@ -32,17 +37,20 @@ def builtin_ops() -> dict[str, int]:
 
 
 def _summary(name: str) -> str:
-    doc = (sys.modules[PREPARE[name].__module__].__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else ""
+    """The prepare function's own docstring (one op of a shared module), else its module's:
+    the first paragraph, on one line."""
+    prepare = PREPARE[name]
+    doc = (prepare.__doc__ or sys.modules[prepare.__module__].__doc__ or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def op_support_rows() -> list[dict]:
     fmt_ids = plan_format().op_ids
     rows = []
     for name, code in sorted(builtin_ops().items(), key=lambda kv: kv[1]):
-        supported = name in PREPARE and name in fmt_ids
-        rows.append({"op": name, "code": code, "supported": supported,
-                     "notes": _summary(name) if supported else REASONS.get(name, NOT_IMPLEMENTED)})
+        supported = (name in PREPARE and name in fmt_ids) or name in BOUNDARY
+        notes = BOUNDARY.get(name) or (_summary(name) if supported else REASONS.get(name, NOT_IMPLEMENTED))
+        rows.append({"op": name, "code": code, "supported": supported, "notes": notes})
     return rows
 
 

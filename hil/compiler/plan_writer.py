@@ -36,12 +36,14 @@ class _ConstRegion:
 
 
 def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], arena_offsets: dict[int, int],
-               scratch_offsets: dict[int, int], arena_bytes: int, outputs: list[int] | None = None) -> WrittenPlan:
+               scratch_offsets: dict[int, int], arena_bytes: int, outputs: list[int] | None = None,
+               inputs: list[int] | None = None) -> WrittenPlan:
     """The plan of `prepared` (one per graph op).  `tensors`: the graph tensors the
     plan holds, in plan order; `arena_offsets`: the arena offset of each that is
     not constant; `scratch_offsets`: op index -> its scratch buffer's offset."""
     fmt = plan_format()
     outputs = list(graph.outputs) if outputs is None else outputs
+    inputs = list(graph.inputs) if inputs is None else inputs
     plan_index = {t: k for k, t in enumerate(tensors)}
 
     # Constant region: constant tensors, then each op's params and arrays.
@@ -97,7 +99,7 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
             scratch_offset=scratch_offsets.get(i, 0),
             scratch_bytes=p.scratch_bytes))
 
-    io = b"".join(int(plan_index[t]).to_bytes(2, "little") for t in list(graph.inputs) + outputs)
+    io = b"".join(int(plan_index[t]).to_bytes(2, "little") for t in inputs + outputs)
     io += b"\0" * (align_up(len(io), 4) - len(io))
     operand_list = b"".join(int(t).to_bytes(2, "little") for t in operands)
 
@@ -114,7 +116,7 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
     header_fields = dict(
         magic=fmt.magic, version_major=fmt.version[0], version_minor=fmt.version[1], total_size=total, crc32=0,
         arena_bytes=arena_bytes, num_tensors=len(tensors), num_ops=len(prepared),
-        num_inputs=len(graph.inputs), num_outputs=len(outputs),
+        num_inputs=len(inputs), num_outputs=len(outputs),
         tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
         const_offset=const_offset, const_size=len(const_bytes),
         operands_offset=operands_offset, num_operands=len(operands), reserved2=0, reserved3=0)

@@ -44,7 +44,30 @@ class TflmReference:
         return np.array(self.interpreter.GetTensor(index, 0)["tensor_data"])
 
 
-def random_inputs(shapes: list[tuple[int, ...]], seed: int) -> list[np.ndarray]:
-    """Seeded uniform int8 inputs: inference `seed` of a run is the same on every board."""
+def random_inputs(specs, seed: int) -> list[np.ndarray]:
+    """Seeded uniform inputs: inference `seed` of a run is the same on every board.
+
+    `specs`: per model input, a shape (int8) or a TensorInfo.  Integer inputs are
+    uniform over their whole type; a float32 input over the range its boundary
+    quantization represents, widened by a tenth on each side so clamping is
+    exercised too."""
     rng = np.random.default_rng(seed)
-    return [rng.integers(-128, 128, size=shape, dtype=np.int8) for shape in shapes]
+    inputs = []
+    for spec in specs:
+        shape = tuple(getattr(spec, "shape", spec))
+        dtype = str(getattr(spec, "dtype", "INT8")).upper()
+        if dtype == "FLOAT32":
+            lo, hi = _INTEGER_RANGES.get("INT8", (-128, 127))
+            scale, zp = float(getattr(spec, "scale", 0.0)) or 1.0 / 128, int(getattr(spec, "zero_point", 0))
+            low, high = (lo - zp) * scale, (hi - zp) * scale
+            margin = 0.1 * (high - low)
+            inputs.append(rng.uniform(low - margin, high + margin, size=shape).astype(np.float32))
+        else:
+            lo, hi = _INTEGER_RANGES.get(dtype, (None, None))
+            if lo is None:
+                raise HilError(f"no random inputs for a {dtype} model input")
+            inputs.append(rng.integers(lo, hi + 1, size=shape, dtype=np.dtype(dtype.lower())))
+    return inputs
+
+
+_INTEGER_RANGES = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767), "INT32": (-2 ** 31, 2 ** 31 - 1)}

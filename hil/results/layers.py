@@ -77,12 +77,16 @@ def compare_layers(session, model, batch: list[list[np.ndarray]]) -> LayerReport
     report = LayerReport(session.board, model.name, 0)
     for xs in batch:
         outputs = session.infer(xs).outputs
+        # A float input's QUANTIZE ran on the host: its output is the plan's input.
+        values = {t: outputs[k] for t, k in reversed(list(position.items()))}
+        values.update({c.integer_tensor: x for c, x in zip(plan.boundary.inputs, plan.encode_inputs(xs))
+                       if c is not None})
         reference.run(xs)
         report.inferences += 1
         report.layers = []
         for op in graph.ops:
             for t in op.outputs:
-                got, expected = np.asarray(outputs[position[t]]), reference.tensor(t).reshape(graph.tensors[t].shape)
+                got, expected = np.asarray(values[t]), reference.tensor(t).reshape(graph.tensors[t].shape)
                 equal = got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
                 report.layers.append(LayerDiff(op.index, op.type, t, graph.tensors[t].name, equal,
                                                0.0 if equal else _max_abs_diff(got, expected)))

@@ -24,6 +24,7 @@ class Inference:
     per_op: list[dict] = field(default_factory=list)   # {index, type, instructions, counter_ticks}
     counter_ticks: int | None = None                   # the on-target counter, where there is one
     timing: dict = field(default_factory=dict)         # wall seconds: round_trip_s, invoke_s
+    boundary: str | None = None                        # where float I/O was converted ("host"), if any
 
 
 @dataclass(eq=False)
@@ -89,6 +90,8 @@ class RunResult(Mapping):
         result = {"board": self.board, "model": plan.name, "model_sha256": plan.model_sha256,
                   "plan_sha256": plan.plan_sha256, **self.agreement.as_dict(),
                   "arena_bytes": plan.arena_bytes, "plan_bytes": plan.plan_bytes, "macs": plan.macs}
+        if plan.boundary.active:
+            result["boundary"] = plan.boundary.describe()
         if self.first_mismatch is not None:
             result["first_mismatch"] = self.first_mismatch.as_dict()
         if self.instructions:

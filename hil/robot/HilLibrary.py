@@ -188,7 +188,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
         self.run_seeded_inferences(count=1, seed=seed)
 
     def run_seeded_inferences(self, count: int = 20, seed: int = 0) -> None:
-        """Run ``count`` inferences on seeded random int8 inputs; inference i uses seed
+        """Run ``count`` inferences on seeded random inputs (uniform over each input type; see random_inputs); inference i uses seed
         ``seed`` + i, as ``hil run`` does, so runs on different boards see the same inputs."""
         from hil.model.golden import random_inputs
 
@@ -196,11 +196,11 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
         count, seed = int(count), int(seed)
         if count < 1:
             raise HilFailure(f"count must be at least 1, got {count}")
-        shapes = [t.shape for t in model.plan.inputs]
+        specs = model.plan.inputs
         seeds = range(seed, seed + count)
         what = f"{count} seeded inference{'s' * (count != 1)} (seed {seed}" + \
                (f"..{seed + count - 1})" if count > 1 else ")")
-        self._execute(what, [f"seed {s}" for s in seeds], [random_inputs(shapes, s) for s in seeds])
+        self._execute(what, [f"seed {s}" for s in seeds], [random_inputs(specs, s) for s in seeds])
 
     def run_inference_on_image(self, image: str) -> None:
         """Run one inference on an 8-bit grayscale BMP (a path, or a file in ``../shared/models``
@@ -243,7 +243,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
         from hil.results.layers import compare_layers
 
         model = self._require_model()
-        batch = [random_inputs([t.shape for t in model.plan.inputs], int(seed) + i) for i in range(int(count))]
+        batch = [random_inputs(model.plan.inputs, int(seed) + i) for i in range(int(count))]
         with as_failure():
             report = compare_layers(self._session, model.model, batch)
         last_run = self._run

@@ -35,28 +35,12 @@ static void print_error(const char *what, const th_error *err)
             err->byte_offset, err->field, (long long)err->expected, (long long)err->got);
 }
 
-int main(int argc, char **argv)
+static int run_loaded(const unsigned char *plan, long plan_size, void *arena, uint32_t arena_bytes,
+                      const unsigned char *inputs, long inputs_size, const char *out_path)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: th_run PLAN INPUTS OUTPUTS\n");
-        return 64;
-    }
-    long plan_size = 0, inputs_size = 0;
-    unsigned char *plan = read_file(argv[1], &plan_size);
-    unsigned char *inputs = read_file(argv[2], &inputs_size);
-    if (plan == NULL || inputs == NULL) {
-        fprintf(stderr, "th_run: cannot read %s\n", plan == NULL ? argv[1] : argv[2]);
-        return 66;
-    }
-    th_plan_header header;
     th_error err;
-    if (th_plan_read_header(plan, (uint32_t)plan_size, &header, &err) != TH_OK) {
-        print_error("header", &err);
-        return 2;
-    }
-    void *arena = malloc(header.arena_bytes ? header.arena_bytes : 1);
     th_model model;
-    if (th_model_load(&model, plan, (uint32_t)plan_size, arena, header.arena_bytes, &err) != TH_OK) {
+    if (th_model_load(&model, plan, (uint32_t)plan_size, arena, arena_bytes, &err) != TH_OK) {
         print_error("load", &err);
         return 2;
     }
@@ -70,9 +54,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "th_run: inputs file has %ld bytes, not a multiple of %u\n", inputs_size, in_bytes);
         return 65;
     }
-    FILE *out = fopen(argv[3], "wb");
+    FILE *out = fopen(out_path, "wb");
     if (out == NULL) {
-        fprintf(stderr, "th_run: cannot write %s\n", argv[3]);
+        fprintf(stderr, "th_run: cannot write %s\n", out_path);
         return 73;
     }
     const long inferences = inputs_size / in_bytes;
@@ -86,6 +70,7 @@ int main(int argc, char **argv)
         }
         if (th_model_invoke(&model, &err) != TH_OK) {
             print_error("invoke", &err);
+            fclose(out);
             return 2;
         }
         for (uint32_t i = 0; i < th_model_num_outputs(&model); ++i) {
@@ -95,8 +80,44 @@ int main(int argc, char **argv)
         }
     }
     fclose(out);
+    return 0;
+}
+
+/* Loads the plan into a heap arena and runs every inference of `inputs`,
+ * writing the outputs to `out_path`; frees what it took on every path. */
+static int run_batch(const unsigned char *plan, long plan_size, const unsigned char *inputs, long inputs_size,
+                     const char *out_path)
+{
+    th_plan_header header;
+    th_error err;
+    if (th_plan_read_header(plan, (uint32_t)plan_size, &header, &err) != TH_OK) {
+        print_error("header", &err);
+        return 2;
+    }
+    void *arena = malloc(header.arena_bytes ? header.arena_bytes : 1);
+    const int code = arena == NULL ? 71 : run_loaded(plan, plan_size, arena, header.arena_bytes, inputs,
+                                                      inputs_size, out_path);
     free(arena);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: th_run PLAN INPUTS OUTPUTS\n");
+        return 64;
+    }
+    long plan_size = 0, inputs_size = 0;
+    unsigned char *plan = read_file(argv[1], &plan_size);
+    unsigned char *inputs = read_file(argv[2], &inputs_size);
+    if (plan == NULL || inputs == NULL) {
+        fprintf(stderr, "th_run: cannot read %s\n", plan == NULL ? argv[1] : argv[2]);
+        free(plan);
+        free(inputs);
+        return 66;
+    }
+    const int code = run_batch(plan, plan_size, inputs, inputs_size, argv[3]);
     free(inputs);
     free(plan);
-    return 0;
+    return code;
 }

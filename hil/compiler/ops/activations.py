@@ -71,6 +71,7 @@ def _check_shift(op: Op, name: str, shift: int) -> None:
 
 @register("RELU")
 def prepare_relu(op: Op, graph: Graph) -> PreparedOp:
+    """RELU (int8 -> int8, per-tensor): TFLM's ReluQuantized, requantized to the output scale, clamped at its quantized 0."""
     x, y = _unary(op, graph)
     params = relu_params(x.scale[0], zero_point(x), y.scale[0], zero_point(y))
     _check_shift(op, "output", params["shift"])
@@ -81,6 +82,7 @@ def prepare_relu(op: Op, graph: Graph) -> PreparedOp:
 
 @register("RELU6")
 def prepare_relu6(op: Op, graph: Graph) -> PreparedOp:
+    """RELU6 (int8 -> int8, per-tensor): TFLM's int8 Relu6 clamps to [0, 6] of the input quantization (no requantization)."""
     x, y = _unary(op, graph)
     params = relu6_params(x.scale[0], zero_point(x))
     return PreparedOp("RELU6", [x.index], y.index, params=params, macs=0)
@@ -88,6 +90,7 @@ def prepare_relu6(op: Op, graph: Graph) -> PreparedOp:
 
 @register("LEAKY_RELU")
 def prepare_leaky_relu(op: Op, graph: Graph) -> PreparedOp:
+    """LEAKY_RELU (int8 -> int8, per-tensor): TFLM's two multipliers (identity and alpha)."""
     x, y = _unary(op, graph)
     alpha = float(op.options.get("alpha", 0.0))
     require(alpha >= 0.0, op, f"alpha {alpha!r} is negative; the engine supports alpha >= 0")
@@ -120,6 +123,7 @@ def hard_swish_params(input_scale, input_zero_point: int, output_scale, output_z
 
 @register("HARD_SWISH")
 def prepare_hard_swish(op: Op, graph: Graph) -> PreparedOp:
+    """HARD_SWISH (int8 -> int8, per-tensor): TFLM's int16 fixed-point reference."""
     x, y = _unary(op, graph)
     params = hard_swish_params(x.scale[0], zero_point(x), y.scale[0], zero_point(y))
     require(-15 <= params["output_shift"] <= 0, op,
@@ -148,6 +152,7 @@ def logistic_params(input_scale, input_zero_point: int) -> dict[str, int]:
 
 @register("LOGISTIC")
 def prepare_logistic(op: Op, graph: Graph) -> PreparedOp:
+    """LOGISTIC (int8 -> int8): gemmlowp logistic on Q4.27; output scale 1/256, zero point -128 (as TFLM requires)."""
     x, y = _unary(op, graph)
     require(zero_point(y) == INT8_MIN, op, f"output {tensor_label(y)} zero point {zero_point(y)} is not -128 (TFLM requires it)")
     require(abs(float(y.scale[0]) - 1.0 / 256) < 0.001 / 256, op,
@@ -161,6 +166,7 @@ def prepare_logistic(op: Op, graph: Graph) -> PreparedOp:
 
 @register("TANH")
 def prepare_tanh(op: Op, graph: Graph) -> PreparedOp:
+    """TANH (int8 -> int8): gemmlowp tanh on Q4.27; output scale 1/128, zero point 0 (as TFLM requires)."""
     x, y = _unary(op, graph)
     require(zero_point(y) == 0, op, f"output {tensor_label(y)} zero point {zero_point(y)} is not 0 (TFLM requires it)")
     require(abs(float(y.scale[0]) - 1.0 / 128) < 0.001 / 128, op,

@@ -67,4 +67,8 @@ void th_hard_swish_s8(const th_hard_swish_params *p, size_t count, const int8_t 
 void th_logistic_s8(const th_logistic_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8_t *output);
 
+/* QUANTIZE between integer types: `count` elements of input_dtype to output_dtype (th_dtype). */
+void th_requantize(const th_quantize_params *p, size_t count, uint8_t input_dtype, const void *input,
+                   uint8_t output_dtype, void *output);
+
 #endif

@@ -40,6 +40,7 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
+    X(QUANTIZE, 114)             \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
@@ -218,6 +219,14 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, input_range_radius)                  \
     F(int32_t, input_multiplier) F(int32_t, input_left_shift)
 
+/* QUANTIZE between integer types (TFLM's Requantize): out = clamp(output_zero_point
+ * + (in - input_zero_point) * multiplier * 2^shift) to the output type. */
+#define TH_PARAMS_QUANTIZE_FIELDS(F)                \
+    F(int32_t, input_zero_point)                    \
+    F(int32_t, output_zero_point)                   \
+    F(int32_t, multiplier) F(int32_t, shift)
+
+typedef struct { TH_PARAMS_QUANTIZE_FIELDS(TH_DECLARE_FIELD) } th_quantize_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -249,6 +258,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
-    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
+    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)
 
 #endif
