@@ -22,6 +22,10 @@ class SessionOptions:
     profile_ops: bool = True           # per-op counts on every inference
     run_dir: Path | None = None        # where the board's logs go (default: under the cache)
     target_options: dict = field(default_factory=dict)  # checked against the driver's table (e.g. elf=...)
+    # Where a float-I/O model's QUANTIZE/DEQUANTIZE run: "host" (the host side of the link, any
+    # board, the default integer-only engine) or "target" (an engine built with TH_FLOAT_IO, on a
+    # board with an FPU, so the conversions are measured there).
+    float_io: str = "host"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ class HostBackend(Backend):
 
     def load(self, plan) -> None:
         from .engine.host import HostEngine
-        self.engine = HostEngine(plan.blob)
+        self.engine = HostEngine(plan.blob, float_io=self.options.float_io == "target")
         self.arena_bytes = plan.arena_bytes
 
     def infer(self, inputs) -> Inference:

@@ -85,13 +85,7 @@ def _cmd_run(args) -> int:
     if args.compare_layers:
         return _cmd_compare_layers(args)
     load_batch = (lambda specs: _load_input_stacks(args.input, specs)) if args.input else None
-    options = None
-    if args.probe:
-        from .runners import takes_option
-        from .session import SessionOptions
-        if not takes_option(args.board, "probe"):
-            raise HilError(f"--probe selects a pyOCD debug probe; board '{args.board}' is not a pyocd-* board")
-        options = SessionOptions(target_options={"probe": args.probe})
+    options = _session_options(args)
     run = run_model(board=args.board, model=args.model, inputs=args.inputs, seed=args.seed,
                     load_batch=load_batch, save_outputs=args.save_outputs, options=options)
     result = run.to_dict()
@@ -100,6 +94,17 @@ def _cmd_run(args) -> int:
     else:
         _print_run(result)
     return 0 if run.all_equal else EXIT_MISMATCH
+
+
+def _session_options(args):
+    from .session import SessionOptions
+    options = SessionOptions(float_io=args.float_io)
+    if args.probe:
+        from .runners import takes_option
+        if not takes_option(args.board, "probe"):
+            raise HilError(f"--probe selects a pyOCD debug probe; board '{args.board}' is not a pyocd-* board")
+        options.target_options["probe"] = args.probe
+    return options
 
 
 def _cmd_compare_layers(args) -> int:
@@ -111,10 +116,11 @@ def _cmd_compare_layers(args) -> int:
     from .compiler import compile_model
 
     model = resolve_model(args.model)
-    specs = compile_model(model).inputs
+    options = _session_options(args)
+    specs = compile_model(model, float_io=options.float_io).inputs
     batch = (_load_input_stacks(args.input, specs) if args.input else
              [random_inputs(specs, args.seed + i) for i in range(args.inputs)])
-    with Session(args.board) as session:
+    with Session(args.board, options) as session:
         report = compare_layers(session, model, batch)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
@@ -130,6 +136,8 @@ def _print_run(r: dict) -> None:
     print(f"  golden agreement: {r['byte_equal']}/{r['inferences']} byte-equal with TFLM, "
           f"max abs diff {r['max_abs_diff']}, top-1 agree {r['top1_agree']}/{r['inferences']}")
     print(f"  arena {r['arena_bytes']:,} B, plan {r['plan_bytes']:,} B")
+    if r.get("boundary"):
+        print(f"  {r['boundary']}")
     if r.get("instructions"):
         print(f"  instructions per inference: {r['instructions'][0]:,}")
     for op in r.get("per_op", []):
@@ -227,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compare every op's output with TFLM's and name the first op that differs")
     p.add_argument("--probe", help="pyocd-* boards: the debug probe's unique id (a real probe's, or "
                                    "remote:HOST:PORT of a probe server)")
+    p.add_argument("--float-io", choices=["host", "target"], default="host",
+                   help="where a float-I/O model's QUANTIZE/DEQUANTIZE run: the host side of the link (default, "
+                        "any board) or the board, in an engine built with float I/O (boards with an FPU)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_run)
 

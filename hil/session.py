@@ -128,7 +128,7 @@ def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[li
     from .compiler import compile_model
 
     model = resolve_model(model)
-    plan = compile_model(model)
+    plan = compile_model(model, float_io=(options or SessionOptions()).float_io)
     golden = TflmReference(model)
     specs = plan.inputs
     labels = None

@@ -8,7 +8,7 @@ from ..errors import UnsupportedModelError
 from .plan_format import plan_format
 from ..model import Model
 from ..model.tflite import Graph, Tensor
-from .boundary import Boundary, find_boundary
+from .boundary import HOST, Boundary, find_boundary
 from .ops import PREPARE, PreparedOp
 from .plan_writer import write_plan
 from .planner import Buffer, live_lower_bound, plan_arena
@@ -126,6 +126,10 @@ def _prepare_all(graph: Graph, boundary: Boundary) -> tuple[list, list[PreparedO
     kept, prepared = [], []
     for op in graph.ops:
         if op.index in boundary.op_indices:
+            if boundary.where == HOST:
+                continue
+            kept.append(op)
+            prepared.append(boundary.prepared_op(op.index))
             continue
         prepare = PREPARE.get(op.type)
         if prepare is None:
@@ -141,7 +145,7 @@ def _prepare_all(graph: Graph, boundary: Boundary) -> tuple[list, list[PreparedO
             if conversion is None and t.type_name not in IO_DTYPES:
                 raise UnsupportedModelError(f"model {role} tensor {i} '{t.name}' is {t.type_name}; "
                                             f"the engine takes {', '.join(IO_DTYPES).lower()} inputs and outputs")
-    if not prepared:
+    if not prepared or all(op.index in boundary.op_indices for op in kept):
         raise UnsupportedModelError("no op is left for the engine once the float I/O conversions are taken out "
                                     f"({boundary.describe()}); a plan runs at least one op")
     return kept, prepared
@@ -200,24 +204,27 @@ def _place_arena(graph: Graph, prepared: list[PreparedOp], used: list[int], alig
         live_lower_bound_bytes=live_lower_bound(all_buffers))
 
 
-def compile_model(model, name: str | None = None, expose_layers: bool = False) -> CompiledPlan:
+def compile_model(model, name: str | None = None, expose_layers: bool = False, float_io: str = HOST) -> CompiledPlan:
     """Compile a Model (or a .tflite path, or bytes).  Raises ModelError / UnsupportedModelError.
 
     `expose_layers`: every op's outputs become plan outputs too (after the
     model's own, in op order), kept live to the end, so a run can compare each
-    layer with TFLM's (`hil run --compare-layers`)."""
+    layer with TFLM's (`hil run --compare-layers`).
+    `float_io`: where a float-I/O model's QUANTIZE/DEQUANTIZE boundary runs: "host"
+    (taken out of the plan, converted on the host side of the link) or "target"
+    (kept in the plan, for an engine built with TH_FLOAT_IO)."""
     fmt = plan_format()
     model = Model.of(model, name)
     model_bytes, name, graph = model.data, model.name, model.graph
-    boundary = find_boundary(graph)
+    boundary = find_boundary(graph, float_io)
     kept, prepared = _prepare_all(graph, boundary)
     # The plan's inputs and outputs: the integer side of any boundary conversion.
-    inputs = [c.integer_tensor if c else t for t, c in zip(graph.inputs, boundary.inputs)]
-    outputs = [c.integer_tensor if c else t for t, c in zip(graph.outputs, boundary.outputs)]
+    inputs = [c.integer_tensor if c and boundary.on_host else t for t, c in zip(graph.inputs, boundary.inputs)]
+    outputs = [c.integer_tensor if c and boundary.on_host else t for t, c in zip(graph.outputs, boundary.outputs)]
     if expose_layers:
         # Each op output once, after the model's own outputs; an op output that a boundary
         # dequantizes for the model is exposed again as it is, before the conversion.
-        exposed = [t for t, c in zip(graph.outputs, boundary.outputs) if c is None]
+        exposed = [t for t, c in zip(graph.outputs, boundary.outputs) if c is None or not boundary.on_host]
         for t in (t for p in prepared for t in p.outputs):
             if t not in exposed:
                 exposed.append(t)

@@ -16,6 +16,10 @@ the host side of the link, with TFLM's arithmetic bit for bit:
   of a float32 scale and a 17-bit integer is exact in double, so float32 and
   double arithmetic give the same bits).
 
+With `float_io="target"` the boundary ops stay in the plan instead, for an
+engine built with TH_FLOAT_IO on a board with an FPU, so their cost is measured
+on the board; the arithmetic is the same.
+
 A float32 tensor anywhere else (a float op inside the graph, a float input
 that feeds anything but one QUANTIZE) is refused: the engine is integer-only."""
 from __future__ import annotations
@@ -28,7 +32,9 @@ from ..errors import UnsupportedModelError
 from ..model.tflite import Graph
 
 INTEGER_RANGES = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767)}
-HOST = "host"   # where the conversion runs: the host side of the link
+HOST = "host"       # where the conversion runs: the host side of the link (any board, the default build)
+TARGET = "target"   # in the engine on the board: a TH_FLOAT_IO build, for boards with an FPU
+PLACES = (HOST, TARGET)
 
 
 def quantize_like_tflm(x: np.ndarray, scale: float, zero_point: int, dtype: str) -> np.ndarray:
@@ -83,20 +89,42 @@ class Boundary:
     def op_indices(self) -> set[int]:
         return {c.op_index for c in self.inputs + self.outputs if c is not None}
 
+    @property
+    def on_host(self) -> bool:
+        return self.active and self.where == HOST
+
     def encode_inputs(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
-        """The model's inputs -> the plan's (float32 ones quantized)."""
+        """The model's inputs -> the plan's (float32 ones quantized, where the host converts)."""
+        if not self.on_host:
+            return list(inputs)
         return [x if c is None else quantize_like_tflm(x, c.scale, c.zero_point, c.dtype)
                 for x, c in zip(inputs, self._padded(self.inputs, len(inputs)))]
 
     def decode_outputs(self, outputs: list[np.ndarray]) -> list[np.ndarray]:
-        """The plan's outputs -> the model's (float32 ones dequantized); exposed layers pass as they are."""
+        """The plan's outputs -> the model's (float32 ones dequantized, where the host converts);
+        exposed layers pass as they are."""
+        if not self.on_host:
+            return list(outputs)
         return [y if c is None else dequantize_like_tflm(y, c.scale, c.zero_point)
                 for y, c in zip(outputs, self._padded(self.outputs, len(outputs)))]
 
     def describe(self) -> str:
         parts = [f"input {k}: {c.describe()}" for k, c in enumerate(self.inputs) if c is not None]
         parts += [f"output {k}: {c.describe()}" for k, c in enumerate(self.outputs) if c is not None]
-        return f"float I/O converted on the {self.where} side of the link ({'; '.join(parts)})"
+        where = "on the host side of the link" if self.where == HOST else "on the target (TH_FLOAT_IO engine build)"
+        return f"float I/O converted {where} ({'; '.join(parts)})"
+
+    def prepared_op(self, op_index: int):
+        """The plan op of boundary op `op_index`, for an engine that converts on target."""
+        from .ops import PreparedOp
+        conversion = next(c for c in self.inputs + self.outputs if c is not None and c.op_index == op_index)
+        scale_bits = int(np.float32(conversion.scale).view(np.uint32))
+        if conversion.op_type == "QUANTIZE":
+            return PreparedOp("QUANTIZE", [conversion.float_tensor], conversion.integer_tensor, params={
+                "input_zero_point": 0, "output_zero_point": conversion.zero_point, "multiplier": 0, "shift": 0,
+                "output_scale_f32": scale_bits})
+        return PreparedOp("DEQUANTIZE", [conversion.integer_tensor], conversion.float_tensor, params={
+            "input_zero_point": conversion.zero_point, "input_scale_f32": scale_bits})
 
     @staticmethod
     def _padded(conversions, n):
@@ -110,9 +138,12 @@ def _quant(graph: Graph, t: int) -> tuple[str, float, int]:
     return tensor.type_name, scale, zp
 
 
-def find_boundary(graph: Graph) -> Boundary:
-    """The QUANTIZE on each float32 model input and the DEQUANTIZE on each float32 model output.
-    Raises UnsupportedModelError naming the tensor and op where float32 reaches anything else."""
+def find_boundary(graph: Graph, where: str = HOST) -> Boundary:
+    """The QUANTIZE on each float32 model input and the DEQUANTIZE on each float32 model output,
+    converted `where` (HOST or TARGET).  Raises UnsupportedModelError naming the tensor and op
+    where float32 reaches anything else."""
+    if where not in PLACES:
+        raise ValueError(f"float I/O converts on {' or '.join(PLACES)}, not {where!r}")
     consumers: dict[int, list] = {}
     producer: dict[int, object] = {}
     for op in graph.ops:
@@ -121,7 +152,7 @@ def find_boundary(graph: Graph) -> Boundary:
                 consumers.setdefault(t, []).append(op)
         for t in op.outputs:
             producer[t] = op
-    boundary = Boundary()
+    boundary = Boundary(where=where)
     for k, t in enumerate(graph.inputs):
         tensor = graph.tensors[t]
         if tensor.type_name != "FLOAT32":
@@ -135,10 +166,10 @@ def find_boundary(graph: Graph) -> Boundary:
                 "integer-only: a float input must feed exactly one QUANTIZE")
         op = users[0]
         dtype, scale, zp = _quant(graph, op.outputs[0])
-        if dtype not in INTEGER_RANGES or not scale > 0.0 or graph.tensors[op.outputs[0]].scale.size != 1:
+        if dtype not in ("INT8", "INT16") or not scale > 0.0 or graph.tensors[op.outputs[0]].scale.size != 1:
             raise UnsupportedModelError(
                 f"QUANTIZE of float32 input {k} makes {dtype} with scale {scale!r}; a float input is quantized "
-                "per tensor to int8, uint8 or int16 with a positive scale", op.index, op.type)
+                "per tensor to int8 or int16 with a positive scale (TFLM's QUANTIZE makes no other)", op.index, op.type)
         boundary.inputs.append(Conversion(op.index, op.type, t, op.outputs[0], dtype, scale, zp))
     for k, t in enumerate(graph.outputs):
         tensor = graph.tensors[t]

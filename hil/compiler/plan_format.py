@@ -227,6 +227,11 @@ def describe_error(error: dict, action: str, plan: bytes | None = None) -> str:
         return (f"{action} failed: TH_ERR_VERSION: the plan is format version {error['got']}.x, this engine reads "
                 f"version {major}.{minor} (major {error['expected']}): recompile the model with this tinyhil "
                 "(`hil compile`)")
+    if status == "TH_ERR_NO_FLOAT_IO":
+        return (f"{action} failed: TH_ERR_NO_FLOAT_IO: op {error['op_index']} "
+                f"({fmt.op_names.get(error['op_type'], error['op_type'])}) converts float32 model I/O, and this "
+                "engine build keeps no float: compile with float_io 'host' (the default; the host side of the "
+                "link converts) or run an engine built with TH_FLOAT_IO (float_io 'target', FPU boards)")
     parts = [f"{action} failed: {status}"]
     op_index, op_type = error["op_index"], error["op_type"]
     if op_index >= 0:

@@ -28,10 +28,15 @@ def _compile(name: str, sources: list[Path], flags: list[str], suffix: str) -> P
     return cached_compile(f"{name} for the host", "host", name, sources, flags + includes, suffix, headers)
 
 
-def build_host_library(sanitize: bool = False) -> Path:
+# The engine build that converts float32 model I/O itself (boards with an FPU; kernels/include/tinyhil/th_kernels.h).
+FLOAT_IO_DEFINES = ("TH_FLOAT_IO=1",)
+
+
+def build_host_library(sanitize: bool = False, defines: tuple[str, ...] = ()) -> Path:
     """The engine as a shared library for ctypes (never sanitized in-process: see module doc)."""
-    flags = WARNINGS + ["-O2", "-fPIC", "-shared"] + (SANITIZE_FLAGS if sanitize else [])
-    return _compile("libtinyhil" + ("-san" if sanitize else ""), engine_sources(), flags, ".so")
+    flags = WARNINGS + ["-O2", "-fPIC", "-shared"] + (SANITIZE_FLAGS if sanitize else []) + [f"-D{d}" for d in defines]
+    name = "libtinyhil" + ("-san" if sanitize else "") + ("-floatio" if defines == FLOAT_IO_DEFINES else "")
+    return _compile(name, engine_sources(), flags, ".so")
 
 
 def build_host_tool(tool: str, sanitize: bool = True, defines: tuple[str, ...] = ()) -> Path:

@@ -31,8 +31,9 @@ class ThTensor(ctypes.Structure):
 
 
 @lru_cache(maxsize=4)
-def load_library(sanitize: bool = False) -> ctypes.CDLL:
-    lib = ctypes.CDLL(str(build_host_library(sanitize=sanitize)))
+def load_library(sanitize: bool = False, float_io: bool = False) -> ctypes.CDLL:
+    from .build import FLOAT_IO_DEFINES
+    lib = ctypes.CDLL(str(build_host_library(sanitize=sanitize, defines=FLOAT_IO_DEFINES if float_io else ())))
     lib.th_model_load.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p,
                                   ctypes.c_uint32, ctypes.POINTER(ThError)]
     lib.th_model_load.restype = ctypes.c_int
@@ -63,8 +64,9 @@ def _aligned_buffer(size: int, align: int = 16) -> tuple[ctypes.Array, int]:
 class HostEngine:
     """One loaded plan with its own arena.  `run` takes and returns arrays of the plan's I/O dtypes."""
 
-    def __init__(self, plan_blob: bytes, arena_bytes: int | None = None):
-        self.lib = load_library()
+    def __init__(self, plan_blob: bytes, arena_bytes: int | None = None, float_io: bool = False):
+        """`float_io`: the engine build that converts float32 model I/O itself (TH_FLOAT_IO)."""
+        self.lib = load_library(float_io=float_io)
         self._plan_raw, self._plan = _aligned_buffer(max(len(plan_blob), 1))
         ctypes.memmove(self._plan, plan_blob, len(plan_blob))
         self.plan_bytes = len(plan_blob)
@@ -123,7 +125,7 @@ class HostEngine:
 
 
 def run_sanitized(plan_blob: bytes, batch: list[list[np.ndarray]],
-                  output_shapes: list[tuple[int, ...]] | None = None) -> list[list[np.ndarray]]:
+                  output_shapes: list[tuple[int, ...]] | None = None, float_io: bool = False) -> list[list[np.ndarray]]:
     """Run a batch of inferences in the ASan+UBSan build of kernels/tools/th_run.c.
 
     Any memory error or undefined behaviour aborts the tool, which is raised
@@ -132,13 +134,13 @@ def run_sanitized(plan_blob: bytes, batch: list[list[np.ndarray]],
     import tempfile
     from pathlib import Path
 
-    from .build import build_host_tool
+    from .build import FLOAT_IO_DEFINES, build_host_tool
 
     input_specs, output_specs = plan_io(plan_blob)
     if output_shapes is not None and [tuple(s) for s in output_shapes] != [s.shape for s in output_specs]:
         # a deliberately edited plan: the caller's shapes win, the dtypes stay the plan's
         output_specs = [type(spec)(tuple(shape), spec.dtype) for spec, shape in zip(output_specs, output_shapes)]
-    tool = build_host_tool("th_run", sanitize=True)
+    tool = build_host_tool("th_run", sanitize=True, defines=FLOAT_IO_DEFINES if float_io else ())
     with tempfile.TemporaryDirectory(prefix="tinyhil-run-") as tmp:
         plan_path, in_path, out_path = (Path(tmp) / n for n in ("plan.bin", "inputs.bin", "outputs.bin"))
         plan_path.write_bytes(plan_blob)

@@ -69,7 +69,7 @@ def compare_layers(session, model, batch: list[list[np.ndarray]]) -> LayerReport
     from ..compiler import compile_model
     from ..model.golden import TflmReference
 
-    plan = compile_model(model, expose_layers=True)
+    plan = compile_model(model, expose_layers=True, float_io=session.options.float_io)
     reference = TflmReference(model, preserve_all_tensors=True)
     graph = model.graph
     position = {t: k for k, t in enumerate(plan.output_tensors)}
@@ -78,7 +78,7 @@ def compare_layers(session, model, batch: list[list[np.ndarray]]) -> LayerReport
     for xs in batch:
         outputs = session.infer(xs).outputs
         # A float input's QUANTIZE ran on the host: its output is the plan's input.
-        values = {t: outputs[k] for t, k in reversed(list(position.items()))}
+        values = {t: outputs[k] for t, k in position.items()}
         values.update({c.integer_tensor: x for c, x in zip(plan.boundary.inputs, plan.encode_inputs(xs))
                        if c is not None})
         reference.run(xs)

@@ -12,7 +12,7 @@ from ..errors import HilError
 from ..link import Link, PlanNeeds, fit_message
 from ..results.run import Inference
 from .base import Target
-from .registry import open_target
+from .registry import open_target, parse_target_name
 
 
 class FirmwareBackend(Backend):
@@ -31,9 +31,22 @@ class FirmwareBackend(Backend):
         return self.target is not None and self.target.counter is not None
 
     def open(self) -> None:
-        self.target = open_target(self.board, run_dir=self.options.run_dir, **self.options.target_options)
+        target_options = dict(self.options.target_options)
+        if self.options.float_io == "target" and "elf" not in target_options:
+            target_options["elf"] = self._float_io_image()
+        self.target = open_target(self.board, run_dir=self.options.run_dir, **target_options)
         self._link = Link.connect(self.target, timeout=self.options.link_timeout_s,
                                   boot_timeout=self.options.boot_timeout_s)
+
+    def _float_io_image(self):
+        """The link image whose engine converts float32 model I/O itself (TH_FLOAT_IO): FPU boards only."""
+        from ..boards.firmware import build_firmware
+        from ..engine.build import FLOAT_IO_DEFINES
+        board = parse_target_name(self.board).board
+        if not board.cpu.fpu:
+            raise HilError(f"{self.board} has no FPU ({board.description}): float I/O converts on the host side of "
+                           "the link there (float_io 'host', the default)")
+        return build_firmware(board, "link", defines=FLOAT_IO_DEFINES)
 
     def close(self) -> None:
         if self.target is not None:

@@ -77,3 +77,23 @@ def test_converted_model_on_board(board_sessions, board, name):
     session.load(plan)
     got = [session.infer(xs).outputs for xs in case.batch()]
     assert_batch_matches(case, got, board)
+
+
+FLOAT_IO = [n for n in case_names() if "float_io" in n]
+
+
+@needs_emulator
+@pytest.mark.parametrize("name", FLOAT_IO or [pytest.param("none", marks=pytest.mark.skip(reason=MISSING_REASON))])
+def test_float_io_model_converted_on_target(name):
+    """The FPU build (TH_FLOAT_IO) converts float I/O on the Cortex-M55 board: bit-equal floats, and the
+    QUANTIZE/DEQUANTIZE counted there."""
+    from hil.session import Session, SessionOptions
+    case = load_case(name)
+    plan = compile_model(case.path.read_bytes(), name=case.name, float_io="target")
+    with Session("qemu-mps3-an547", SessionOptions(float_io="target")) as session:
+        session.load(plan)
+        inferences = [session.infer(xs) for xs in case.batch()]
+    assert_batch_matches(case, [i.outputs for i in inferences], "qemu-mps3-an547 (float I/O on target)")
+    counted = {op["type"]: op["instructions"] for op in inferences[0].per_op}
+    assert counted.get("QUANTIZE", 0) > 0 and counted.get("DEQUANTIZE", 0) > 0, counted
+    assert inferences[0].boundary == "target"

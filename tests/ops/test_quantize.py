@@ -21,7 +21,7 @@ from tests.ops._unary import assert_bad_params_refused, assert_bad_tensor_refuse
 def test_quantize_params_by_hand():
     # 0.05 / 0.1 = 0.5 = 2^30 * 2^(0-31)
     assert quantize_params(0.05, -3, 0.1, 7) == {"input_zero_point": -3, "output_zero_point": 7,
-                                                 "multiplier": 1 << 30, "shift": 0}
+                                                 "multiplier": 1 << 30, "shift": 0, "output_scale_f32": 0}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -149,3 +149,51 @@ def test_unsupported_dtype_pair_in_a_plan_is_refused():
     # uint8 -> uint8 is no pair of TFLM's: the output tensor (index 1) is named.
     assert_bad_tensor_refused(blob, 1, {"dtype": plan_format().dtypes["UINT8"][0], "zero_point": 100},
                               "TH_ERR_BAD_TENSOR")
+
+
+# --- the conversions on target: an engine built with TH_FLOAT_IO ---------------------------
+
+@pytest.mark.parametrize("case", ["float_io_relu", "float_io_int16", "float_in_int8_out"])
+def test_float_io_on_target_matches_tflm_under_the_sanitizers(case):
+    from hil.engine.host import run_sanitized
+    from hil.model.golden import random_inputs
+    model = CASES[case]()
+    compiled = compile_model(model, float_io="target")
+    assert compiled.ops[0].type == "QUANTIZE" and not compiled.boundary.on_host
+    golden = TflmReference(model)
+    batch = [random_inputs(compiled.inputs, seed) for seed in range(3)]
+    specials = np.array([np.nan, np.inf, -np.inf, 3e9, -3e9, 0.0, -0.0], np.float32)
+    x = batch[0][0].reshape(-1).copy()
+    x[:specials.size] = specials
+    batch.append([x.reshape(batch[0][0].shape)])
+    got = run_sanitized(compiled.blob, batch, float_io=True)
+    for xs, outs in zip(batch, got):
+        expected = golden.run(xs)
+        assert [o.tobytes() for o in outs] == [e.tobytes() for e in expected]
+
+
+def test_the_default_engine_build_refuses_float_io_on_target():
+    from hil.engine.host import HostEngine
+    from hil.errors import EngineError
+    blob = compile_model(float_io_model(), float_io="target").blob
+    with pytest.raises(EngineError, match="TH_ERR_NO_FLOAT_IO: op 0 \\(QUANTIZE\\).*keeps no float") as info:
+        HostEngine(blob)
+    assert info.value.status == "TH_ERR_NO_FLOAT_IO"
+    HostEngine(blob, float_io=True)   # the TH_FLOAT_IO build takes it
+
+
+@pytest.mark.parametrize("op, fields", [("QUANTIZE", {"output_scale_f32": 0x7F800000}),   # +inf
+                                        ("QUANTIZE", {"multiplier": 5}),
+                                        ("DEQUANTIZE", {"input_scale_f32": 0x80000001}),  # negative
+                                        ("DEQUANTIZE", {"input_zero_point": 99})])
+def test_bad_float_io_params_are_refused(op, fields):
+    from hil.compiler.plan_format import params_offset, with_record_fields
+    from hil.engine.host import HostEngine
+    from hil.errors import EngineError
+    blob = compile_model(float_io_model(), float_io="target").blob
+    op_index = 0 if op == "QUANTIZE" else 2
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params[op], params_offset(blob, op_index), **fields),
+                   float_io=True)
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+    assert info.value.details["op_index"] == op_index

@@ -27,7 +27,7 @@ class _OneLayerOff:
     """A session whose output for graph tensor `tensor` is off by one in one element."""
 
     def __init__(self, session, tensor: int):
-        self.session, self.tensor, self.board = session, tensor, session.board
+        self.session, self.tensor, self.board, self.options = session, tensor, session.board, session.options
 
     def load(self, plan):
         self.position = plan.output_tensors.index(self.tensor)

@@ -22,7 +22,7 @@ RANGES = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767), "INT
 def quantize_params(input_scale, input_zero_point: int, output_scale, output_zero_point: int) -> dict[str, int]:
     multiplier, shift = quantize_multiplier(float(input_scale) / float(output_scale))
     return {"input_zero_point": int(input_zero_point), "output_zero_point": int(output_zero_point),
-            "multiplier": multiplier, "shift": shift}
+            "multiplier": multiplier, "shift": shift, "output_scale_f32": 0}
 
 
 @register("QUANTIZE")

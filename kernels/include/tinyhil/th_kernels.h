@@ -7,6 +7,21 @@
 #include <stdint.h>
 #include "th_plan_format.h"
 
+/* TH_FLOAT_IO=1 builds the float32 model-I/O conversions (QUANTIZE from float32,
+ * DEQUANTIZE to float32) into the engine, for boards with an FPU; the default
+ * build keeps no float and leaves them to the host side of the link. */
+#ifndef TH_FLOAT_IO
+#define TH_FLOAT_IO 0
+#if TH_FLOAT_IO
+/* float32 -> int8/int16 (output_dtype) and int8/uint8/int16 -> float32, TFLM's arithmetic. */
+void th_quantize_f32(const th_quantize_params *p, size_t count, const float *input, uint8_t output_dtype,
+                     void *output);
+void th_dequantize_f32(const th_dequantize_params *p, size_t count, uint8_t input_dtype, const void *input,
+                       float *output);
+#endif
+
+#endif
+
 /* NHWC activations; filters are OHWI for conv, 1HWO for depthwise. */
 typedef struct { int32_t n, h, w, c; } th_dims;
 
@@ -70,5 +85,13 @@ void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8
 /* QUANTIZE between integer types: `count` elements of input_dtype to output_dtype (th_dtype). */
 void th_requantize(const th_quantize_params *p, size_t count, uint8_t input_dtype, const void *input,
                    uint8_t output_dtype, void *output);
+
+#if TH_FLOAT_IO
+/* float32 -> int8/int16 (output_dtype) and int8/uint8/int16 -> float32, TFLM's arithmetic. */
+void th_quantize_f32(const th_quantize_params *p, size_t count, const float *input, uint8_t output_dtype,
+                     void *output);
+void th_dequantize_f32(const th_dequantize_params *p, size_t count, uint8_t input_dtype, const void *input,
+                       float *output);
+#endif
 
 #endif

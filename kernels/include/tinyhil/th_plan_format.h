@@ -31,6 +31,7 @@
     X(AVERAGE_POOL_2D, 1)        \
     X(CONV_2D, 3)                \
     X(DEPTHWISE_CONV_2D, 4)      \
+    X(DEQUANTIZE, 6)             \
     X(FULLY_CONNECTED, 9)        \
     X(LOGISTIC, 14)              \
     X(MAX_POOL_2D, 17)           \
@@ -220,13 +221,23 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, input_multiplier) F(int32_t, input_left_shift)
 
 /* QUANTIZE between integer types (TFLM's Requantize): out = clamp(output_zero_point
- * + (in - input_zero_point) * multiplier * 2^shift) to the output type. */
+ * + (in - input_zero_point) * multiplier * 2^shift) to the output type.  From
+ * float32 (a model input, only in a TH_FLOAT_IO build): out = clamp(output_zero_point
+ * + (int32)roundf(in / output_scale)), output_scale given as its float32 bits. */
 #define TH_PARAMS_QUANTIZE_FIELDS(F)                \
     F(int32_t, input_zero_point)                    \
     F(int32_t, output_zero_point)                   \
-    F(int32_t, multiplier) F(int32_t, shift)
+    F(int32_t, multiplier) F(int32_t, shift)        \
+    F(uint32_t, output_scale_f32)
+
+/* DEQUANTIZE to float32 (a model output, only in a TH_FLOAT_IO build):
+ * out = input_scale * (in - input_zero_point), input_scale as its float32 bits. */
+#define TH_PARAMS_DEQUANTIZE_FIELDS(F)              \
+    F(int32_t, input_zero_point)                    \
+    F(uint32_t, input_scale_f32)
 
 typedef struct { TH_PARAMS_QUANTIZE_FIELDS(TH_DECLARE_FIELD) } th_quantize_params;
+typedef struct { TH_PARAMS_DEQUANTIZE_FIELDS(TH_DECLARE_FIELD) } th_dequantize_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -259,6 +270,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
     X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
-    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)
+    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)                       \
+    X(DEQUANTIZE, TH_PARAMS_DEQUANTIZE_FIELDS)
 
 #endif

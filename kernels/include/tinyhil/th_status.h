@@ -3,7 +3,9 @@
 #define TH_STATUS_H
 #include <stdint.h>
 
-/* X(name, value): the single list of status codes; hil parses it too. */
+/* X(name, value): the single list of status codes; hil parses it too.
+ * TH_ERR_NO_FLOAT_IO: a plan converts float32 model I/O on target, and this
+ * engine was built without TH_FLOAT_IO (the default build keeps no float). */
 #define TH_STATUS_LIST(X)          \
     X(TH_OK, 0)                    \
     X(TH_ERR_ARGUMENT, 1)          \
@@ -18,7 +20,8 @@
     X(TH_ERR_BAD_PARAMS, 10)       \
     X(TH_ERR_SHAPE, 11)            \
     X(TH_ERR_ARENA_TOO_SMALL, 12)  \
-    X(TH_ERR_NOT_LOADED, 13)
+    X(TH_ERR_NOT_LOADED, 13)       \
+    X(TH_ERR_NO_FLOAT_IO, 14)
 
 typedef enum {
 #define TH_STATUS_ENUM(name, value) name = value,
