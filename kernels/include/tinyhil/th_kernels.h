@@ -35,6 +35,15 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                             const int32_t *bias,
                             const th_dims *output_dims, int8_t *output);
 
+/* TRANSPOSE_CONV: filter is OHWI ([output channels][h][w][input channels]).
+ * scratch holds one int32 accumulator per output value (th_transpose_conv_s8_scratch_bytes). */
+uint32_t th_transpose_conv_s8_scratch_bytes(const th_dims *output);
+void th_transpose_conv_s8(const th_transpose_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                          const th_dims *input_dims, const int8_t *input,
+                          const th_dims *filter_dims, const int8_t *filter,
+                          const int32_t *bias, /* NULL or [output channels] */
+                          const th_dims *output_dims, int8_t *output);
+
 /* filter is [output_depth][accum_depth]; input is [batches][accum_depth]. */
 void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,

@@ -40,6 +40,7 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
+    X(TRANSPOSE_CONV, 67)        \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
@@ -218,6 +219,16 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, input_range_radius)                  \
     F(int32_t, input_multiplier) F(int32_t, input_left_shift)
 
+/* TRANSPOSE_CONV: TFLM's reference_integer_ops::TransposeConv.  The pads are
+ * TFLM's ComputePaddingHeightWidth run on the *output* size (SAME or VALID). */
+#define TH_PARAMS_TRANSPOSE_CONV_FIELDS(F)          \
+    F(int32_t, input_offset)  /* -input zero point */ \
+    F(int32_t, output_offset) /* output zero point */ \
+    F(int32_t, stride_h) F(int32_t, stride_w)       \
+    F(int32_t, pad_h) F(int32_t, pad_w)             \
+    F(int32_t, act_min) F(int32_t, act_max)
+
+typedef struct { TH_PARAMS_TRANSPOSE_CONV_FIELDS(TH_DECLARE_FIELD) } th_transpose_conv_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -249,6 +260,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
-    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
+    X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)
 
 #endif
