@@ -42,7 +42,8 @@
     X(MEAN, 40)                  \
     X(TRANSPOSE_CONV, 67)        \
     X(LEAKY_RELU, 98)            \
-    X(HARD_SWISH, 117)
+    X(HARD_SWISH, 117)           \
+    X(BATCH_MATMUL, 126)
 
 typedef enum {
 #define TH_OP_ENUM(name, id) TH_OP_##name = id,
@@ -229,6 +230,19 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, act_min) F(int32_t, act_max)
 
 typedef struct { TH_PARAMS_TRANSPOSE_CONV_FIELDS(TH_DECLARE_FIELD) } th_transpose_conv_params;
+
+/* BATCH_MATMUL: TFLM's int8 reference BatchMatMul: out = clamp(output_offset +
+ * sum((lhs + lhs_offset) * (rhs + rhs_offset)) * multiplier * 2^shift, -128, 127)
+ * (no fused activation); adj_x / adj_y (0 or 1) say an operand's last two dims
+ * are swapped (lhs [.., K, M], rhs [.., N, K]). */
+#define TH_PARAMS_BATCH_MATMUL_FIELDS(F)            \
+    F(int32_t, lhs_offset)    /* -lhs zero point */ \
+    F(int32_t, rhs_offset)    /* -rhs zero point */ \
+    F(int32_t, output_offset) /* output zero point */ \
+    F(int32_t, multiplier) F(int32_t, shift)        \
+    F(int32_t, adj_x) F(int32_t, adj_y)
+
+typedef struct { TH_PARAMS_BATCH_MATMUL_FIELDS(TH_DECLARE_FIELD) } th_batch_matmul_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -261,6 +275,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
     X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
-    X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)
+    X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS) \
+    X(BATCH_MATMUL, TH_PARAMS_BATCH_MATMUL_FIELDS)
 
 #endif
