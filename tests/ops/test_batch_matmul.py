@@ -15,6 +15,7 @@ from hil.model.golden import TflmReference
 from hil.model.tflite import load_graph
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.batch_matmul import CASES, batch_matmul_model
+from tests.conftest import shared_model
 from tests.opcheck import assert_matches_tflm
 
 INT32_MAX = (1 << 31) - 1
@@ -59,6 +60,14 @@ def test_macs_count_every_product_of_the_broadcast_output():
     prepared = _prepare(_bmm(lhs_shape=(2, 1, 3, 4), rhs_shape=(5, 4, 6), out_shape=(2, 5, 3, 6)))
     assert prepared.macs == 2 * 5 * 3 * 6 * 4
     assert prepared.inputs == [0, 1]
+
+
+@pytest.mark.shared
+def test_converted_model_macs_match_its_manifest():
+    graph = load_graph(shared_model("converted/batch_matmul_xxT_8x16.tflite").read_bytes())
+    prepared = prepare_batch_matmul(graph.ops[0], graph)
+    assert prepared.macs == 1024   # MANIFEST.md's count: 8 x 8 outputs of 16 products
+    assert prepared.params["adj_y"] == 1 and prepared.inputs[0] == prepared.inputs[1]
 
 
 def test_multiplier_is_the_double_product_of_the_float32_scales():

@@ -14,6 +14,7 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.model.tflite import load_graph
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.transpose_conv import CASES, transpose_conv_model
+from tests.conftest import shared_model
 from tests.opcheck import assert_matches_tflm
 
 INT32_MAX = (1 << 31) - 1
@@ -95,11 +96,16 @@ def test_prepare_pads_for_same_stride_1_kernel_3():
     assert (params["pad_h"], params["pad_w"], params["stride_h"], params["stride_w"]) == (1, 2, 1, 1)
 
 
-def test_macs_count_the_products_that_land_inside_the_output():
-    # SAME, stride 2, kernel 3 on 4 -> 8: per axis, input i and tap k land at 2i + k (pad 0) < 8:
-    # 4 * 3 pairs minus the one at 2*3 + 2 = 8.
+def test_macs_count_every_input_value_times_every_filter_tap():
+    # Nominal, as CONV_2D counts them: the products TFLM skips outside the output count too.
     prepared = _prepare(_tconv(input_shape=(2, 4, 4, 2), out_channels=3))
-    assert prepared.macs == 2 * 11 * 11 * 2 * 3
+    assert prepared.macs == (2 * 4 * 4 * 2) * (3 * 3 * 3)
+
+
+@pytest.mark.shared
+def test_converted_model_macs_match_its_manifest():
+    graph = load_graph(shared_model("converted/transpose_conv_k3_s2_same_8x8x8.tflite").read_bytes())
+    assert prepare_transpose_conv(graph.ops[0], graph).macs == 36864   # MANIFEST.md's count
 
 
 @pytest.mark.parametrize("activation, expected", [(0, (-128, 127)), (1, (-4, 127)), (3, (-4, 44)), (2, (-12, 4))])

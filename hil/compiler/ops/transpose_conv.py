@@ -36,11 +36,6 @@ def tflm_pad(padding: str, out_size: int, filter_size: int, stride: int) -> int:
     return max(total, 0) // 2
 
 
-def _axis_products(in_size: int, out_size: int, filter_size: int, stride: int, pad: int) -> int:
-    """How many (input position, filter tap) pairs of one axis land inside the output."""
-    return sum(1 for i in range(in_size) for k in range(filter_size) if 0 <= i * stride - pad + k < out_size)
-
-
 @register("TRANSPOSE_CONV")
 def prepare_transpose_conv(op: Op, graph: Graph) -> PreparedOp:
     require(len(op.inputs) in (3, 4), op, f"expected 3 or 4 inputs, got {len(op.inputs)}")
@@ -82,8 +77,9 @@ def prepare_transpose_conv(op: Op, graph: Graph) -> PreparedOp:
     arrays = output_multipliers(op, x, w, y)
     params = {**activation_params(op, x, y), "stride_h": stride_h, "stride_w": stride_w,
               "pad_h": pad_h, "pad_w": pad_w, "quant_count": len(arrays["multipliers"])}
-    macs = (batches * _axis_products(in_h, out_h, filter_h, stride_h, pad_h)
-            * _axis_products(in_w, out_w, filter_w, stride_w, pad_w) * in_c * out_c)
+    # Every input value meets every filter tap of its channel, as CONV_2D counts taps over the
+    # padding too (TFLM skips the products that land outside the output).
+    macs = int(np.prod(x.shape, dtype=np.int64)) * filter_h * filter_w * out_c
     scratch = int(np.prod(y.shape, dtype=np.int64)) * 4
     return PreparedOp("TRANSPOSE_CONV", [x.index, w.index, bias.index if bias is not None else -1], y.index,
                       params=params, arrays=arrays, macs=macs, scratch_bytes=scratch)
