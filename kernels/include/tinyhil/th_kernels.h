@@ -50,6 +50,21 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                             const int32_t *bias,
                             const th_dims *output_dims, int8_t *output);
 
+/* TRANSPOSE_CONV: filter is OHWI ([output channels][h][w][input channels]).
+ * scratch holds one int32 accumulator per output value (th_transpose_conv_s8_scratch_bytes). */
+uint32_t th_transpose_conv_s8_scratch_bytes(const th_dims *output);
+void th_transpose_conv_s8(const th_transpose_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                          const th_dims *input_dims, const int8_t *input,
+                          const th_dims *filter_dims, const int8_t *filter,
+                          const int32_t *bias, /* NULL or [output channels] */
+                          const th_dims *output_dims, int8_t *output);
+
+/* BATCH_MATMUL: lhs_dims / rhs_dims are the operands' shapes as stored, padded
+ * to rank 5 with leading ones; batch dims of 1 broadcast.  The output is
+ * [broadcast batch dims][M][N], row-major. */
+void th_batch_matmul_s8(const th_batch_matmul_params *p, const int32_t lhs_dims[5], const int8_t *lhs,
+                        const int32_t rhs_dims[5], const int8_t *rhs, int8_t *output);
+
 /* filter is [output_depth][accum_depth]; input is [batches][accum_depth]. */
 void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,

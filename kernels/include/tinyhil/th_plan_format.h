@@ -26,24 +26,26 @@
 /* X(name, id): op types.  Names and ids are TFLite's builtin operator names
  * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
  * Which of them a build links is its op set (op_table.c). */
-#define TH_OP_LIST(X)            \
-    X(ADD, 0)                    \
-    X(AVERAGE_POOL_2D, 1)        \
-    X(CONV_2D, 3)                \
-    X(DEPTHWISE_CONV_2D, 4)      \
-    X(DEQUANTIZE, 6)             \
-    X(FULLY_CONNECTED, 9)        \
-    X(LOGISTIC, 14)              \
-    X(MAX_POOL_2D, 17)           \
-    X(RELU, 19)                  \
-    X(RELU6, 21)                 \
-    X(RESHAPE, 22)               \
-    X(SOFTMAX, 25)               \
-    X(TANH, 28)                  \
-    X(MEAN, 40)                  \
-    X(QUANTIZE, 114)             \
-    X(LEAKY_RELU, 98)            \
-    X(HARD_SWISH, 117)
+#define TH_OP_LIST(X)              \
+    X(ADD, 0)                      \
+    X(AVERAGE_POOL_2D, 1)          \
+    X(CONV_2D, 3)                  \
+    X(DEPTHWISE_CONV_2D, 4)        \
+    X(DEQUANTIZE, 6)               \
+    X(FULLY_CONNECTED, 9)          \
+    X(LOGISTIC, 14)                \
+    X(MAX_POOL_2D, 17)             \
+    X(RELU, 19)                    \
+    X(RELU6, 21)                   \
+    X(RESHAPE, 22)                 \
+    X(SOFTMAX, 25)                 \
+    X(TANH, 28)                    \
+    X(MEAN, 40)                    \
+    X(TRANSPOSE_CONV, 67)          \
+    X(LEAKY_RELU, 98)              \
+    X(QUANTIZE, 114)               \
+    X(HARD_SWISH, 117)             \
+    X(BATCH_MATMUL, 126)
 
 typedef enum {
 #define TH_OP_ENUM(name, id) TH_OP_##name = id,
@@ -238,6 +240,29 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
 
 typedef struct { TH_PARAMS_QUANTIZE_FIELDS(TH_DECLARE_FIELD) } th_quantize_params;
 typedef struct { TH_PARAMS_DEQUANTIZE_FIELDS(TH_DECLARE_FIELD) } th_dequantize_params;
+/* TRANSPOSE_CONV: TFLM's reference_integer_ops::TransposeConv.  The pads are
+ * TFLM's ComputePaddingHeightWidth run on the *output* size (SAME or VALID). */
+#define TH_PARAMS_TRANSPOSE_CONV_FIELDS(F)          \
+    F(int32_t, input_offset)  /* -input zero point */ \
+    F(int32_t, output_offset) /* output zero point */ \
+    F(int32_t, stride_h) F(int32_t, stride_w)       \
+    F(int32_t, pad_h) F(int32_t, pad_w)             \
+    F(int32_t, act_min) F(int32_t, act_max)
+
+typedef struct { TH_PARAMS_TRANSPOSE_CONV_FIELDS(TH_DECLARE_FIELD) } th_transpose_conv_params;
+
+/* BATCH_MATMUL: TFLM's int8 reference BatchMatMul: out = clamp(output_offset +
+ * sum((lhs + lhs_offset) * (rhs + rhs_offset)) * multiplier * 2^shift, -128, 127)
+ * (no fused activation); adj_x / adj_y (0 or 1) say an operand's last two dims
+ * are swapped (lhs [.., K, M], rhs [.., N, K]). */
+#define TH_PARAMS_BATCH_MATMUL_FIELDS(F)            \
+    F(int32_t, lhs_offset)    /* -lhs zero point */ \
+    F(int32_t, rhs_offset)    /* -rhs zero point */ \
+    F(int32_t, output_offset) /* output zero point */ \
+    F(int32_t, multiplier) F(int32_t, shift)        \
+    F(int32_t, adj_x) F(int32_t, adj_y)
+
+typedef struct { TH_PARAMS_BATCH_MATMUL_FIELDS(TH_DECLARE_FIELD) } th_batch_matmul_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -255,22 +280,24 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
 
 /* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
-#define TH_OP_PARAMS_LAYOUT(X)                                   \
-    X(CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)  \
-    X(DEPTHWISE_CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS) \
-    X(FULLY_CONNECTED, TH_PARAMS_FC_FIELDS, TH_PARAMS_QUANT_REF_FIELDS) \
-    X(AVERAGE_POOL_2D, TH_PARAMS_POOL_FIELDS)                    \
-    X(MAX_POOL_2D, TH_PARAMS_POOL_FIELDS)                        \
-    X(MEAN, TH_PARAMS_MEAN_FIELDS)                               \
-    X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                         \
-    X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
-    X(RELU, TH_PARAMS_RELU_FIELDS)                               \
-    X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
-    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
-    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
-    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
-    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
-    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)                       \
-    X(DEQUANTIZE, TH_PARAMS_DEQUANTIZE_FIELDS)
+#define TH_OP_PARAMS_LAYOUT(X)                                                      \
+    X(CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)                   \
+    X(DEPTHWISE_CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)         \
+    X(FULLY_CONNECTED, TH_PARAMS_FC_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)             \
+    X(AVERAGE_POOL_2D, TH_PARAMS_POOL_FIELDS)                                       \
+    X(MAX_POOL_2D, TH_PARAMS_POOL_FIELDS)                                           \
+    X(MEAN, TH_PARAMS_MEAN_FIELDS)                                                  \
+    X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                                            \
+    X(ADD, TH_PARAMS_ADD_FIELDS)                                                    \
+    X(RELU, TH_PARAMS_RELU_FIELDS)                                                  \
+    X(RELU6, TH_PARAMS_RELU6_FIELDS)                                                \
+    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                                      \
+    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                                      \
+    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                                          \
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                                              \
+    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)                                          \
+    X(DEQUANTIZE, TH_PARAMS_DEQUANTIZE_FIELDS)                                      \
+    X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)  \
+    X(BATCH_MATMUL, TH_PARAMS_BATCH_MATMUL_FIELDS)
 
 #endif
