@@ -40,6 +40,7 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
+    X(SUB, 41)                   \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
@@ -232,6 +233,8 @@ typedef struct { TH_PARAMS_POOL_FIELDS(TH_DECLARE_FIELD) } th_pool_params;
 typedef struct { TH_PARAMS_MEAN_FIELDS(TH_DECLARE_FIELD) } th_mean_params;
 typedef struct { TH_PARAMS_SOFTMAX_FIELDS(TH_DECLARE_FIELD) } th_softmax_params;
 typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
+/* SUB: quantized as ADD (TFLM's CalculateOpDataSub); the second input is subtracted. */
+typedef th_add_params th_sub_params;
 
 /* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
@@ -244,6 +247,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(MEAN, TH_PARAMS_MEAN_FIELDS)                               \
     X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                         \
     X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
+    X(SUB, TH_PARAMS_ADD_FIELDS)                                 \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
