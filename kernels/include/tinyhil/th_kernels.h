@@ -65,6 +65,7 @@ typedef struct { int32_t d[TH_MAX_RANK]; } th_shape;
     const int8_t *input2, const th_shape *output_shape, int8_t *output
 void th_add_s8(const th_add_params *p, TH_BINARY_S8_ARGS);
 void th_sub_s8(const th_sub_params *p, TH_BINARY_S8_ARGS);
+void th_mul_s8(const th_mul_params *p, TH_BINARY_S8_ARGS);
 
 /* Elementwise int8 activations over `count` values (TFLM's reference arithmetic). */
 void th_relu_s8(const th_relu_params *p, size_t count, const int8_t *input, int8_t *output);

@@ -34,6 +34,7 @@
     X(FULLY_CONNECTED, 9)        \
     X(LOGISTIC, 14)              \
     X(MAX_POOL_2D, 17)           \
+    X(MUL, 18)                   \
     X(RELU, 19)                  \
     X(RELU6, 21)                 \
     X(RESHAPE, 22)               \
@@ -182,6 +183,17 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, output_shift)                        \
     F(int32_t, act_min) F(int32_t, act_max)
 
+/* MUL: out = clamp(output_offset + (x1 + input1_offset) * (x2 + input2_offset)
+ * * multiplier * 2^shift, act_min, act_max), TFLM's reference MulElementwise
+ * (the multiplier is s1 * s2 / so, QuantizeMultiplier: the shift may be > 0). */
+#define TH_PARAMS_MUL_FIELDS(F)                     \
+    F(int32_t, input1_offset)                       \
+    F(int32_t, input2_offset)                       \
+    F(int32_t, output_offset)                       \
+    F(int32_t, output_multiplier)                   \
+    F(int32_t, output_shift)                        \
+    F(int32_t, act_min) F(int32_t, act_max)
+
 /* RELU: out = clamp(output_offset + (in - input_offset) * multiplier * 2^shift,
  * act_min, act_max), TFLM's ReluQuantized (offsets are the zero points). */
 #define TH_PARAMS_RELU_FIELDS(F)                    \
@@ -235,6 +247,7 @@ typedef struct { TH_PARAMS_SOFTMAX_FIELDS(TH_DECLARE_FIELD) } th_softmax_params;
 typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
 /* SUB: quantized as ADD (TFLM's CalculateOpDataSub); the second input is subtracted. */
 typedef th_add_params th_sub_params;
+typedef struct { TH_PARAMS_MUL_FIELDS(TH_DECLARE_FIELD) } th_mul_params;
 
 /* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
@@ -248,6 +261,7 @@ typedef th_add_params th_sub_params;
     X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                         \
     X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
     X(SUB, TH_PARAMS_ADD_FIELDS)                                 \
+    X(MUL, TH_PARAMS_MUL_FIELDS)                                 \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \

@@ -42,16 +42,6 @@ void th_add_s8(const th_add_params *p, TH_BINARY_S8_ARGS)
 
 /* --- glue --- */
 
-/* The params' offsets must match the tensors' (int8) zero points. */
-static th_status check_zero_point(const th_op_ctx *ctx, int32_t tensor_index, const th_tensor *t,
-                                  int64_t zero_point, th_error *err)
-{
-    if (zero_point < INT8_MIN || zero_point > INT8_MAX || zero_point != t->zero_point) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, tensor_index, TH_FIELD_PARAM, t->zero_point, zero_point);
-    }
-    return TH_OK;
-}
-
 /* MultiplyByQuantizedMultiplierSmallerThanOneExp: multiplier >= 0, shift in [-31, 0]. */
 static th_status check_multiplier(const th_op_ctx *ctx, int32_t multiplier, int32_t shift, th_error *err)
 {
@@ -63,22 +53,8 @@ th_status th_add_sub_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_add_params p;
     th_status status;
-    int i;
 
-    for (i = 0; i < 2; ++i) {
-        if (ctx->inputs[i] == NULL) {
-            return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
-        }
-        if (ctx->inputs[i]->dtype != TH_DTYPE_INT8) {
-            return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[i], TH_FIELD_TYPE, TH_DTYPE_INT8,
-                              ctx->inputs[i]->dtype);
-        }
-    }
-    if (ctx->output->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->output->dtype);
-    }
-    status = th_broadcast_check(ctx, err);
+    status = th_binary_check_s8(ctx, err);
     if (status != TH_OK) {
         return status;
     }
@@ -88,13 +64,13 @@ th_status th_add_sub_validate(const th_op_ctx *ctx, th_error *err)
         status = TH_CHECK_PARAM(ctx, p, left_shift, 0, ADD_SUB_MAX_LEFT_SHIFT, err);
     }
     if (status == TH_OK) {
-        status = check_zero_point(ctx, ctx->input_index[0], ctx->inputs[0], -(int64_t)p.input1_offset, err);
+        status = th_check_zero_point(ctx, ctx->input_index[0], ctx->inputs[0], -(int64_t)p.input1_offset, err);
     }
     if (status == TH_OK) {
-        status = check_zero_point(ctx, ctx->input_index[1], ctx->inputs[1], -(int64_t)p.input2_offset, err);
+        status = th_check_zero_point(ctx, ctx->input_index[1], ctx->inputs[1], -(int64_t)p.input2_offset, err);
     }
     if (status == TH_OK) {
-        status = check_zero_point(ctx, ctx->output_index, ctx->output, p.output_offset, err);
+        status = th_check_zero_point(ctx, ctx->output_index, ctx->output, p.output_offset, err);
     }
     if (status == TH_OK) {
         status = check_multiplier(ctx, p.input1_multiplier, p.input1_shift, err);

@@ -50,6 +50,38 @@ static inline th_status th_broadcast_check(const th_op_ctx *ctx, th_error *err)
     return TH_OK;
 }
 
+/* The common checks of a binary int8 op: inputs 0 and 1 present and int8,
+ * the output int8 and of the inputs' broadcast shape. */
+static inline th_status th_binary_check_s8(const th_op_ctx *ctx, th_error *err)
+{
+    int i;
+    for (i = 0; i < 2; ++i) {
+        if (ctx->inputs[i] == NULL) {
+            return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
+        }
+        if (ctx->inputs[i]->dtype != TH_DTYPE_INT8) {
+            return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[i], TH_FIELD_TYPE, TH_DTYPE_INT8,
+                              ctx->inputs[i]->dtype);
+        }
+    }
+    if (ctx->output->dtype != TH_DTYPE_INT8) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
+                          ctx->output->dtype);
+    }
+    return th_broadcast_check(ctx, err);
+}
+
+/* A zero point stored in the params (negated offsets are passed negated back)
+ * must be the tensor's own, and int8. */
+static inline th_status th_check_zero_point(const th_op_ctx *ctx, int32_t tensor_index, const th_tensor *t,
+                                            int64_t zero_point, th_error *err)
+{
+    if (zero_point < INT8_MIN || zero_point > INT8_MAX || zero_point != t->zero_point) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, tensor_index, TH_FIELD_PARAM, t->zero_point, zero_point);
+    }
+    return TH_OK;
+}
+
 /* Walks `out` (shape so, the broadcast of s1 and s2) calling `row` on runs. */
 static inline void th_broadcast_s8(const th_shape *s1, const int8_t *in1, const th_shape *s2, const int8_t *in2,
                                    const th_shape *so, int8_t *out, const void *params, th_broadcast_row_fn row)
