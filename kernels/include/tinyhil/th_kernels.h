@@ -66,6 +66,10 @@ typedef struct { int32_t d[TH_MAX_RANK]; } th_shape;
 void th_add_s8(const th_add_params *p, TH_BINARY_S8_ARGS);
 void th_sub_s8(const th_sub_params *p, TH_BINARY_S8_ARGS);
 void th_mul_s8(const th_mul_params *p, TH_BINARY_S8_ARGS);
+/* MAXIMUM / MINIMUM compare the int8 values as stored (both inputs and the
+ * output share one quantization); they take no params. */
+void th_maximum_s8(TH_BINARY_S8_ARGS);
+void th_minimum_s8(TH_BINARY_S8_ARGS);
 
 /* Elementwise int8 activations over `count` values (TFLM's reference arithmetic). */
 void th_relu_s8(const th_relu_params *p, size_t count, const int8_t *input, int8_t *output);

@@ -42,6 +42,8 @@
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
     X(SUB, 41)                   \
+    X(MAXIMUM, 55)               \
+    X(MINIMUM, 57)               \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
