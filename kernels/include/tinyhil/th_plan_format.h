@@ -45,6 +45,7 @@
     X(MAXIMUM, 55)               \
     X(MINIMUM, 57)               \
     X(LEAKY_RELU, 98)            \
+    X(SQUARED_DIFFERENCE, 99)    \
     X(HARD_SWISH, 117)
 
 typedef enum {
@@ -250,6 +251,10 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
 /* SUB: quantized as ADD (TFLM's CalculateOpDataSub); the second input is subtracted. */
 typedef th_add_params th_sub_params;
 typedef struct { TH_PARAMS_MUL_FIELDS(TH_DECLARE_FIELD) } th_mul_params;
+/* SQUARED_DIFFERENCE: ADD's fields (TFLM's ArithmeticParams): left shift 7,
+ * the rescaled difference squared and requantized with a multiplier whose
+ * shift may be > 0; act_min/act_max are the int8 range (no fused activation). */
+typedef th_add_params th_squared_difference_params;
 
 /* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
@@ -264,6 +269,7 @@ typedef struct { TH_PARAMS_MUL_FIELDS(TH_DECLARE_FIELD) } th_mul_params;
     X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
     X(SUB, TH_PARAMS_ADD_FIELDS)                                 \
     X(MUL, TH_PARAMS_MUL_FIELDS)                                 \
+    X(SQUARED_DIFFERENCE, TH_PARAMS_ADD_FIELDS)                  \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
