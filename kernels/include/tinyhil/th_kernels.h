@@ -69,6 +69,8 @@ void th_mul_s8(const th_mul_params *p, TH_BINARY_S8_ARGS);
 /* MAXIMUM / MINIMUM compare the int8 values as stored (both inputs and the
  * output share one quantization); they take no params. */
 void th_maximum_s8(TH_BINARY_S8_ARGS);
+/* PRELU: input1 is the input, input2 alpha (broadcast against it). */
+void th_prelu_s8(const th_prelu_params *p, TH_BINARY_S8_ARGS);
 void th_squared_difference_s8(const th_squared_difference_params *p, TH_BINARY_S8_ARGS);
 void th_minimum_s8(TH_BINARY_S8_ARGS);
 

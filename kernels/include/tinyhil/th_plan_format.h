@@ -42,6 +42,7 @@
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
     X(SUB, 41)                   \
+    X(PRELU, 54)                 \
     X(MAXIMUM, 55)               \
     X(MINIMUM, 57)               \
     X(LEAKY_RELU, 98)            \
@@ -197,6 +198,17 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, output_shift)                        \
     F(int32_t, act_min) F(int32_t, act_max)
 
+/* PRELU: TFLM's reference BroadcastPrelu: v = input + input_offset; v >= 0 is
+ * scaled by the identity multiplier (s_in / s_out), v < 0 is multiplied by
+ * (alpha + alpha_offset) and scaled by the alpha one (s_in * s_alpha / s_out);
+ * plus output_offset, clamped to int8.  Both are QuantizeMultiplier's (shift may be > 0). */
+#define TH_PARAMS_PRELU_FIELDS(F)                   \
+    F(int32_t, input_offset)                        \
+    F(int32_t, alpha_offset)                        \
+    F(int32_t, output_offset)                       \
+    F(int32_t, identity_multiplier) F(int32_t, identity_shift) \
+    F(int32_t, alpha_multiplier) F(int32_t, alpha_shift)
+
 /* RELU: out = clamp(output_offset + (in - input_offset) * multiplier * 2^shift,
  * act_min, act_max), TFLM's ReluQuantized (offsets are the zero points). */
 #define TH_PARAMS_RELU_FIELDS(F)                    \
@@ -255,6 +267,7 @@ typedef struct { TH_PARAMS_MUL_FIELDS(TH_DECLARE_FIELD) } th_mul_params;
  * the rescaled difference squared and requantized with a multiplier whose
  * shift may be > 0; act_min/act_max are the int8 range (no fused activation). */
 typedef th_add_params th_squared_difference_params;
+typedef struct { TH_PARAMS_PRELU_FIELDS(TH_DECLARE_FIELD) } th_prelu_params;
 
 /* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
@@ -270,6 +283,7 @@ typedef th_add_params th_squared_difference_params;
     X(SUB, TH_PARAMS_ADD_FIELDS)                                 \
     X(MUL, TH_PARAMS_MUL_FIELDS)                                 \
     X(SQUARED_DIFFERENCE, TH_PARAMS_ADD_FIELDS)                  \
+    X(PRELU, TH_PARAMS_PRELU_FIELDS)                             \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
     X(RELU6, TH_PARAMS_RELU6_FIELDS)                             \
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
