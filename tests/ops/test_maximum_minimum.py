@@ -61,3 +61,21 @@ def _plan(op: str) -> bytes:
 ])
 def test_bad_tensors_are_refused(op, tensor, fields, status):
     assert_bad_tensor_refused(_plan(op), tensor, fields, status)
+
+
+def test_broadcast_walk_matches_numpy_on_random_shapes():
+    """The shared broadcasting walk (every binary op uses it) over random rank 1..6 shape pairs, where a
+    dim of either side may be 1, against NumPy's broadcasting of the stored values."""
+    rng = np.random.default_rng(1234)
+    for _ in range(40):
+        rank = int(rng.integers(2, 7))
+        out = rng.integers(2, 5, size=rank)
+        shapes = []
+        for _side in range(2):
+            shape = np.where(rng.random(rank) < 0.35, 1, out)
+            shapes.append(tuple(int(d) for d in shape[int(rng.integers(0, rank // 2 + 1)):]))
+        model = binary_model("MAXIMUM", shapes[0], shapes[1], scales=(0.1, 0.1, 0.1), zero_points=(0, 0, 0))
+        xs = [rng.integers(-128, 128, size=s, dtype=np.int8) for s in shapes]
+        got = HostEngine(compile_model(model).blob).run(xs)[0]
+        np.testing.assert_array_equal(got.reshape(-1), np.maximum(xs[0], xs[1]).reshape(-1),
+                                      err_msg=f"{shapes[0]} vs {shapes[1]}")
