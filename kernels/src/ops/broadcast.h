@@ -104,6 +104,9 @@ static inline void th_broadcast_s8(const th_shape *s1, const int8_t *in1, const 
     /* Merge leading dims into the run while every input's element at
      * (index in dim k, position t in the run) stays at base + t * step. */
     inner = TH_MAX_RANK - 1;
+    while (inner > 0 && so->d[inner] == 1) { /* trailing 1s move nothing */
+        --inner;
+    }
     run = so->d[inner];
     step1 = st1[inner];
     step2 = st2[inner];
