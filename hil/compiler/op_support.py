@@ -16,7 +16,7 @@ from .plan_format import plan_format
 REASONS = {
     "TILE": "TFLM has no TILE kernel either (its interpreter refuses the model)",
     "RELU_N1_TO_1": "TFLM has no standalone RELU_N1_TO_1 kernel (refused by its interpreter); "
-                    "fused into CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and ADD it is supported",
+                    "fused into CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, SUB and MUL it is supported",
     "CUSTOM": "custom ops carry no schema: the engine cannot know their arithmetic",
     "WHILE": "control flow needs more than one subgraph; the engine runs exactly one",
     "IF": "control flow needs more than one subgraph; the engine runs exactly one",

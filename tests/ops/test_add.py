@@ -85,7 +85,7 @@ def test_fused_activation_range(activation, expected):
     (lambda: _single_add((1, 8, 8, 16), (16,), (1, 8, 8, 8)), "not the broadcast shape"),
     (lambda: _single_add((1, 8, 1, 16), (1, 1, 8, 16), (1, 8, 1, 16)), "not the broadcast shape"),
     (lambda: _single_add((4,), (4,), (4,), scales=(1.0, 1.0, 1e-7)), "output scale"),
-    (lambda: _single_add((1, 1, 2, 2, 4), (4,), (1, 1, 2, 2, 4)), "rank 5"),
+    (lambda: _single_add((1, 1, 1, 1, 2, 2, 4), (4,), (1, 1, 1, 1, 2, 2, 4)), "rank 7"),
 ])
 def test_unsupported_add_is_rejected_with_reason(model, reason):
     with pytest.raises(UnsupportedModelError, match=reason) as info:

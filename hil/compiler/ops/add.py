@@ -1,4 +1,4 @@
-"""ADD (int8): TFLM's CalculateOpDataAdd, with NumPy-style broadcasting up to 4-D.
+"""ADD (int8): TFLM's CalculateOpDataAdd, with NumPy-style broadcasting up to 6-D.
 
 Both inputs are brought to a common scale (twice the larger input scale) after
 a left shift of 20 bits of headroom, summed, and requantized to the output."""
@@ -12,6 +12,7 @@ from . import PreparedOp, register
 from ..common import activation_clamp, input_tensor, output_tensor, require, require_int8, tensor_label, zero_point
 
 LEFT_SHIFT = 20  # TFLM's headroom for int8 inputs (15 for int16)
+MAX_RANK = 6  # the pinned TFLM broadcasts the binary int8 ops correctly up to 6-D (checked against NumPy)
 
 
 def broadcast_shape(shape1, shape2) -> tuple[int, ...] | None:
@@ -27,8 +28,29 @@ def broadcast_shape(shape1, shape2) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def _as_4d(shape) -> tuple[int, ...]:
-    return (1,) * (4 - len(shape)) + tuple(int(d) for d in shape)
+def _right_aligned(shape, rank: int) -> tuple[int, ...]:
+    return (1,) * (rank - len(shape)) + tuple(int(d) for d in shape)
+
+
+def require_broadcast(op: Op, a, b, y, max_rank: int = MAX_RANK, roles=("first input", "second input")) -> None:
+    """Inputs a and b broadcast (NumPy rules) to the output y's shape, all of rank <= max_rank."""
+    for t, role in ((a, roles[0]), (b, roles[1]), (y, "output")):
+        require(len(t.shape) <= max_rank, op,
+                f"{role} {tensor_label(t)} has rank {len(t.shape)}, the engine supports up to {max_rank}")
+    shape = broadcast_shape(a.shape, b.shape)
+    require(shape is not None, op,
+            f"input shapes {list(a.shape)} and {list(b.shape)} are not broadcast-compatible")
+    rank = max(len(shape), len(y.shape))
+    require(_right_aligned(y.shape, rank) == _right_aligned(shape, rank), op,
+            f"output {tensor_label(y)} shape {list(y.shape)} is not the broadcast shape {list(shape)} of the inputs")
+
+
+def require_quantized(op: Op, tensors_and_roles) -> None:
+    """Per-tensor int8 with a positive scale and an int8 zero point."""
+    for t, role in tensors_and_roles:
+        require_int8(op, t, role)
+        require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
+        require(-128 <= zero_point(t) <= 127, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, outside int8")
 
 
 def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
@@ -48,25 +70,14 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
     }
 
 
-@register("ADD")
-def prepare_add(op: Op, graph: Graph) -> PreparedOp:
+def prepare_add_sub(op: Op, graph: Graph, op_type: str) -> PreparedOp:
+    """ADD and SUB quantize alike (CalculateOpDataAdd / CalculateOpDataSub)."""
     require(len(op.inputs) == 2, op, f"expected 2 inputs, got {len(op.inputs)}")
     a = input_tensor(graph, op, 0, "first")
     b = input_tensor(graph, op, 1, "second")
     y = output_tensor(graph, op)
-    require_int8(op, a, "first input")
-    require_int8(op, b, "second input")
-    require_int8(op, y, "output")
-    for t, role in ((a, "first input"), (b, "second input"), (y, "output")):
-        require(len(t.shape) <= 4, op, f"{role} {tensor_label(t)} has rank {len(t.shape)}, the engine supports up to 4")
-    shape = broadcast_shape(a.shape, b.shape)
-    require(shape is not None, op,
-            f"input shapes {list(a.shape)} and {list(b.shape)} are not broadcast-compatible")
-    require(_as_4d(y.shape) == _as_4d(shape), op,
-            f"output {tensor_label(y)} shape {list(y.shape)} is not the broadcast shape {list(shape)} of the inputs")
-    for t, role in ((a, "first input"), (b, "second input"), (y, "output")):
-        require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
-        require(-128 <= zero_point(t) <= 127, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, outside int8")
+    require_quantized(op, ((a, "first input"), (b, "second input"), (y, "output")))
+    require_broadcast(op, a, b, y)
     output_multiplier = 2 * max(float(a.scale[0]), float(b.scale[0])) / ((1 << LEFT_SHIFT) * float(y.scale[0]))
     require(output_multiplier < 1.0, op,
             f"output scale {float(y.scale[0])!r} is too small for input scales {float(a.scale[0])!r} and "
@@ -74,4 +85,9 @@ def prepare_add(op: Op, graph: Graph) -> PreparedOp:
     act_min, act_max = activation_clamp(op, y)
     require(act_min <= act_max, op, f"fused activation leaves an empty output range [{act_min}, {act_max}]")
     params = add_params(a.scale[0], zero_point(a), b.scale[0], zero_point(b), y.scale[0], zero_point(y), act_min, act_max)
-    return PreparedOp("ADD", [a.index, b.index], y.index, params=params, macs=0)
+    return PreparedOp(op_type, [a.index, b.index], y.index, params=params, macs=0)
+
+
+@register("ADD")
+def prepare_add(op: Op, graph: Graph) -> PreparedOp:
+    return prepare_add_sub(op, graph, "ADD")

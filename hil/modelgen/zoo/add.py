@@ -1,4 +1,4 @@
-"""ADD op-zoo cases: int8, same shapes and NumPy broadcasting up to 4-D, every fused activation.
+"""ADD op-zoo cases: int8, same shapes and NumPy broadcasting up to 6-D, every fused activation.
 
 Second operands are either constants (bias-like vectors, scalars) or
 activations (models with two inputs, or a residual branch reusing the input)."""
@@ -85,6 +85,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "relu_n1_to_1": _case((1, 8, 8, 16), (1, 8, 8, 16), scales=(0.02, 0.03, 0.01), activation="RELU_N1_TO_1",
                           seed=16),
     "rank1": _case((37,), (37,), seed=17),
+    "broadcast_5d": _case((2, 3, 1, 4, 5), (3, 2, 1, 5), scales=(0.02, 0.3, 0.2), seed=20),
+    "broadcast_6d_const": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), const2=True, seed=21),
     "residual": lambda: residual_model(seed=18),
     "self_add": lambda: self_add_model(seed=19),
 }

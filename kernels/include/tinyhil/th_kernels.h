@@ -84,10 +84,25 @@ void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int
 void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,
                    const int8_t *input, int8_t *output);
 
-/* Elementwise add with NumPy broadcasting over 4-D shapes (a dim of 1 broadcasts). */
-void th_add_s8(const th_add_params *p, const th_dims *input1_dims, const int8_t *input1,
-               const th_dims *input2_dims, const int8_t *input2,
-               const th_dims *output_dims, int8_t *output);
+/* A shape right-aligned to TH_MAX_RANK dims (missing leading dims are 1),
+ * for the broadcasting elementwise kernels. */
+typedef struct { int32_t d[TH_MAX_RANK]; } th_shape;
+
+/* Binary elementwise int8 ops with NumPy broadcasting (a dim of 1 broadcasts):
+ * `output_shape` is the broadcast of the two input shapes. */
+#define TH_BINARY_S8_ARGS                                                            \
+    const th_shape *input1_shape, const int8_t *input1, const th_shape *input2_shape, \
+    const int8_t *input2, const th_shape *output_shape, int8_t *output
+void th_add_s8(const th_add_params *p, TH_BINARY_S8_ARGS);
+void th_sub_s8(const th_sub_params *p, TH_BINARY_S8_ARGS);
+void th_mul_s8(const th_mul_params *p, TH_BINARY_S8_ARGS);
+/* MAXIMUM / MINIMUM compare the int8 values as stored (both inputs and the
+ * output share one quantization); they take no params. */
+void th_maximum_s8(TH_BINARY_S8_ARGS);
+/* PRELU: input1 is the input, input2 alpha (broadcast against it). */
+void th_prelu_s8(const th_prelu_params *p, TH_BINARY_S8_ARGS);
+void th_squared_difference_s8(const th_squared_difference_params *p, TH_BINARY_S8_ARGS);
+void th_minimum_s8(TH_BINARY_S8_ARGS);
 
 /* Elementwise int8 activations over `count` values (TFLM's reference arithmetic). */
 void th_relu_s8(const th_relu_params *p, size_t count, const int8_t *input, int8_t *output);

@@ -26,25 +26,31 @@
 /* X(name, id): op types.  Names and ids are TFLite's builtin operator names
  * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
  * Which of them a build links is its op set (op_table.c). */
-#define TH_OP_LIST(X)              \
-    X(ADD, 0)                      \
-    X(AVERAGE_POOL_2D, 1)          \
-    X(CONV_2D, 3)                  \
-    X(DEPTHWISE_CONV_2D, 4)        \
-    X(DEQUANTIZE, 6)               \
-    X(FULLY_CONNECTED, 9)          \
-    X(LOGISTIC, 14)                \
-    X(MAX_POOL_2D, 17)             \
-    X(RELU, 19)                    \
-    X(RELU6, 21)                   \
-    X(RESHAPE, 22)                 \
-    X(SOFTMAX, 25)                 \
-    X(TANH, 28)                    \
-    X(MEAN, 40)                    \
-    X(TRANSPOSE_CONV, 67)          \
-    X(LEAKY_RELU, 98)              \
-    X(QUANTIZE, 114)               \
-    X(HARD_SWISH, 117)             \
+#define TH_OP_LIST(X)         \
+    X(ADD, 0)                 \
+    X(AVERAGE_POOL_2D, 1)     \
+    X(CONV_2D, 3)             \
+    X(DEPTHWISE_CONV_2D, 4)   \
+    X(DEQUANTIZE, 6)          \
+    X(FULLY_CONNECTED, 9)     \
+    X(LOGISTIC, 14)           \
+    X(MAX_POOL_2D, 17)        \
+    X(MUL, 18)                \
+    X(RELU, 19)               \
+    X(RELU6, 21)              \
+    X(RESHAPE, 22)            \
+    X(SOFTMAX, 25)            \
+    X(TANH, 28)               \
+    X(MEAN, 40)               \
+    X(SUB, 41)                \
+    X(PRELU, 54)              \
+    X(MAXIMUM, 55)            \
+    X(MINIMUM, 57)            \
+    X(TRANSPOSE_CONV, 67)     \
+    X(LEAKY_RELU, 98)         \
+    X(SQUARED_DIFFERENCE, 99) \
+    X(QUANTIZE, 114)          \
+    X(HARD_SWISH, 117)        \
     X(BATCH_MATMUL, 126)
 
 typedef enum {
@@ -185,6 +191,28 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, output_shift)                        \
     F(int32_t, act_min) F(int32_t, act_max)
 
+/* MUL: out = clamp(output_offset + (x1 + input1_offset) * (x2 + input2_offset)
+ * * multiplier * 2^shift, act_min, act_max), TFLM's reference MulElementwise
+ * (the multiplier is s1 * s2 / so, QuantizeMultiplier: the shift may be > 0). */
+#define TH_PARAMS_MUL_FIELDS(F)                     \
+    F(int32_t, input1_offset)                       \
+    F(int32_t, input2_offset)                       \
+    F(int32_t, output_offset)                       \
+    F(int32_t, output_multiplier)                   \
+    F(int32_t, output_shift)                        \
+    F(int32_t, act_min) F(int32_t, act_max)
+
+/* PRELU: TFLM's reference BroadcastPrelu: v = input + input_offset; v >= 0 is
+ * scaled by the identity multiplier (s_in / s_out), v < 0 is multiplied by
+ * (alpha + alpha_offset) and scaled by the alpha one (s_in * s_alpha / s_out);
+ * plus output_offset, clamped to int8.  Both are QuantizeMultiplier's (shift may be > 0). */
+#define TH_PARAMS_PRELU_FIELDS(F)                   \
+    F(int32_t, input_offset)                        \
+    F(int32_t, alpha_offset)                        \
+    F(int32_t, output_offset)                       \
+    F(int32_t, identity_multiplier) F(int32_t, identity_shift) \
+    F(int32_t, alpha_multiplier) F(int32_t, alpha_shift)
+
 /* RELU: out = clamp(output_offset + (in - input_offset) * multiplier * 2^shift,
  * act_min, act_max), TFLM's ReluQuantized (offsets are the zero points). */
 #define TH_PARAMS_RELU_FIELDS(F)                    \
@@ -277,27 +305,39 @@ typedef struct { TH_PARAMS_POOL_FIELDS(TH_DECLARE_FIELD) } th_pool_params;
 typedef struct { TH_PARAMS_MEAN_FIELDS(TH_DECLARE_FIELD) } th_mean_params;
 typedef struct { TH_PARAMS_SOFTMAX_FIELDS(TH_DECLARE_FIELD) } th_softmax_params;
 typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
+/* SUB: quantized as ADD (TFLM's CalculateOpDataSub); the second input is subtracted. */
+typedef th_add_params th_sub_params;
+typedef struct { TH_PARAMS_MUL_FIELDS(TH_DECLARE_FIELD) } th_mul_params;
+/* SQUARED_DIFFERENCE: ADD's fields (TFLM's ArithmeticParams): left shift 7,
+ * the rescaled difference squared and requantized with a multiplier whose
+ * shift may be > 0; act_min/act_max are the int8 range (no fused activation). */
+typedef th_add_params th_squared_difference_params;
+typedef struct { TH_PARAMS_PRELU_FIELDS(TH_DECLARE_FIELD) } th_prelu_params;
 
 /* What each op stores at params_offset, in order (hil/compiler/plan_format.py reads this):
  * OP_PARAMS(op, struct list...) */
-#define TH_OP_PARAMS_LAYOUT(X)                                                      \
-    X(CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)                   \
-    X(DEPTHWISE_CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)         \
-    X(FULLY_CONNECTED, TH_PARAMS_FC_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)             \
-    X(AVERAGE_POOL_2D, TH_PARAMS_POOL_FIELDS)                                       \
-    X(MAX_POOL_2D, TH_PARAMS_POOL_FIELDS)                                           \
-    X(MEAN, TH_PARAMS_MEAN_FIELDS)                                                  \
-    X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                                            \
-    X(ADD, TH_PARAMS_ADD_FIELDS)                                                    \
-    X(RELU, TH_PARAMS_RELU_FIELDS)                                                  \
-    X(RELU6, TH_PARAMS_RELU6_FIELDS)                                                \
-    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                                      \
-    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                                      \
-    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                                          \
-    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                                              \
-    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)                                          \
-    X(DEQUANTIZE, TH_PARAMS_DEQUANTIZE_FIELDS)                                      \
-    X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)  \
-    X(BATCH_MATMUL, TH_PARAMS_BATCH_MATMUL_FIELDS)
+#define TH_OP_PARAMS_LAYOUT(X)                                                     \
+    X(CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)                  \
+    X(DEPTHWISE_CONV_2D, TH_PARAMS_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)        \
+    X(FULLY_CONNECTED, TH_PARAMS_FC_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)            \
+    X(AVERAGE_POOL_2D, TH_PARAMS_POOL_FIELDS)                                      \
+    X(MAX_POOL_2D, TH_PARAMS_POOL_FIELDS)                                          \
+    X(MEAN, TH_PARAMS_MEAN_FIELDS)                                                 \
+    X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                                           \
+    X(ADD, TH_PARAMS_ADD_FIELDS)                                                   \
+    X(RELU, TH_PARAMS_RELU_FIELDS)                                                 \
+    X(RELU6, TH_PARAMS_RELU6_FIELDS)                                               \
+    X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                                     \
+    X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                                     \
+    X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                                         \
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                                             \
+    X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)                                         \
+    X(DEQUANTIZE, TH_PARAMS_DEQUANTIZE_FIELDS)                                     \
+    X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS) \
+    X(BATCH_MATMUL, TH_PARAMS_BATCH_MATMUL_FIELDS)                                 \
+    X(SUB, TH_PARAMS_ADD_FIELDS)                                                   \
+    X(MUL, TH_PARAMS_MUL_FIELDS)                                                   \
+    X(SQUARED_DIFFERENCE, TH_PARAMS_ADD_FIELDS)                                    \
+    X(PRELU, TH_PARAMS_PRELU_FIELDS)
 
 #endif

@@ -58,7 +58,8 @@ typedef struct {
     X(TH_FIELD_PARAM, 11)           \
     X(TH_FIELD_ARENA, 12)           \
     X(TH_FIELD_ALIGNMENT, 13)       \
-    X(TH_FIELD_BYTES, 14)
+    X(TH_FIELD_BYTES, 14)           \
+    X(TH_FIELD_ZERO_POINT, 15)
 
 typedef enum {
 #define TH_FIELD_ENUM(name, value) name = value,

@@ -1,0 +1,27 @@
+"""SUB op-zoo cases: int8 x1 - x2, same shapes and NumPy broadcasting up to 6-D, constants, every fused activation."""
+from __future__ import annotations
+
+from typing import Callable
+
+from .binary import ACTIVATIONS, binary_model
+
+
+def sub_model(shape1, shape2, scales=(0.05, 0.05, 0.1), const2: bool = False, activation: str = "NONE",
+              seed: int = 0) -> bytes:
+    return binary_model("SUB", shape1, shape2, scales=scales, const2=const2, options_name="SubOptions", seed=seed,
+                        fused_activation_function=ACTIVATIONS[activation])
+
+
+def _case(*args, **kwargs) -> Callable[[], bytes]:
+    return lambda: sub_model(*args, **kwargs)
+
+
+CASES: dict[str, Callable[[], bytes]] = {
+    "same_shape": _case((1, 8, 8, 16), (1, 8, 8, 16), seed=1),
+    "const_vector": _case((1, 8, 8, 16), (16,), const2=True, scales=(0.05, 0.02, 0.06), activation="RELU", seed=2),
+    "broadcast_first_input": _case((1, 1, 8, 1), (1, 4, 8, 6), scales=(0.5, 0.011, 0.25), seed=3),
+    "broadcast_5d": _case((2, 3, 1, 4, 5), (3, 2, 1, 5), scales=(0.02, 0.3, 0.2), activation="RELU6", seed=4),
+    "broadcast_6d": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), seed=5),
+    "scalar_const": _case((1, 8, 8, 8), (), const2=True, activation="RELU_N1_TO_1", scales=(0.02, 0.03, 0.01),
+                          seed=6),
+}
