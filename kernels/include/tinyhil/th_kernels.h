@@ -67,4 +67,9 @@ void th_hard_swish_s8(const th_hard_swish_params *p, size_t count, const int8_t 
 void th_logistic_s8(const th_logistic_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8_t *output);
 
+/* Data movement: byte copies, so any element size (sizes below are in bytes).
+ * SPLIT/SPLIT_V: `outer` times, output i takes the next chunk_bytes[i] bytes. */
+void th_split(int32_t outer, int32_t num_outputs, const int32_t *chunk_bytes, const uint8_t *input,
+              uint8_t *const *outputs);
+
 #endif

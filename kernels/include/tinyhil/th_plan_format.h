@@ -40,7 +40,9 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
+    X(SPLIT, 49)                 \
     X(LEAKY_RELU, 98)            \
+    X(SPLIT_V, 102)              \
     X(HARD_SWISH, 117)
 
 typedef enum {
@@ -218,6 +220,12 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, input_range_radius)                  \
     F(int32_t, input_multiplier) F(int32_t, input_left_shift)
 
+/* SPLIT, SPLIT_V: the input's axis (resolved, >= 0) cut into the outputs in
+ * order, each taking its own extent along it (equal extents for SPLIT). */
+#define TH_PARAMS_SPLIT_FIELDS(F)                   \
+    F(int32_t, axis)
+
+typedef struct { TH_PARAMS_SPLIT_FIELDS(TH_DECLARE_FIELD) } th_split_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -249,6 +257,8 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
-    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
+    X(SPLIT, TH_PARAMS_SPLIT_FIELDS)                             \
+    X(SPLIT_V, TH_PARAMS_SPLIT_FIELDS)
 
 #endif
