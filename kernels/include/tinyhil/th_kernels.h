@@ -71,5 +71,8 @@ void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8
  * SPLIT/SPLIT_V: `outer` times, output i takes the next chunk_bytes[i] bytes. */
 void th_split(int32_t outer, int32_t num_outputs, const int32_t *chunk_bytes, const uint8_t *input,
               uint8_t *const *outputs);
+/* PACK: `outer` times, chunk_bytes from each input in turn; UNPACK: the reverse. */
+void th_pack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *const *inputs, uint8_t *output);
+void th_unpack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *input, uint8_t *const *outputs);
 
 #endif

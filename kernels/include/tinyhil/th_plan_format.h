@@ -41,6 +41,8 @@
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
     X(SPLIT, 49)                 \
+    X(PACK, 83)                  \
+    X(UNPACK, 88)                \
     X(LEAKY_RELU, 98)            \
     X(SPLIT_V, 102)              \
     X(HARD_SWISH, 117)
@@ -226,6 +228,13 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, axis)
 
 typedef struct { TH_PARAMS_SPLIT_FIELDS(TH_DECLARE_FIELD) } th_split_params;
+
+/* PACK, UNPACK: the axis (resolved, >= 0) of the stacked tensor (PACK's
+ * output, UNPACK's input) along which the pieces are laid side by side. */
+#define TH_PARAMS_PACK_FIELDS(F)                    \
+    F(int32_t, axis)
+
+typedef struct { TH_PARAMS_PACK_FIELDS(TH_DECLARE_FIELD) } th_pack_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -259,6 +268,8 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
     X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
     X(SPLIT, TH_PARAMS_SPLIT_FIELDS)                             \
-    X(SPLIT_V, TH_PARAMS_SPLIT_FIELDS)
+    X(SPLIT_V, TH_PARAMS_SPLIT_FIELDS)                           \
+    X(PACK, TH_PARAMS_PACK_FIELDS)                               \
+    X(UNPACK, TH_PARAMS_PACK_FIELDS)
 
 #endif
