@@ -74,5 +74,10 @@ void th_split(int32_t outer, int32_t num_outputs, const int32_t *chunk_bytes, co
 /* PACK: `outer` times, chunk_bytes from each input in turn; UNPACK: the reverse. */
 void th_pack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *const *inputs, uint8_t *output);
 void th_unpack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *input, uint8_t *const *outputs);
+/* DEPTH_TO_SPACE / SPACE_TO_DEPTH; `space` is the spatial (large H, W) tensor's dims. */
+void th_depth_to_space(int32_t block_size, const th_dims *space, int32_t elem_bytes, const uint8_t *input,
+                       uint8_t *output);
+void th_space_to_depth(int32_t block_size, const th_dims *space, int32_t elem_bytes, const uint8_t *input,
+                       uint8_t *output);
 
 #endif

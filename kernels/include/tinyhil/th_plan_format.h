@@ -38,6 +38,7 @@
     X(RELU6, 21)                 \
     X(RESHAPE, 22)               \
     X(SOFTMAX, 25)               \
+    X(SPACE_TO_DEPTH, 26)        \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
     X(SPLIT, 49)                 \
@@ -45,6 +46,7 @@
     X(UNPACK, 88)                \
     X(LEAKY_RELU, 98)            \
     X(SPLIT_V, 102)              \
+    X(DEPTH_TO_SPACE, 104)       \
     X(HARD_SWISH, 117)
 
 typedef enum {
@@ -235,6 +237,13 @@ typedef struct { TH_PARAMS_SPLIT_FIELDS(TH_DECLARE_FIELD) } th_split_params;
     F(int32_t, axis)
 
 typedef struct { TH_PARAMS_PACK_FIELDS(TH_DECLARE_FIELD) } th_pack_params;
+
+/* DEPTH_TO_SPACE, SPACE_TO_DEPTH (NHWC): block_size x block_size pixels of
+ * the spatial tensor <-> block_size^2 channel groups of the deep one. */
+#define TH_PARAMS_BLOCK_FIELDS(F)                   \
+    F(int32_t, block_size)
+
+typedef struct { TH_PARAMS_BLOCK_FIELDS(TH_DECLARE_FIELD) } th_block_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -270,6 +279,8 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(SPLIT, TH_PARAMS_SPLIT_FIELDS)                             \
     X(SPLIT_V, TH_PARAMS_SPLIT_FIELDS)                           \
     X(PACK, TH_PARAMS_PACK_FIELDS)                               \
-    X(UNPACK, TH_PARAMS_PACK_FIELDS)
+    X(UNPACK, TH_PARAMS_PACK_FIELDS)                             \
+    X(DEPTH_TO_SPACE, TH_PARAMS_BLOCK_FIELDS)                    \
+    X(SPACE_TO_DEPTH, TH_PARAMS_BLOCK_FIELDS)
 
 #endif
