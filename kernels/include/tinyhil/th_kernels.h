@@ -79,5 +79,8 @@ void th_depth_to_space(int32_t block_size, const th_dims *space, int32_t elem_by
                        uint8_t *output);
 void th_space_to_depth(int32_t block_size, const th_dims *space, int32_t elem_bytes, const uint8_t *input,
                        uint8_t *output);
+/* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) is input pixel (rows[y], cols[x]). */
+void th_resize_nearest(const th_dims *input_dims, const th_dims *output_dims, const int32_t *rows,
+                       const int32_t *cols, int32_t elem_bytes, const uint8_t *input, uint8_t *output);
 
 #endif

@@ -44,6 +44,7 @@
     X(SPLIT, 49)                 \
     X(PACK, 83)                  \
     X(UNPACK, 88)                \
+    X(RESIZE_NEAREST_NEIGHBOR, 97) \
     X(LEAKY_RELU, 98)            \
     X(SPLIT_V, 102)              \
     X(DEPTH_TO_SPACE, 104)       \
@@ -244,6 +245,17 @@ typedef struct { TH_PARAMS_PACK_FIELDS(TH_DECLARE_FIELD) } th_pack_params;
     F(int32_t, block_size)
 
 typedef struct { TH_PARAMS_BLOCK_FIELDS(TH_DECLARE_FIELD) } th_block_params;
+
+/* RESIZE_NEAREST_NEIGHBOR (NHWC): the input row of each output row and the
+ * input column of each output column, int32 arrays of output_height and
+ * output_width entries the compiler computed with TFLM's float GetNearestNeighbor. */
+#define TH_PARAMS_RESIZE_NEAREST_FIELDS(F)          \
+    F(int32_t, output_height)                       \
+    F(int32_t, output_width)                        \
+    F(uint32_t, rows_offset)                        \
+    F(uint32_t, cols_offset)
+
+typedef struct { TH_PARAMS_RESIZE_NEAREST_FIELDS(TH_DECLARE_FIELD) } th_resize_nearest_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -281,6 +293,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(PACK, TH_PARAMS_PACK_FIELDS)                               \
     X(UNPACK, TH_PARAMS_PACK_FIELDS)                             \
     X(DEPTH_TO_SPACE, TH_PARAMS_BLOCK_FIELDS)                    \
-    X(SPACE_TO_DEPTH, TH_PARAMS_BLOCK_FIELDS)
+    X(SPACE_TO_DEPTH, TH_PARAMS_BLOCK_FIELDS)                    \
+    X(RESIZE_NEAREST_NEIGHBOR, TH_PARAMS_RESIZE_NEAREST_FIELDS)
 
 #endif
