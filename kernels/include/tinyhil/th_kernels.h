@@ -83,4 +83,8 @@ void th_space_to_depth(int32_t block_size, const th_dims *space, int32_t elem_by
 void th_resize_nearest(const th_dims *input_dims, const th_dims *output_dims, const int32_t *rows,
                        const int32_t *cols, int32_t elem_bytes, const uint8_t *input, uint8_t *output);
 
+/* RESIZE_BILINEAR int8, TFLM's ResizeBilinearInteger (10-bit coordinates, 20-bit weights). */
+void th_resize_bilinear_s8(const th_resize_bilinear_params *p, const th_dims *input_dims, const int8_t *input,
+                           const th_dims *output_dims, int8_t *output);
+
 #endif

@@ -37,6 +37,7 @@
     X(RELU, 19)                  \
     X(RELU6, 21)                 \
     X(RESHAPE, 22)               \
+    X(RESIZE_BILINEAR, 23)       \
     X(SOFTMAX, 25)               \
     X(SPACE_TO_DEPTH, 26)        \
     X(TANH, 28)                  \
@@ -256,6 +257,14 @@ typedef struct { TH_PARAMS_BLOCK_FIELDS(TH_DECLARE_FIELD) } th_block_params;
     F(uint32_t, cols_offset)
 
 typedef struct { TH_PARAMS_RESIZE_NEAREST_FIELDS(TH_DECLARE_FIELD) } th_resize_nearest_params;
+
+/* RESIZE_BILINEAR (NHWC), TFLM's ResizeBilinearInteger: 10-bit fixed-point
+ * source coordinates from the input and output sizes; flags are 0 or 1, not both. */
+#define TH_PARAMS_RESIZE_BILINEAR_FIELDS(F)         \
+    F(int32_t, align_corners)                       \
+    F(int32_t, half_pixel_centers)
+
+typedef struct { TH_PARAMS_RESIZE_BILINEAR_FIELDS(TH_DECLARE_FIELD) } th_resize_bilinear_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -294,6 +303,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(UNPACK, TH_PARAMS_PACK_FIELDS)                             \
     X(DEPTH_TO_SPACE, TH_PARAMS_BLOCK_FIELDS)                    \
     X(SPACE_TO_DEPTH, TH_PARAMS_BLOCK_FIELDS)                    \
-    X(RESIZE_NEAREST_NEIGHBOR, TH_PARAMS_RESIZE_NEAREST_FIELDS)
+    X(RESIZE_NEAREST_NEIGHBOR, TH_PARAMS_RESIZE_NEAREST_FIELDS)  \
+    X(RESIZE_BILINEAR, TH_PARAMS_RESIZE_BILINEAR_FIELDS)
 
 #endif
