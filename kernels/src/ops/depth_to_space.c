@@ -1,7 +1,9 @@
 /* DEPTH_TO_SPACE and SPACE_TO_DEPTH (NHWC), as TFLM's reference DepthToSpace /
  * SpaceToDepth: spatial pixel (h, w) with c channels <-> deep pixel
  * (h / b, w / b), channels [((h % b) * b + w % b) * c, ... + c).  Byte copies
- * of one pixel's channels at a time, so any element size works. */
+ * of one pixel's channels at a time, so any element size works.
+ * Copies use memmove: a plan may overlap an input and an output (the compiler
+ * never does), which must stay defined behaviour. */
 #include <string.h>
 
 #include "../th_op.h"
@@ -23,9 +25,9 @@ static void walk(int32_t block, const th_dims *space, int32_t elem, const uint8_
                                         (size_t)(w / block)) * deep_pixel +
                                        (size_t)((h % block) * block + w % block) * run;
                 if (to_space) {
-                    memcpy(out + space_at, in + deep_at, run);
+                    memmove(out + space_at, in + deep_at, run);
                 } else {
-                    memcpy(out + deep_at, in + space_at, run);
+                    memmove(out + deep_at, in + space_at, run);
                 }
                 space_at += run;
             }

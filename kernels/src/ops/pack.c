@@ -1,6 +1,8 @@
 /* PACK and UNPACK, as TFLM's pack.cc / unpack.cc: N tensors of one shape
  * stacked along a new axis of the (rank + 1) tensor, and the reverse.  Pure
- * byte copies (no requantization, as in TFLM), so any element size works. */
+ * byte copies (no requantization, as in TFLM), so any element size works.
+ * Copies use memmove: a plan may overlap an input and an output (the compiler
+ * never does), which must stay defined behaviour. */
 #include <string.h>
 
 #include "../th_op.h"
@@ -11,7 +13,7 @@ void th_pack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *c
     const size_t chunk = (size_t)chunk_bytes;
     for (k = 0; k < outer; ++k) {
         for (i = 0; i < count; ++i) {
-            memcpy(output, inputs[i] + (size_t)k * chunk, chunk);
+            memmove(output, inputs[i] + (size_t)k * chunk, chunk);
             output += chunk;
         }
     }
@@ -23,7 +25,7 @@ void th_unpack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t 
     const size_t chunk = (size_t)chunk_bytes;
     for (k = 0; k < outer; ++k) {
         for (i = 0; i < count; ++i) {
-            memcpy(outputs[i] + (size_t)k * chunk, input, chunk);
+            memmove(outputs[i] + (size_t)k * chunk, input, chunk);
             input += chunk;
         }
     }

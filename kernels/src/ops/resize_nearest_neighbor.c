@@ -2,7 +2,9 @@
  * each output pixel copies one input pixel's channels.  Which one depends on
  * float arithmetic (GetNearestNeighbor with align_corners/half_pixel_centers),
  * so the compiler evaluates it and the plan holds the row and column maps;
- * the kernel only copies (any element size). */
+ * the kernel only copies (any element size).
+ * Copies use memmove: a plan may overlap an input and an output (the compiler
+ * never does), which must stay defined behaviour. */
 #include <string.h>
 
 #include "../th_op.h"
@@ -17,7 +19,7 @@ void th_resize_nearest(const th_dims *input_dims, const th_dims *output_dims, co
             const uint8_t *row = input + ((size_t)n * (size_t)input_dims->h + (size_t)rows[y]) *
                                              (size_t)input_dims->w * pixel;
             for (x = 0; x < output_dims->w; ++x) {
-                memcpy(output, row + (size_t)cols[x] * pixel, pixel);
+                memmove(output, row + (size_t)cols[x] * pixel, pixel);
                 output += pixel;
             }
         }

@@ -4,7 +4,9 @@
  * size works: the element size is the tensor's bytes over its elements.
  * SPLIT's axis and SPLIT_V's size_splits/axis tensors are constants the
  * compiler folds into `axis` and the outputs' shapes, so the plan op has the
- * data input only. */
+ * data input only.
+ * Copies use memmove: a plan may overlap an input and an output (the compiler
+ * never does), which must stay defined behaviour. */
 #include <string.h>
 
 #include "../th_op.h"
@@ -16,7 +18,7 @@ void th_split(int32_t outer, int32_t num_outputs, const int32_t *chunk_bytes, co
     for (k = 0; k < outer; ++k) {
         for (i = 0; i < num_outputs; ++i) {
             const size_t chunk = (size_t)chunk_bytes[i];
-            memcpy(outputs[i] + (size_t)k * chunk, input, chunk);
+            memmove(outputs[i] + (size_t)k * chunk, input, chunk);
             input += chunk;
         }
     }
