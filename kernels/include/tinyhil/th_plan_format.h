@@ -31,6 +31,7 @@
     X(AVERAGE_POOL_2D, 1)        \
     X(CONV_2D, 3)                \
     X(DEPTHWISE_CONV_2D, 4)      \
+    X(DEPTH_TO_SPACE, 5)         \
     X(FULLY_CONNECTED, 9)        \
     X(LOGISTIC, 14)              \
     X(MAX_POOL_2D, 17)           \
@@ -48,7 +49,6 @@
     X(RESIZE_NEAREST_NEIGHBOR, 97) \
     X(LEAKY_RELU, 98)            \
     X(SPLIT_V, 102)              \
-    X(DEPTH_TO_SPACE, 104)       \
     X(HARD_SWISH, 117)
 
 typedef enum {
