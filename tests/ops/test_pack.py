@@ -14,7 +14,7 @@ from hil.model.tflite import load_graph
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.pack import CASES, pack_model, unpack_model
 from tests.opcheck import assert_matches_tflm
-from tests.ops._movement import arena_extents, as_int16_plan, assert_disjoint, int16_inputs
+from tests.ops._movement import arena_extents, as_wider_plan, assert_disjoint, wide_inputs
 from tests.ops._unary import assert_bad_params_refused, assert_bad_tensor_refused, plan
 
 
@@ -42,11 +42,12 @@ def test_unpack_outputs_have_their_own_arena_bytes():
     assert_disjoint(arena_extents(blob, [parsed.operands[first]] + pieces))
 
 
-def test_int16_unpack_and_pack_are_byte_copies():
-    blob = as_int16_plan(plan(unpack_model((2, 4, 6), 1, repack=True)))
+@pytest.mark.parametrize("dtype", [np.int16, np.int32])
+def test_wider_unpack_and_pack_are_byte_copies(dtype):
+    blob = as_wider_plan(plan(unpack_model((2, 4, 12), 1, repack=True)), dtype)
     engine = HostEngine(blob)
-    x = int16_inputs(engine, 0)[0]
-    assert x.dtype == np.int16 and x.shape == (2, 4, 3)
+    x = wide_inputs(engine, 0, dtype)[0]
+    assert x.dtype == dtype and x.shape == (2, 4, 12 // np.dtype(dtype).itemsize)
     (got,) = engine.run([x])
     np.testing.assert_array_equal(got, x[:, ::-1, :])
 

@@ -14,7 +14,7 @@ from hil.model.tflite import load_graph
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.split import CASES, split_model, split_v_model
 from tests.opcheck import assert_matches_tflm
-from tests.ops._movement import arena_extents, as_int16_plan, assert_disjoint, int16_inputs
+from tests.ops._movement import arena_extents, as_wider_plan, assert_disjoint, wide_inputs
 from tests.ops._unary import assert_bad_params_refused, assert_bad_tensor_refused, plan
 
 
@@ -45,11 +45,12 @@ def test_outputs_have_their_own_arena_bytes():
     assert_disjoint(arena_extents(blob, operands))
 
 
-def test_int16_split_is_a_byte_copy():
-    blob = as_int16_plan(plan(split_v_model((1, 4, 3, 8), 1, (1, -1, 2))))
+@pytest.mark.parametrize("dtype", [np.int16, np.int32])
+def test_wider_split_is_a_byte_copy(dtype):
+    blob = as_wider_plan(plan(split_v_model((1, 4, 3, 8), 1, (1, -1, 2))), dtype)
     engine = HostEngine(blob)
-    x = int16_inputs(engine, 0)[0]
-    assert x.dtype == np.int16 and x.shape == (1, 4, 3, 4)
+    x = wide_inputs(engine, 0, dtype)[0]
+    assert x.dtype == dtype and x.shape == (1, 4, 3, 8 // np.dtype(dtype).itemsize)
     got = engine.run([x])
     expected = np.split(x, [1, 2], axis=1)
     assert len(got) == 3
