@@ -43,7 +43,8 @@ void th_resize_bilinear_s8(const th_resize_bilinear_params *p, const th_dims *in
     const int32_t in_h = input_dims->h, in_w = input_dims->w, depth = input_dims->c;
     const int32_t sy = scale_10(in_h, output_dims->h, p->align_corners);
     const int32_t sx = scale_10(in_w, output_dims->w, p->align_corners);
-    int32_t n, y, x, c;
+    int32_t n, y, x;
+    size_t c;
     for (n = 0; n < output_dims->n; ++n) {
         const int8_t *image = input + (size_t)n * (size_t)in_h * (size_t)in_w * (size_t)depth;
         for (y = 0; y < output_dims->h; ++y) {
@@ -55,7 +56,7 @@ void th_resize_bilinear_s8(const th_resize_bilinear_params *p, const th_dims *in
                 const source_coord xs = source(x, sx, p->half_pixel_centers, in_w);
                 const int64_t dx = xs.scaled - (1 << 10) * xs.lower;
                 const size_t x0 = (size_t)xs.lower * (size_t)depth, x1 = (size_t)xs.upper * (size_t)depth;
-                for (c = 0; c < depth; ++c) {
+                for (c = 0; c < (size_t)depth; ++c) {
                     const int64_t sum = (int64_t)row0[x0 + c] * ((1 << 10) - dy) * ((1 << 10) - dx) +
                                         (int64_t)row1[x0 + c] * dy * ((1 << 10) - dx) +
                                         (int64_t)row0[x1 + c] * ((1 << 10) - dy) * dx +
