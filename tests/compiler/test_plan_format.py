@@ -43,3 +43,10 @@ def test_op_params_are_int32_only_so_layout_is_target_independent():
 def test_every_engine_op_has_a_prepare_function():
     from hil.compiler.ops import PREPARE
     assert set(plan_format().op_ids) <= set(PREPARE)
+
+
+def test_engine_op_ids_are_tflite_builtin_codes():
+    """th_plan_format.h says a plan speaks TFLite's vocabulary: every id is the schema's code."""
+    from hil.compiler.op_support import builtin_ops
+    codes = builtin_ops()
+    assert {name: codes.get(name) for name in plan_format().op_ids} == plan_format().op_ids

@@ -123,5 +123,24 @@ void th_quantize_f32(const th_quantize_params *p, size_t count, const float *inp
 void th_dequantize_f32(const th_dequantize_params *p, size_t count, uint8_t input_dtype, const void *input,
                        float *output);
 #endif
+/* Data movement: byte copies, so any element size (sizes below are in bytes).
+ * SPLIT/SPLIT_V: `outer` times, output i takes the next chunk_bytes[i] bytes. */
+void th_split(int32_t outer, int32_t num_outputs, const int32_t *chunk_bytes, const uint8_t *input,
+              uint8_t *const *outputs);
+/* PACK: `outer` times, chunk_bytes from each input in turn; UNPACK: the reverse. */
+void th_pack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *const *inputs, uint8_t *output);
+void th_unpack(int32_t outer, int32_t count, int32_t chunk_bytes, const uint8_t *input, uint8_t *const *outputs);
+/* DEPTH_TO_SPACE / SPACE_TO_DEPTH; `space` is the spatial (large H, W) tensor's dims. */
+void th_depth_to_space(int32_t block_size, const th_dims *space, int32_t elem_bytes, const uint8_t *input,
+                       uint8_t *output);
+void th_space_to_depth(int32_t block_size, const th_dims *space, int32_t elem_bytes, const uint8_t *input,
+                       uint8_t *output);
+/* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) is input pixel (rows[y], cols[x]). */
+void th_resize_nearest(const th_dims *input_dims, const th_dims *output_dims, const int32_t *rows,
+                       const int32_t *cols, int32_t elem_bytes, const uint8_t *input, uint8_t *output);
+
+/* RESIZE_BILINEAR int8, TFLM's ResizeBilinearInteger (10-bit coordinates, 20-bit weights). */
+void th_resize_bilinear_s8(const th_resize_bilinear_params *p, const th_dims *input_dims, const int8_t *input,
+                           const th_dims *output_dims, int8_t *output);
 
 #endif

@@ -26,31 +26,39 @@
 /* X(name, id): op types.  Names and ids are TFLite's builtin operator names
  * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
  * Which of them a build links is its op set (op_table.c). */
-#define TH_OP_LIST(X)         \
-    X(ADD, 0)                 \
-    X(AVERAGE_POOL_2D, 1)     \
-    X(CONV_2D, 3)             \
-    X(DEPTHWISE_CONV_2D, 4)   \
-    X(DEQUANTIZE, 6)          \
-    X(FULLY_CONNECTED, 9)     \
-    X(LOGISTIC, 14)           \
-    X(MAX_POOL_2D, 17)        \
-    X(MUL, 18)                \
-    X(RELU, 19)               \
-    X(RELU6, 21)              \
-    X(RESHAPE, 22)            \
-    X(SOFTMAX, 25)            \
-    X(TANH, 28)               \
-    X(MEAN, 40)               \
-    X(SUB, 41)                \
-    X(PRELU, 54)              \
-    X(MAXIMUM, 55)            \
-    X(MINIMUM, 57)            \
-    X(TRANSPOSE_CONV, 67)     \
-    X(LEAKY_RELU, 98)         \
-    X(SQUARED_DIFFERENCE, 99) \
-    X(QUANTIZE, 114)          \
-    X(HARD_SWISH, 117)        \
+#define TH_OP_LIST(X)              \
+    X(ADD, 0)                      \
+    X(AVERAGE_POOL_2D, 1)          \
+    X(CONV_2D, 3)                  \
+    X(DEPTHWISE_CONV_2D, 4)        \
+    X(DEPTH_TO_SPACE, 5)           \
+    X(DEQUANTIZE, 6)               \
+    X(FULLY_CONNECTED, 9)          \
+    X(LOGISTIC, 14)                \
+    X(MAX_POOL_2D, 17)             \
+    X(MUL, 18)                     \
+    X(RELU, 19)                    \
+    X(RELU6, 21)                   \
+    X(RESHAPE, 22)                 \
+    X(RESIZE_BILINEAR, 23)         \
+    X(SOFTMAX, 25)                 \
+    X(SPACE_TO_DEPTH, 26)          \
+    X(TANH, 28)                    \
+    X(MEAN, 40)                    \
+    X(SUB, 41)                     \
+    X(SPLIT, 49)                   \
+    X(PRELU, 54)                   \
+    X(MAXIMUM, 55)                 \
+    X(MINIMUM, 57)                 \
+    X(TRANSPOSE_CONV, 67)          \
+    X(PACK, 83)                    \
+    X(UNPACK, 88)                  \
+    X(RESIZE_NEAREST_NEIGHBOR, 97) \
+    X(LEAKY_RELU, 98)              \
+    X(SQUARED_DIFFERENCE, 99)      \
+    X(SPLIT_V, 102)                \
+    X(QUANTIZE, 114)               \
+    X(HARD_SWISH, 117)             \
     X(BATCH_MATMUL, 126)
 
 typedef enum {
@@ -291,6 +299,45 @@ typedef struct { TH_PARAMS_TRANSPOSE_CONV_FIELDS(TH_DECLARE_FIELD) } th_transpos
     F(int32_t, adj_x) F(int32_t, adj_y)
 
 typedef struct { TH_PARAMS_BATCH_MATMUL_FIELDS(TH_DECLARE_FIELD) } th_batch_matmul_params;
+/* SPLIT, SPLIT_V: the input's axis (resolved, >= 0) cut into the outputs in
+ * order, each taking its own extent along it (equal extents for SPLIT). */
+#define TH_PARAMS_SPLIT_FIELDS(F)                   \
+    F(int32_t, axis)
+
+typedef struct { TH_PARAMS_SPLIT_FIELDS(TH_DECLARE_FIELD) } th_split_params;
+
+/* PACK, UNPACK: the axis (resolved, >= 0) of the stacked tensor (PACK's
+ * output, UNPACK's input) along which the pieces are laid side by side. */
+#define TH_PARAMS_PACK_FIELDS(F)                    \
+    F(int32_t, axis)
+
+typedef struct { TH_PARAMS_PACK_FIELDS(TH_DECLARE_FIELD) } th_pack_params;
+
+/* DEPTH_TO_SPACE, SPACE_TO_DEPTH (NHWC): block_size x block_size pixels of
+ * the spatial tensor <-> block_size^2 channel groups of the deep one. */
+#define TH_PARAMS_BLOCK_FIELDS(F)                   \
+    F(int32_t, block_size)
+
+typedef struct { TH_PARAMS_BLOCK_FIELDS(TH_DECLARE_FIELD) } th_block_params;
+
+/* RESIZE_NEAREST_NEIGHBOR (NHWC): the input row of each output row and the
+ * input column of each output column, int32 arrays of output_height and
+ * output_width entries the compiler computed with TFLM's float GetNearestNeighbor. */
+#define TH_PARAMS_RESIZE_NEAREST_FIELDS(F)          \
+    F(int32_t, output_height)                       \
+    F(int32_t, output_width)                        \
+    F(uint32_t, rows_offset)                        \
+    F(uint32_t, cols_offset)
+
+typedef struct { TH_PARAMS_RESIZE_NEAREST_FIELDS(TH_DECLARE_FIELD) } th_resize_nearest_params;
+
+/* RESIZE_BILINEAR (NHWC), TFLM's ResizeBilinearInteger: 10-bit fixed-point
+ * source coordinates from the input and output sizes; flags are 0 or 1, not both. */
+#define TH_PARAMS_RESIZE_BILINEAR_FIELDS(F)         \
+    F(int32_t, align_corners)                       \
+    F(int32_t, half_pixel_centers)
+
+typedef struct { TH_PARAMS_RESIZE_BILINEAR_FIELDS(TH_DECLARE_FIELD) } th_resize_bilinear_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -338,6 +385,14 @@ typedef struct { TH_PARAMS_PRELU_FIELDS(TH_DECLARE_FIELD) } th_prelu_params;
     X(SUB, TH_PARAMS_ADD_FIELDS)                                                   \
     X(MUL, TH_PARAMS_MUL_FIELDS)                                                   \
     X(SQUARED_DIFFERENCE, TH_PARAMS_ADD_FIELDS)                                    \
-    X(PRELU, TH_PARAMS_PRELU_FIELDS)
+    X(PRELU, TH_PARAMS_PRELU_FIELDS)                                               \
+    X(SPLIT, TH_PARAMS_SPLIT_FIELDS)                                               \
+    X(SPLIT_V, TH_PARAMS_SPLIT_FIELDS)                                             \
+    X(PACK, TH_PARAMS_PACK_FIELDS)                                                 \
+    X(UNPACK, TH_PARAMS_PACK_FIELDS)                                               \
+    X(DEPTH_TO_SPACE, TH_PARAMS_BLOCK_FIELDS)                                      \
+    X(SPACE_TO_DEPTH, TH_PARAMS_BLOCK_FIELDS)                                      \
+    X(RESIZE_NEAREST_NEIGHBOR, TH_PARAMS_RESIZE_NEAREST_FIELDS)                    \
+    X(RESIZE_BILINEAR, TH_PARAMS_RESIZE_BILINEAR_FIELDS)
 
 #endif
