@@ -39,7 +39,9 @@
     X(RESHAPE, 22)               \
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
+    X(PAD, 34)                   \
     X(MEAN, 40)                  \
+    X(PADV2, 60)                 \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
@@ -218,6 +220,54 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, input_range_radius)                  \
     F(int32_t, input_multiplier) F(int32_t, input_left_shift)
 
+/* Data-movement ops copy elements of 1, 2 or 4 bytes (int8, int16, int32).
+ * Per-dimension fields are indexed by the input's dims (0 = outermost);
+ * fields past its rank hold the neutral value (0 padding, begin 0, step 1,
+ * count 1, perm d). */
+
+/* PAD, PADV2: the input placed at offset `before` in an output filled with
+ * pad_value (an element of the tensors' dtype). */
+#define TH_PARAMS_PAD_FIELDS(F)                     \
+    F(int32_t, pad_value)                           \
+    F(int32_t, before0) F(int32_t, before1) F(int32_t, before2) \
+    F(int32_t, before3) F(int32_t, before4) F(int32_t, before5) \
+    F(int32_t, after0) F(int32_t, after1) F(int32_t, after2)    \
+    F(int32_t, after3) F(int32_t, after4) F(int32_t, after5)
+
+/* CONCATENATION: the inputs one after the other along `axis` (in [0, rank)). */
+#define TH_PARAMS_CONCATENATION_FIELDS(F)           \
+    F(int32_t, axis)
+
+/* STRIDED_SLICE, SLICE: count[d] elements from begin[d] in steps of step[d]
+ * (step may be negative) along every input dim d, in row-major order. */
+#define TH_PARAMS_SLICE_FIELDS(F)                   \
+    F(int32_t, begin0) F(int32_t, begin1) F(int32_t, begin2) \
+    F(int32_t, begin3) F(int32_t, begin4) F(int32_t, begin5) \
+    F(int32_t, step0) F(int32_t, step1) F(int32_t, step2)    \
+    F(int32_t, step3) F(int32_t, step4) F(int32_t, step5)    \
+    F(int32_t, count0) F(int32_t, count1) F(int32_t, count2) \
+    F(int32_t, count3) F(int32_t, count4) F(int32_t, count5)
+
+/* TRANSPOSE: output dim d is input dim perm[d]. */
+#define TH_PARAMS_TRANSPOSE_FIELDS(F)               \
+    F(int32_t, perm0) F(int32_t, perm1) F(int32_t, perm2) \
+    F(int32_t, perm3) F(int32_t, perm4) F(int32_t, perm5)
+
+/* GATHER: indices (int32, in the constant region, each in [0, input dim
+ * `axis`)) are [batch][coords], batch = the product of the first batch_dims
+ * input dims. */
+#define TH_PARAMS_GATHER_FIELDS(F)                  \
+    F(int32_t, axis)                                \
+    F(int32_t, batch_dims)                          \
+    F(int32_t, coords)                              \
+    F(int32_t, indices_count)                       \
+    F(uint32_t, indices_offset)
+
+typedef struct { TH_PARAMS_PAD_FIELDS(TH_DECLARE_FIELD) } th_pad_params;
+typedef struct { TH_PARAMS_CONCATENATION_FIELDS(TH_DECLARE_FIELD) } th_concatenation_params;
+typedef struct { TH_PARAMS_SLICE_FIELDS(TH_DECLARE_FIELD) } th_slice_params;
+typedef struct { TH_PARAMS_TRANSPOSE_FIELDS(TH_DECLARE_FIELD) } th_transpose_params;
+typedef struct { TH_PARAMS_GATHER_FIELDS(TH_DECLARE_FIELD) } th_gather_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -249,6 +299,8 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(LEAKY_RELU, TH_PARAMS_LEAKY_RELU_FIELDS)                   \
     X(HARD_SWISH, TH_PARAMS_HARD_SWISH_FIELDS)                   \
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
-    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)
+    X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
+    X(PAD, TH_PARAMS_PAD_FIELDS)                                 \
+    X(PADV2, TH_PARAMS_PAD_FIELDS)
 
 #endif
