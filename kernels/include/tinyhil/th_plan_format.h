@@ -29,6 +29,7 @@
 #define TH_OP_LIST(X)            \
     X(ADD, 0)                    \
     X(AVERAGE_POOL_2D, 1)        \
+    X(CONCATENATION, 2)          \
     X(CONV_2D, 3)                \
     X(DEPTHWISE_CONV_2D, 4)      \
     X(FULLY_CONNECTED, 9)        \
@@ -301,6 +302,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(LOGISTIC, TH_PARAMS_LOGISTIC_FIELDS)                       \
     X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
     X(PAD, TH_PARAMS_PAD_FIELDS)                                 \
-    X(PADV2, TH_PARAMS_PAD_FIELDS)
+    X(PADV2, TH_PARAMS_PAD_FIELDS)                               \
+    X(CONCATENATION, TH_PARAMS_CONCATENATION_FIELDS)
 
 #endif
