@@ -42,7 +42,9 @@
     X(TANH, 28)                  \
     X(PAD, 34)                   \
     X(MEAN, 40)                  \
+    X(SQUEEZE, 43)               \
     X(PADV2, 60)                 \
+    X(EXPAND_DIMS, 70)           \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
