@@ -43,7 +43,9 @@
     X(PAD, 34)                   \
     X(MEAN, 40)                  \
     X(SQUEEZE, 43)               \
+    X(STRIDED_SLICE, 45)         \
     X(PADV2, 60)                 \
+    X(SLICE, 65)                 \
     X(EXPAND_DIMS, 70)           \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
@@ -305,6 +307,8 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(TANH, TH_PARAMS_LOGISTIC_FIELDS)                           \
     X(PAD, TH_PARAMS_PAD_FIELDS)                                 \
     X(PADV2, TH_PARAMS_PAD_FIELDS)                               \
-    X(CONCATENATION, TH_PARAMS_CONCATENATION_FIELDS)
+    X(CONCATENATION, TH_PARAMS_CONCATENATION_FIELDS)             \
+    X(STRIDED_SLICE, TH_PARAMS_SLICE_FIELDS)                     \
+    X(SLICE, TH_PARAMS_SLICE_FIELDS)
 
 #endif
