@@ -53,4 +53,4 @@ def register(*tflite_names: str):
 
 # Importing the op modules fills PREPARE.
 from . import (add, average_pool_2d, concatenation, conv_2d, depthwise_conv_2d, fully_connected,  # noqa: E402,F401
-               max_pool_2d, mean, pad, reshape, slice, softmax, squeeze, activations)
+               max_pool_2d, mean, pad, reshape, slice, softmax, squeeze, transpose, activations)
