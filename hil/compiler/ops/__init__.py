@@ -52,5 +52,5 @@ def register(*tflite_names: str):
 
 
 # Importing the op modules fills PREPARE.
-from . import (add, average_pool_2d, concatenation, conv_2d, depthwise_conv_2d, fully_connected,  # noqa: E402,F401
+from . import (add, average_pool_2d, concatenation, conv_2d, depthwise_conv_2d, fully_connected, gather,  # noqa: E402,F401,E501
                max_pool_2d, mean, pad, reshape, slice, softmax, squeeze, transpose, activations)

@@ -41,6 +41,7 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(PAD, 34)                   \
+    X(GATHER, 36)                \
     X(TRANSPOSE, 39)             \
     X(MEAN, 40)                  \
     X(SQUEEZE, 43)               \
@@ -311,6 +312,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(CONCATENATION, TH_PARAMS_CONCATENATION_FIELDS)             \
     X(STRIDED_SLICE, TH_PARAMS_SLICE_FIELDS)                     \
     X(SLICE, TH_PARAMS_SLICE_FIELDS)                             \
-    X(TRANSPOSE, TH_PARAMS_TRANSPOSE_FIELDS)
+    X(TRANSPOSE, TH_PARAMS_TRANSPOSE_FIELDS)                     \
+    X(GATHER, TH_PARAMS_GATHER_FIELDS)
 
 #endif
