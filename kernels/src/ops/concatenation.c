@@ -12,7 +12,7 @@ void th_concatenation(uint32_t num_inputs, const void *const *inputs, const uint
     uint8_t *out = (uint8_t *)output;
     for (int32_t o = 0; o < outer; ++o) {
         for (uint32_t k = 0; k < num_inputs; ++k) {
-            memcpy(out, (const uint8_t *)inputs[k] + (size_t)o * row_bytes[k], row_bytes[k]);
+            memmove(out, (const uint8_t *)inputs[k] + (size_t)o * row_bytes[k], row_bytes[k]);
             out += row_bytes[k];
         }
     }

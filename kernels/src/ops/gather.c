@@ -17,7 +17,7 @@ void th_gather(uint32_t elem, const void *input, const int32_t *indices, int32_t
         for (int32_t o = 0; o < outer; ++o) {
             const uint8_t *rows = in + ((size_t)b * (size_t)outer + (size_t)o) * (size_t)axis_size * slice;
             for (int32_t c = 0; c < coords; ++c) {
-                memcpy(out, rows + (size_t)indices[(size_t)b * (size_t)coords + (size_t)c] * slice, slice);
+                memmove(out, rows + (size_t)indices[(size_t)b * (size_t)coords + (size_t)c] * slice, slice);
                 out += slice;
             }
         }

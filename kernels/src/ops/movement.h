@@ -1,6 +1,8 @@
 /* Shared checks of the data-movement ops (PAD, CONCATENATION, slices,
  * TRANSPOSE, GATHER, SQUEEZE, EXPAND_DIMS): they copy whole elements, so one
- * kernel serves int8, int16 and int32 by element size. */
+ * kernel serves int8, int16 and int32 by element size.  They copy with
+ * memmove: the runtime does not forbid a plan whose output overlaps an input,
+ * and an overlap must stay defined behaviour (wrong bytes, never a crash). */
 #ifndef TH_MOVEMENT_H
 #define TH_MOVEMENT_H
 #include "../th_op.h"

@@ -9,7 +9,7 @@
 static void fill(uint8_t *out, const uint8_t *value, uint32_t elem, int32_t count)
 {
     for (int32_t k = 0; k < count; ++k) {
-        memcpy(out + (size_t)k * elem, value, elem);
+        memmove(out + (size_t)k * elem, value, elem);
     }
 }
 
@@ -35,7 +35,7 @@ void th_pad(uint32_t elem, const int32_t *in_dims, const void *input, const int3
         }
         if (inside) {
             fill(out, value, elem, left);
-            memcpy(out + (size_t)left * elem, in, (size_t)in_row * elem);
+            memmove(out + (size_t)left * elem, in, (size_t)in_row * elem);
             fill(out + (size_t)(left + in_row) * elem, value, elem, row - left - in_row);
             in += (size_t)in_row * elem; /* inside rows come in the input's order */
         } else {

@@ -25,11 +25,11 @@ void th_strided_copy(uint32_t elem, const void *input, int32_t base, const int32
             at += index[d] * step[d];
         }
         if (inner == 1) {
-            memcpy(out, in + (size_t)at * elem, (size_t)row * elem);
+            memmove(out, in + (size_t)at * elem, (size_t)row * elem);
             out += (size_t)row * elem;
         } else {
             for (int32_t i = 0; i < row; ++i, at += inner, out += elem) {
-                memcpy(out, in + (ptrdiff_t)at * (ptrdiff_t)elem, elem);
+                memmove(out, in + (ptrdiff_t)at * (ptrdiff_t)elem, elem);
             }
         }
         for (int32_t d = (int32_t)last - 1; d >= 0; --d) {
