@@ -52,5 +52,6 @@ def register(*tflite_names: str):
 
 
 # Importing the op modules fills PREPARE.
-from . import (add, average_pool_2d, concatenation, conv_2d, depthwise_conv_2d, fully_connected, gather,  # noqa: E402,F401,E501
-               max_pool_2d, mean, pad, reshape, slice, softmax, squeeze, transpose, activations)
+from . import (add, average_pool_2d, concatenation, conv_2d, depthwise_conv_2d,  # noqa: E402,F401
+               fully_connected, gather, max_pool_2d, mean, pad, reshape, slice, softmax, squeeze,
+               transpose, activations)
