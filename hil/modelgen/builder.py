@@ -27,7 +27,7 @@ _NP_TO_TFLITE = {
 }
 
 # Options tables whose fields are vectors of int32 rather than scalars.
-_VECTOR_FIELDS = {("ReshapeOptions", "newShape")}
+_VECTOR_FIELDS = {("ReshapeOptions", "newShape"), ("SqueezeOptions", "squeezeDims")}
 
 
 @dataclass

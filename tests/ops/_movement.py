@@ -1,10 +1,14 @@
-"""Shared checks for the data-movement op tests (byte copies of any element size)."""
+"""Shared checks for the data-movement op tests (byte copies of any element size: PAD,
+CONCATENATION, slices, TRANSPOSE, GATHER, SPLIT, PACK, resizes)."""
 from __future__ import annotations
 
 import numpy as np
 
+from hil.compiler import compile_model
 from hil.compiler.plan_format import parse_plan, plan_format, tensor_offset, with_record_fields
 from hil.engine.host import HostEngine
+from hil.model.golden import TflmReference
+from tests.opcheck import assert_same_outputs
 
 WIDER = {np.dtype(np.int16): 3, np.dtype(np.int32): 2}   # plan dtype ids
 
@@ -51,3 +55,18 @@ def assert_disjoint(extents) -> None:
     ordered = sorted(extents)
     for (a0, a1), (b0, b1) in zip(ordered, ordered[1:]):
         assert a1 <= b0, f"arena ranges {a0}..{a1} and {b0}..{b1} overlap"
+
+def compile_any_io(model: bytes):
+    """compile_model: model inputs and outputs of int8, uint8, int16 and int32 all reach the op under test."""
+    return compile_model(model)
+
+
+def assert_any_dtype_matches_tflm(model: bytes, dtype, seeds=(0, 1, 2)):
+    """Seeded inputs of `dtype` over its whole range: the host engine equals TFLM byte for byte."""
+    plan = compile_model(model)
+    engine, golden = HostEngine(plan.blob), TflmReference(model)
+    info = np.iinfo(dtype)
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        xs = [rng.integers(info.min, info.max, size=t.shape, dtype=dtype, endpoint=True) for t in plan.inputs]
+        assert_same_outputs(engine.run(xs), golden.run(xs), f"{np.dtype(dtype).name} seed {seed}")

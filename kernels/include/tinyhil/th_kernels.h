@@ -142,5 +142,19 @@ void th_resize_nearest(const th_dims *input_dims, const th_dims *output_dims, co
 /* RESIZE_BILINEAR int8, TFLM's ResizeBilinearInteger (10-bit coordinates, 20-bit weights). */
 void th_resize_bilinear_s8(const th_resize_bilinear_params *p, const th_dims *input_dims, const int8_t *input,
                            const th_dims *output_dims, int8_t *output);
+/* Data movement over shapes of rank <= TH_MAX_RANK given as TH_MAX_RANK dims
+ * (leading dims 1), elements of `elem` bytes (1, 2 or 4). */
+void th_pad(uint32_t elem, const int32_t *in_dims, const void *input, const int32_t *before,
+            const int32_t *out_dims, const void *pad_value, void *output);
+/* output[i0..i5] = input[base + sum(i_d * step[d])] for i_d < count[d] (steps in elements). */
+void th_strided_copy(uint32_t elem, const void *input, int32_t base, const int32_t *count,
+                     const int32_t *step, void *output);
+/* `outer` rows; each input k contributes row_bytes[k] bytes per row. */
+void th_concatenation(uint32_t num_inputs, const void *const *inputs, const uint32_t *row_bytes,
+                      int32_t outer, void *output);
+/* output[b][o][c][i] = input[b][o][indices[b][c]][i] (b < batch, o < outer, c < coords,
+ * i < inner; the gathered axis has axis_size entries). */
+void th_gather(uint32_t elem, const void *input, const int32_t *indices, int32_t batch, int32_t outer,
+               int32_t axis_size, int32_t coords, int32_t inner, void *output);
 
 #endif

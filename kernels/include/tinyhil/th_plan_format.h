@@ -29,6 +29,7 @@
 #define TH_OP_LIST(X)              \
     X(ADD, 0)                      \
     X(AVERAGE_POOL_2D, 1)          \
+    X(CONCATENATION, 2)            \
     X(CONV_2D, 3)                  \
     X(DEPTHWISE_CONV_2D, 4)        \
     X(DEPTH_TO_SPACE, 5)           \
@@ -44,13 +45,21 @@
     X(SOFTMAX, 25)                 \
     X(SPACE_TO_DEPTH, 26)          \
     X(TANH, 28)                    \
+    X(PAD, 34)                     \
+    X(GATHER, 36)                  \
+    X(TRANSPOSE, 39)               \
     X(MEAN, 40)                    \
     X(SUB, 41)                     \
+    X(SQUEEZE, 43)                 \
+    X(STRIDED_SLICE, 45)           \
     X(SPLIT, 49)                   \
     X(PRELU, 54)                   \
     X(MAXIMUM, 55)                 \
     X(MINIMUM, 57)                 \
+    X(PADV2, 60)                   \
+    X(SLICE, 65)                   \
     X(TRANSPOSE_CONV, 67)          \
+    X(EXPAND_DIMS, 70)             \
     X(PACK, 83)                    \
     X(UNPACK, 88)                  \
     X(RESIZE_NEAREST_NEIGHBOR, 97) \
@@ -338,6 +347,54 @@ typedef struct { TH_PARAMS_RESIZE_NEAREST_FIELDS(TH_DECLARE_FIELD) } th_resize_n
     F(int32_t, half_pixel_centers)
 
 typedef struct { TH_PARAMS_RESIZE_BILINEAR_FIELDS(TH_DECLARE_FIELD) } th_resize_bilinear_params;
+/* Data-movement ops copy elements of 1, 2 or 4 bytes (int8, int16, int32).
+ * Per-dimension fields are indexed by the input's dims (0 = outermost);
+ * fields past its rank hold the neutral value (0 padding, begin 0, step 1,
+ * count 1, perm d). */
+
+/* PAD, PADV2: the input placed at offset `before` in an output filled with
+ * pad_value (an element of the tensors' dtype). */
+#define TH_PARAMS_PAD_FIELDS(F)                     \
+    F(int32_t, pad_value)                           \
+    F(int32_t, before0) F(int32_t, before1) F(int32_t, before2) \
+    F(int32_t, before3) F(int32_t, before4) F(int32_t, before5) \
+    F(int32_t, after0) F(int32_t, after1) F(int32_t, after2)    \
+    F(int32_t, after3) F(int32_t, after4) F(int32_t, after5)
+
+/* CONCATENATION: the inputs one after the other along `axis` (in [0, rank)). */
+#define TH_PARAMS_CONCATENATION_FIELDS(F)           \
+    F(int32_t, axis)
+
+/* STRIDED_SLICE, SLICE: count[d] elements from begin[d] in steps of step[d]
+ * (step may be negative) along every input dim d, in row-major order. */
+#define TH_PARAMS_SLICE_FIELDS(F)                   \
+    F(int32_t, begin0) F(int32_t, begin1) F(int32_t, begin2) \
+    F(int32_t, begin3) F(int32_t, begin4) F(int32_t, begin5) \
+    F(int32_t, step0) F(int32_t, step1) F(int32_t, step2)    \
+    F(int32_t, step3) F(int32_t, step4) F(int32_t, step5)    \
+    F(int32_t, count0) F(int32_t, count1) F(int32_t, count2) \
+    F(int32_t, count3) F(int32_t, count4) F(int32_t, count5)
+
+/* TRANSPOSE: output dim d is input dim perm[d]. */
+#define TH_PARAMS_TRANSPOSE_FIELDS(F)               \
+    F(int32_t, perm0) F(int32_t, perm1) F(int32_t, perm2) \
+    F(int32_t, perm3) F(int32_t, perm4) F(int32_t, perm5)
+
+/* GATHER: indices (int32, in the constant region, each in [0, input dim
+ * `axis`)) are [batch][coords], batch = the product of the first batch_dims
+ * input dims. */
+#define TH_PARAMS_GATHER_FIELDS(F)                  \
+    F(int32_t, axis)                                \
+    F(int32_t, batch_dims)                          \
+    F(int32_t, coords)                              \
+    F(int32_t, indices_count)                       \
+    F(uint32_t, indices_offset)
+
+typedef struct { TH_PARAMS_PAD_FIELDS(TH_DECLARE_FIELD) } th_pad_params;
+typedef struct { TH_PARAMS_CONCATENATION_FIELDS(TH_DECLARE_FIELD) } th_concatenation_params;
+typedef struct { TH_PARAMS_SLICE_FIELDS(TH_DECLARE_FIELD) } th_slice_params;
+typedef struct { TH_PARAMS_TRANSPOSE_FIELDS(TH_DECLARE_FIELD) } th_transpose_params;
+typedef struct { TH_PARAMS_GATHER_FIELDS(TH_DECLARE_FIELD) } th_gather_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -393,6 +450,13 @@ typedef struct { TH_PARAMS_PRELU_FIELDS(TH_DECLARE_FIELD) } th_prelu_params;
     X(DEPTH_TO_SPACE, TH_PARAMS_BLOCK_FIELDS)                                      \
     X(SPACE_TO_DEPTH, TH_PARAMS_BLOCK_FIELDS)                                      \
     X(RESIZE_NEAREST_NEIGHBOR, TH_PARAMS_RESIZE_NEAREST_FIELDS)                    \
-    X(RESIZE_BILINEAR, TH_PARAMS_RESIZE_BILINEAR_FIELDS)
+    X(RESIZE_BILINEAR, TH_PARAMS_RESIZE_BILINEAR_FIELDS)                           \
+    X(PAD, TH_PARAMS_PAD_FIELDS)                                                   \
+    X(PADV2, TH_PARAMS_PAD_FIELDS)                                                 \
+    X(CONCATENATION, TH_PARAMS_CONCATENATION_FIELDS)                               \
+    X(STRIDED_SLICE, TH_PARAMS_SLICE_FIELDS)                                       \
+    X(SLICE, TH_PARAMS_SLICE_FIELDS)                                               \
+    X(TRANSPOSE, TH_PARAMS_TRANSPOSE_FIELDS)                                       \
+    X(GATHER, TH_PARAMS_GATHER_FIELDS)
 
 #endif
