@@ -14,8 +14,9 @@ DEFAULT_OUT_DIR = MODELS_DIR / "generated"
 
 
 def all_generators() -> dict[str, Callable[[], bytes]]:
-    """Name -> generator: the stand-ins ("vww", ...) then the zoo cases ("conv_2d/same_stride2", ...)."""
-    return {**mlperf.STANDINS, **zoo.all_cases()}
+    """Name -> generator: the stand-ins ("vww", ...), whole models ("mobilenet_v2_035_96"), then the
+    zoo cases ("conv_2d/same_stride2", ...)."""
+    return {**mlperf.STANDINS, **mlperf.WHOLE_MODELS, **zoo.all_cases()}
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -42,7 +42,16 @@ REAL_MODEL_FILES: dict[str, str] = {
 
 # TFLite enum values used in options tables.
 _SAME, _VALID = 0, 1
-_NO_ACTIVATION, _RELU = 0, 1
+_NO_ACTIVATION, _RELU, _RELU6 = 0, 1, 3
+
+
+def _fused(relu) -> int:
+    """The fused activation code of `relu`: True (RELU), "RELU6", or False (none)."""
+    return _RELU6 if relu == "RELU6" else _RELU if relu else _NO_ACTIVATION
+
+
+def _activate(values, relu):
+    return np.clip(values, 0.0, 6.0) if relu == "RELU6" else float_ref.relu(values) if relu else values
 
 # Batch-norm gamma is drawn log-uniformly in [1/2, 2] and beta around 0, so
 # per-channel weight scales differ by up to ~4x, as in trained models.
@@ -91,7 +100,8 @@ class _CalibratedNet:
 
     # -- layers ----------------------------------------------------------------
     def conv(self, x: _Activation, out_channels: int, kernel: tuple[int, int], stride: int = 1,
-             relu: bool = True, batch_norm: bool = True) -> _Activation:
+             relu: bool | str = True, batch_norm: bool = True) -> _Activation:
+        """CONV_2D, SAME padding; `relu`: True (RELU), "RELU6" or False."""
         kh, kw = kernel
         in_channels = x.values.shape[-1]
         filters = self._he_normal((out_channels, kh, kw, in_channels), fan_in=kh * kw * in_channels)
@@ -104,7 +114,7 @@ class _CalibratedNet:
             options=dict(padding=_SAME, stride_w=stride, stride_h=stride))
 
     def depthwise(self, x: _Activation, kernel: tuple[int, int], stride: int = 1,
-                  relu: bool = True) -> _Activation:
+                  relu: bool | str = True) -> _Activation:
         kh, kw = kernel
         channels = x.values.shape[-1]
         filters = self._he_normal((1, kh, kw, channels), fan_in=kh * kw)
@@ -202,10 +212,10 @@ class _CalibratedNet:
         bias_scale = (np.float64(x.scale) * weight_scale.astype(np.float64)).astype(np.float32)
         q_bias = np.clip(np.round(bias / bias_scale.astype(np.float64)), -2**31, 2**31 - 1).astype(np.int32)
         bias_index = self.builder.const(f"{name}/bias", q_bias, scale=bias_scale)
-        values = float_ref.relu(pre_activation) if relu else pre_activation
-        out = self._activation(name + ("/relu" if relu else ""), values, relu)
+        values = _activate(pre_activation, relu)
+        out = self._activation(name + (f"/{'relu6' if relu == 'RELU6' else 'relu'}" if relu else ""), values, relu)
         self.builder.op(opcode, [x.index, weights_index, bias_index], [out.index], options_name,
-                        fused_activation_function=_RELU if relu else _NO_ACTIVATION, **options)
+                        fused_activation_function=_fused(relu), **options)
         return out
 
     @staticmethod
@@ -307,3 +317,38 @@ def ad(seed: int = 0, per_channel_fc: bool = False) -> bytes:
 
 
 STANDINS: dict[str, Callable[[], bytes]] = {"vww": vww, "kws": kws, "ic": ic, "ad": ad}
+
+
+# -- whole models a user would bring --------------------------------------------
+
+def _divisible(channels: float, by: int = 8) -> int:
+    """Keras's _make_divisible: round to a multiple of `by`, never more than 10% below."""
+    rounded = max(by, int(channels + by / 2) // by * by)
+    return rounded + by if rounded < 0.9 * channels else rounded
+
+
+# MobileNetV2's inverted residual blocks: (expansion, output channels, repeats, first stride).
+_MOBILENET_V2_BLOCKS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                        (6, 160, 3, 2), (6, 320, 1, 1)]
+
+
+def mobilenet_v2(alpha: float = 0.35, size: int = 96, classes: int = 2, seed: int = 0) -> bytes:
+    """MobileNetV2 (Keras's layout: ReLU6, linear bottlenecks, residual ADDs, 1280-channel head)
+    on size x size x 3, seeded weights; alpha 0.35 at 96x96 needs about 150 KB of arena."""
+    net = _CalibratedNet(f"tinyhil MobileNetV2-{alpha} {size}x{size} (seeded weights)", seed,
+                         (1, size, size, 3), input_scale=1 / 128, input_zero_point=0,
+                         calibration_inputs=4, per_channel_fc=False)
+    x = net.conv(net.input, _divisible(32 * alpha), (3, 3), stride=2, relu="RELU6")
+    for expansion, channels, repeats, first_stride in _MOBILENET_V2_BLOCKS:
+        out_channels = _divisible(channels * alpha)
+        for r in range(repeats):
+            stride = first_stride if r == 0 else 1
+            h = net.conv(x, x.values.shape[-1] * expansion, (1, 1), relu="RELU6") if expansion != 1 else x
+            h = net.depthwise(h, (3, 3), stride, relu="RELU6")
+            h = net.conv(h, out_channels, (1, 1), relu=False)
+            x = net.add(x, h, relu=False) if stride == 1 and x.values.shape[-1] == out_channels else h
+    x = net.conv(x, 1280, (1, 1), relu="RELU6")
+    return net.classifier_head(x, classes=classes)
+
+
+WHOLE_MODELS: dict[str, Callable[[], bytes]] = {"mobilenet_v2_035_96": mobilenet_v2}
