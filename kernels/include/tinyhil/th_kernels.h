@@ -46,9 +46,26 @@ void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const 
 void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output);
 
-/* Mean over H and W of an NHWC tensor; output is [n][c]. */
-void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int8_t *input,
-                   int8_t *output);
+/* A reduction over any set of input dims, as loops: adjacent dims that are
+ * both kept or both reduced are merged and dims of 1 dropped, leaving the
+ * kept dims (the output, row-major) and the reduced dims (summed or compared
+ * per output), each with its stride in the input. */
+typedef struct {
+    int32_t num_kept, num_reduced;
+    int32_t kept_dims[TH_MAX_RANK], kept_strides[TH_MAX_RANK];
+    int32_t reduced_dims[TH_MAX_RANK], reduced_strides[TH_MAX_RANK];
+    int32_t count;   /* input values per output (product of the reduced dims) */
+    int32_t outputs; /* product of the kept dims */
+} th_reduce_shape;
+/* `axes`: bit d set reduces dim d (d < rank). */
+void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank, uint32_t axes);
+
+/* MEAN / SUM (TFLM's QuantizedMeanOrSum): per output, the int32 sum of its
+ * `count` inputs, centred and requantized by p's multiplier and shift. */
+void th_mean_s8(const th_mean_params *p, const th_reduce_shape *s, const int8_t *input, int8_t *output);
+/* REDUCE_MAX (flip 0) and REDUCE_MIN (flip -1: the max of ~x is ~ the min of x): the int8 bytes
+ * compared as they are, no requantization (TFLM's ReduceGeneric). */
+void th_reduce_max_s8(const th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output);
 
 /* Softmax over the innermost axis of `outer` rows of `depth` values. */
 void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,

@@ -40,6 +40,9 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
+    X(SUM, 74)                   \
+    X(REDUCE_MAX, 82)            \
+    X(REDUCE_MIN, 89)            \
     X(LEAKY_RELU, 98)            \
     X(HARD_SWISH, 117)
 
@@ -155,13 +158,24 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, pad_h) F(int32_t, pad_w)             \
     F(int32_t, act_min) F(int32_t, act_max)
 
-/* MEAN over H and W: out = sum(in - input_zero_point) * multiplier * 2^shift
- * + output_zero_point, where multiplier/shift already fold in both the scale
- * ratio and 1/(H*W) exactly as TFLM's QuantizedMeanOrSum does. */
+/* MEAN and SUM over the input dims whose bit is set in `axes` (bit d: dim d):
+ * out = sum(in - input_zero_point) * multiplier * 2^shift + output_zero_point,
+ * TFLM's QuantizedMeanOrSum.  For MEAN, multiplier/shift already fold in both
+ * the scale ratio and 1/count; for SUM they are the scale ratio alone. */
 #define TH_PARAMS_MEAN_FIELDS(F)                    \
     F(int32_t, input_zero_point)                    \
     F(int32_t, output_zero_point)                   \
-    F(int32_t, multiplier) F(int32_t, shift)
+    F(int32_t, multiplier) F(int32_t, shift)        \
+    F(int32_t, axes)
+
+/* REDUCE_MAX / REDUCE_MIN over the dims whose bit is set in `axes`; the
+ * output keeps the input's quantization (TFLM requires it), no requantization. */
+#define TH_PARAMS_REDUCE_FIELDS(F)                  \
+    F(int32_t, axes)
+
+/* ARG_MAX / ARG_MIN along input dim `axis` (resolved, >= 0); int32 indices. */
+#define TH_PARAMS_ARG_FIELDS(F)                     \
+    F(int32_t, axis)
 
 #define TH_PARAMS_SOFTMAX_FIELDS(F)                 \
     F(int32_t, input_multiplier)                    \
@@ -230,6 +244,8 @@ typedef struct { TH_PARAMS_QUANT_REF_FIELDS(TH_DECLARE_FIELD) } th_quant_ref;
 typedef struct { TH_PARAMS_FC_FIELDS(TH_DECLARE_FIELD) } th_fc_params;
 typedef struct { TH_PARAMS_POOL_FIELDS(TH_DECLARE_FIELD) } th_pool_params;
 typedef struct { TH_PARAMS_MEAN_FIELDS(TH_DECLARE_FIELD) } th_mean_params;
+typedef struct { TH_PARAMS_REDUCE_FIELDS(TH_DECLARE_FIELD) } th_reduce_params;
+typedef struct { TH_PARAMS_ARG_FIELDS(TH_DECLARE_FIELD) } th_arg_params;
 typedef struct { TH_PARAMS_SOFTMAX_FIELDS(TH_DECLARE_FIELD) } th_softmax_params;
 typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
 
@@ -242,6 +258,9 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(AVERAGE_POOL_2D, TH_PARAMS_POOL_FIELDS)                    \
     X(MAX_POOL_2D, TH_PARAMS_POOL_FIELDS)                        \
     X(MEAN, TH_PARAMS_MEAN_FIELDS)                               \
+    X(SUM, TH_PARAMS_MEAN_FIELDS)                                \
+    X(REDUCE_MAX, TH_PARAMS_REDUCE_FIELDS)                       \
+    X(REDUCE_MIN, TH_PARAMS_REDUCE_FIELDS)                       \
     X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                         \
     X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
