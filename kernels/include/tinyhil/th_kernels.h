@@ -61,7 +61,11 @@ typedef struct {
 void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank, uint32_t axes);
 
 /* MEAN / SUM (TFLM's QuantizedMeanOrSum): per output, the int32 sum of its
- * `count` inputs, centred and requantized by p's multiplier and shift. */
+ * `count` inputs, centred and requantized by p's multiplier and shift.  The
+ * block form is input [outer][count][inner] -> output [outer][inner] (a global
+ * average pool is [n][h * w][c]). */
+void th_mean_block_s8(const th_mean_params *p, int32_t outer, int32_t count, int32_t inner, const int8_t *input,
+                      int8_t *output);
 void th_mean_s8(const th_mean_params *p, const th_reduce_shape *s, const int8_t *input, int8_t *output);
 /* REDUCE_MAX (flip 0) and REDUCE_MIN (flip -1: the max of ~x is ~ the min of x): the int8 bytes
  * compared as they are, no requantization (TFLM's ReduceGeneric). */

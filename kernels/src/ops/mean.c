@@ -18,12 +18,45 @@
 /* |sum - zero_point * count| <= 256 * count must fit in int32. */
 #define TH_MEAN_MAX_COUNT (1 << 22)
 
+static inline int8_t requantize(const th_mean_params *p, int32_t sum, int32_t centre)
+{
+    const int32_t scaled = th_multiply_by_quantized_multiplier(sum - centre, p->multiplier, p->shift);
+    /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */
+    return (int8_t)th_clamp(th_add_wrap(scaled, p->output_zero_point), INT8_MIN, INT8_MAX);
+}
+
+void th_mean_block_s8(const th_mean_params *p, int32_t outer, int32_t count, int32_t inner, const int8_t *input,
+                      int8_t *output)
+{
+    const int32_t centre = p->input_zero_point * count;
+    const int8_t *block = input;
+    for (int32_t b = 0; b < outer; ++b) {
+        for (int32_t c = 0; c < inner; ++c) {
+            const int8_t *x = block + c;
+            int32_t sum = 0;
+            for (int32_t i = 0; i < count; ++i) {
+                sum += *x;
+                x += inner;
+            }
+            *output++ = requantize(p, sum, centre);
+        }
+        block += count * inner;
+    }
+}
+
 void th_mean_s8(const th_mean_params *p, const th_reduce_shape *s, const int8_t *input, int8_t *output)
 {
-    const int32_t outer = s->num_reduced - 1; /* the reduced dims stepped by the odometer */
-    const int32_t inner = outer >= 0 ? s->reduced_dims[outer] : 1;
-    const int32_t inner_stride = outer >= 0 ? s->reduced_strides[outer] : 0;
+    if (s->num_reduced <= 1) {
+        const int32_t inner = s->num_reduced == 1 ? s->reduced_strides[0] : 1;
+        th_mean_block_s8(p, s->outputs / inner, s->count, inner, input, output);
+        return;
+    }
+    /* Reduced dims with kept ones between: an odometer over the kept dims, and
+     * one over all but the last reduced dim, which is the inner loop. */
     const int32_t centre = p->input_zero_point * s->count;
+    const int32_t outer = s->num_reduced - 1;
+    const int32_t inner = s->reduced_dims[outer];
+    const int32_t inner_stride = s->reduced_strides[outer];
     int32_t kept_index[TH_MAX_RANK] = {0};
     int32_t reduced_index[TH_MAX_RANK] = {0};
     int32_t base = 0;
@@ -36,9 +69,7 @@ void th_mean_s8(const th_mean_params *p, const th_reduce_shape *s, const int8_t 
                 sum += x[i * inner_stride];
             }
         } while (th_reduce_next(reduced_index, s->reduced_dims, s->reduced_strides, outer, &offset));
-        const int32_t scaled = th_multiply_by_quantized_multiplier(sum - centre, p->multiplier, p->shift);
-        /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */
-        output[o] = (int8_t)th_clamp(th_add_wrap(scaled, p->output_zero_point), INT8_MIN, INT8_MAX);
+        output[o] = requantize(p, sum, centre);
         th_reduce_next(kept_index, s->kept_dims, s->kept_strides, s->num_kept, &base);
     }
 }
@@ -83,9 +114,16 @@ static void eval(const th_op_ctx *ctx)
     th_mean_params p;
     memcpy(&p, ctx->params, sizeof(p)); /* size checked by validate */
     const th_tensor *input = ctx->inputs[0];
+    const int8_t *x = (const int8_t *)input->data;
+    int8_t *y = (int8_t *)ctx->output->data;
+    int32_t outer, count, inner;
+    if (th_reduce_block(input, (uint32_t)p.axes, &outer, &count, &inner)) {
+        th_mean_block_s8(&p, outer, count, inner, x, y);
+        return;
+    }
     th_reduce_shape s;
     th_reduce_shape_init(&s, input->dims, input->rank, (uint32_t)p.axes);
-    th_mean_s8(&p, &s, (const int8_t *)input->data, (int8_t *)ctx->output->data);
+    th_mean_s8(&p, &s, x, y);
 }
 
 const th_op_kernel TH_OP_KERNEL(MEAN) = {1, 1, 1, 1, validate, eval, NULL};

@@ -26,4 +26,26 @@ static inline int th_reduce_next(int32_t *index, const int32_t *dims, const int3
     return 0;
 }
 
+/* When the reduced dims are adjacent (or none), the input is [outer][count][inner]
+ * and the output [outer][inner]: fills the three and returns 1; else returns 0. */
+static inline int th_reduce_block(const th_tensor *input, uint32_t axes, int32_t *outer, int32_t *count,
+                                  int32_t *inner)
+{
+    const uint32_t low = axes & (0u - axes); /* lowest set bit */
+    if (((axes + low) & axes) != 0u) {
+        return 0; /* a gap between reduced dims */
+    }
+    int32_t sizes[3] = {1, 1, 1};
+    int32_t part = 0;
+    for (uint32_t d = 0; d < input->rank; ++d) {
+        const int reduced = (axes >> d) & 1u;
+        part = reduced ? 1 : (part == 0 ? 0 : 2);
+        sizes[part] *= input->dims[d];
+    }
+    *outer = sizes[0];
+    *count = sizes[1];
+    *inner = sizes[2];
+    return 1;
+}
+
 #endif
