@@ -111,12 +111,13 @@ def _prepare_all(graph: Graph) -> list[PreparedOp]:
                 f"op type is not implemented by the engine (it implements {', '.join(sorted(PREPARE))})",
                 op.index, op.type)
         prepared.append(prepare(op, graph))
-    for role, indices in (("input", graph.inputs), ("output", graph.outputs)):
+    # Outputs may also be INT32 where an op writes it (ARG_MAX, ARG_MIN): its prepare checked that.
+    for role, indices, allowed in (("input", graph.inputs, ("INT8",)), ("output", graph.outputs, ("INT8", "INT32"))):
         for i in indices:
             t = graph.tensors[i]
-            if t.type_name != "INT8":
+            if t.type_name not in allowed:
                 raise UnsupportedModelError(f"model {role} tensor {i} '{t.name}' is {t.type_name}; "
-                                            "the engine takes int8 inputs and outputs")
+                                            "the engine takes int8 inputs and int8 (or an op's int32) outputs")
     return prepared
 
 

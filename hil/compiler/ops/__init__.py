@@ -53,4 +53,4 @@ def register(*tflite_names: str):
 
 # Importing the op modules fills PREPARE.
 from . import (add, average_pool_2d, conv_2d, depthwise_conv_2d, fully_connected,  # noqa: E402,F401
-               max_pool_2d, mean, reshape, softmax, activations, sum, reduce_max)
+               max_pool_2d, mean, reshape, softmax, activations, sum, reduce_max, arg_max)

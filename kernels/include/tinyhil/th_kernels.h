@@ -71,6 +71,12 @@ void th_mean_s8(const th_mean_params *p, const th_reduce_shape *s, const int8_t 
  * compared as they are, no requantization (TFLM's ReduceGeneric). */
 void th_reduce_max_s8(const th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output);
 
+/* ARG_MAX (flip 0) and ARG_MIN (flip -1) of an int8 [outer][axis_size][inner]
+ * input along its middle dim: int32 indices [outer][inner], the first one on
+ * ties (TFLM's ArgMinMax with a strict comparison). */
+void th_arg_max_s8(int32_t outer, int32_t axis_size, int32_t inner, int8_t flip, const int8_t *input,
+                   int32_t *output);
+
 /* Softmax over the innermost axis of `outer` rows of `depth` values. */
 void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,
                    const int8_t *input, int8_t *output);

@@ -40,7 +40,9 @@
     X(SOFTMAX, 25)               \
     X(TANH, 28)                  \
     X(MEAN, 40)                  \
+    X(ARG_MAX, 56)               \
     X(SUM, 74)                   \
+    X(ARG_MIN, 79)               \
     X(REDUCE_MAX, 82)            \
     X(REDUCE_MIN, 89)            \
     X(LEAKY_RELU, 98)            \
@@ -261,6 +263,8 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(SUM, TH_PARAMS_MEAN_FIELDS)                                \
     X(REDUCE_MAX, TH_PARAMS_REDUCE_FIELDS)                       \
     X(REDUCE_MIN, TH_PARAMS_REDUCE_FIELDS)                       \
+    X(ARG_MAX, TH_PARAMS_ARG_FIELDS)                             \
+    X(ARG_MIN, TH_PARAMS_ARG_FIELDS)                             \
     X(SOFTMAX, TH_PARAMS_SOFTMAX_FIELDS)                         \
     X(ADD, TH_PARAMS_ADD_FIELDS)                                 \
     X(RELU, TH_PARAMS_RELU_FIELDS)                               \
