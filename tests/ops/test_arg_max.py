@@ -112,3 +112,13 @@ def test_bad_tensors_are_refused(tensor, fields, status):
     with pytest.raises(EngineError) as info:
         HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
     assert info.value.status == status
+
+
+def test_misaligned_int32_output_is_refused():
+    blob = _plan()
+    record = plan_format().tensor.unpack(blob, tensor_offset(blob, 1))
+    assert record["offset"] >= 4   # after the input: moving it back one byte stays inside the arena
+    patched = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), offset=record["offset"] - 1)
+    with pytest.raises(EngineError) as info:
+        HostEngine(patched)
+    assert info.value.status == "TH_ERR_ALIGNMENT"

@@ -62,6 +62,11 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
         return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT32,
                           output->dtype);
     }
+    /* The arena is 4-byte aligned; an int32 output must sit at an offset that keeps it so. */
+    if (((uintptr_t)output->data & 3u) != 0u) {
+        return th_op_fail(ctx, err, TH_ERR_ALIGNMENT, ctx->output_index, TH_FIELD_ALIGNMENT, 4,
+                          (int64_t)((uintptr_t)output->data & 3u));
+    }
     if (input->rank == 0) {
         return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_RANK, 1, 0);
     }
