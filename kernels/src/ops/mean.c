@@ -18,60 +18,36 @@
 /* |sum - zero_point * count| <= 256 * count must fit in int32. */
 #define TH_MEAN_MAX_COUNT (1 << 22)
 
-static inline int8_t requantize(const th_mean_params *p, int32_t sum, int32_t centre)
+void th_mean_s8(const th_mean_params *p, th_reduce_shape *s, const int8_t *input, int8_t *output)
 {
-    const int32_t scaled = th_multiply_by_quantized_multiplier(sum - centre, p->multiplier, p->shift);
-    /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */
-    return (int8_t)th_clamp(th_add_wrap(scaled, p->output_zero_point), INT8_MIN, INT8_MAX);
-}
-
-void th_mean_block_s8(const th_mean_params *p, int32_t outer, int32_t count, int32_t inner, const int8_t *input,
-                      int8_t *output)
-{
-    const int32_t centre = p->input_zero_point * count;
-    const int8_t *block = input;
-    for (int32_t b = 0; b < outer; ++b) {
-        for (int32_t c = 0; c < inner; ++c) {
-            const int8_t *x = block + c;
-            int32_t sum = 0;
-            for (int32_t i = 0; i < count; ++i) {
-                sum += *x;
-                x += inner;
-            }
-            *output++ = requantize(p, sum, centre);
-        }
-        block += count * inner;
-    }
-}
-
-void th_mean_s8(const th_mean_params *p, const th_reduce_shape *s, const int8_t *input, int8_t *output)
-{
-    if (s->num_reduced <= 1) {
-        const int32_t inner = s->num_reduced == 1 ? s->reduced_strides[0] : 1;
-        th_mean_block_s8(p, s->outputs / inner, s->count, inner, input, output);
-        return;
-    }
-    /* Reduced dims with kept ones between: an odometer over the kept dims, and
-     * one over all but the last reduced dim, which is the inner loop. */
-    const int32_t centre = p->input_zero_point * s->count;
-    const int32_t outer = s->num_reduced - 1;
-    const int32_t inner = s->reduced_dims[outer];
-    const int32_t inner_stride = s->reduced_strides[outer];
-    int32_t kept_index[TH_MAX_RANK] = {0};
-    int32_t reduced_index[TH_MAX_RANK] = {0};
+    /* The innermost reduced dim is the innermost loop and the innermost kept
+     * dim the loop around it (a global average pool, [n][h * w][c], is just
+     * these two inside a loop over n); odometers step the other dims. */
+    th_reduce_dims *kept = &s->part[0], *reduced = &s->part[1];
+    const int32_t count = reduced->dims[0], count_stride = reduced->strides[0];
+    const int32_t depth = kept->dims[0], depth_stride = kept->strides[0];
+    const int32_t centre = p->input_zero_point * reduced->size;
+    /* Locals, not loads: every int8 store may alias *p and *s. */
+    const int32_t multiplier = p->multiplier, shift = p->shift, output_zero_point = p->output_zero_point;
+    const int more_reduced = reduced->n > 1, more_kept = kept->n > 1;
     int32_t base = 0;
-    for (int32_t o = 0; o < s->outputs; ++o) {
-        int32_t sum = 0;
-        int32_t offset = base;
-        do {
-            const int8_t *x = input + offset;
-            for (int32_t i = 0; i < inner; ++i) {
-                sum += x[i * inner_stride];
-            }
-        } while (th_reduce_next(reduced_index, s->reduced_dims, s->reduced_strides, outer, &offset));
-        output[o] = requantize(p, sum, centre);
-        th_reduce_next(kept_index, s->kept_dims, s->kept_strides, s->num_kept, &base);
-    }
+    do {
+        const int8_t *first = input + base;
+        for (int32_t c = 0; c < depth; ++c, first += depth_stride) {
+            int32_t sum = 0;
+            int32_t offset = 0;
+            do {
+                const int8_t *x = first + offset;
+                for (int32_t i = 0; i < count; ++i) {
+                    sum += *x;
+                    x += count_stride;
+                }
+            } while (more_reduced && th_reduce_next(reduced, &offset));
+            const int32_t scaled = th_multiply_by_quantized_multiplier(sum - centre, multiplier, shift);
+            /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */
+            *output++ = (int8_t)th_clamp(th_add_wrap(scaled, output_zero_point), INT8_MIN, INT8_MAX);
+        }
+    } while (more_kept && th_reduce_next(kept, &base));
 }
 
 /* A params zero point must be an int8 value and agree with its tensor record. */
@@ -92,14 +68,13 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
     if (status != TH_OK) {
         return status;
     }
-    if ((status = th_reduce_check_s8(ctx, TH_FIELD_OFFSET(p, axes), p.axes, err)) != TH_OK) {
+    int32_t count;
+    if ((status = th_reduce_check_s8(ctx, TH_FIELD_OFFSET(p, axes), p.axes, &count, err)) != TH_OK) {
         return status;
     }
     const th_tensor *input = ctx->inputs[0];
-    th_reduce_shape s;
-    th_reduce_shape_init(&s, input->dims, input->rank, (uint32_t)p.axes);
-    if (s.count > TH_MEAN_MAX_COUNT) {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_DIM, TH_MEAN_MAX_COUNT, s.count);
+    if (count > TH_MEAN_MAX_COUNT) {
+        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_DIM, TH_MEAN_MAX_COUNT, count);
     }
     if ((status = check_zero_point(ctx, p.input_zero_point, input, ctx->input_index[0], err)) != TH_OK ||
         (status = check_zero_point(ctx, p.output_zero_point, ctx->output, ctx->output_index, err)) != TH_OK ||
@@ -114,16 +89,9 @@ static void eval(const th_op_ctx *ctx)
     th_mean_params p;
     memcpy(&p, ctx->params, sizeof(p)); /* size checked by validate */
     const th_tensor *input = ctx->inputs[0];
-    const int8_t *x = (const int8_t *)input->data;
-    int8_t *y = (int8_t *)ctx->output->data;
-    int32_t outer, count, inner;
-    if (th_reduce_block(input, (uint32_t)p.axes, &outer, &count, &inner)) {
-        th_mean_block_s8(&p, outer, count, inner, x, y);
-        return;
-    }
     th_reduce_shape s;
     th_reduce_shape_init(&s, input->dims, input->rank, (uint32_t)p.axes);
-    th_mean_s8(&p, &s, x, y);
+    th_mean_s8(&p, &s, (const int8_t *)input->data, (int8_t *)ctx->output->data);
 }
 
 const th_op_kernel TH_OP_KERNEL(MEAN) = {1, 1, 1, 1, validate, eval, NULL};

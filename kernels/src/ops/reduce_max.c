@@ -7,34 +7,38 @@
 #include "th_op.h"
 #include "reduce_iter.h"
 
-void th_reduce_max_s8(const th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output)
+void th_reduce_max_s8(th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output)
 {
-    const int32_t outer = s->num_reduced - 1;
-    const int32_t inner = outer >= 0 ? s->reduced_dims[outer] : 1;
-    const int32_t inner_stride = outer >= 0 ? s->reduced_strides[outer] : 0;
-    int32_t kept_index[TH_MAX_RANK] = {0};
-    int32_t reduced_index[TH_MAX_RANK] = {0};
+    /* The loops of th_mean_s8 (mean.c). */
+    th_reduce_dims *kept = &s->part[0], *reduced = &s->part[1];
+    const int32_t count = reduced->dims[0], count_stride = reduced->strides[0];
+    const int32_t depth = kept->dims[0], depth_stride = kept->strides[0];
     int32_t base = 0;
-    for (int32_t o = 0; o < s->outputs; ++o) {
-        int8_t best = INT8_MIN;
-        int32_t offset = base;
-        do {
-            const int8_t *x = input + offset;
-            for (int32_t i = 0; i < inner; ++i) {
-                const int8_t v = (int8_t)(x[i * inner_stride] ^ flip);
-                best = v > best ? v : best;
-            }
-        } while (th_reduce_next(reduced_index, s->reduced_dims, s->reduced_strides, outer, &offset));
-        output[o] = (int8_t)(best ^ flip);
-        th_reduce_next(kept_index, s->kept_dims, s->kept_strides, s->num_kept, &base);
-    }
+    do {
+        const int8_t *first = input + base;
+        for (int32_t c = 0; c < depth; ++c, first += depth_stride) {
+            int8_t best = INT8_MIN;
+            int32_t offset = 0;
+            do {
+                const int8_t *x = first + offset;
+                for (int32_t i = 0; i < count; ++i) {
+                    const int8_t v = (int8_t)(*x ^ flip);
+                    best = v > best ? v : best;
+                    x += count_stride;
+                }
+            } while (reduced->n > 1 && th_reduce_next(reduced, &offset));
+            *output++ = (int8_t)(best ^ flip);
+        }
+    } while (kept->n > 1 && th_reduce_next(kept, &base));
 }
 
 static th_status validate(const th_op_ctx *ctx, th_error *err)
 {
     th_reduce_params p;
     th_status status = th_op_params(ctx, &p, sizeof(p), err);
-    if (status != TH_OK || (status = th_reduce_check_s8(ctx, TH_FIELD_OFFSET(p, axes), p.axes, err)) != TH_OK) {
+    int32_t count;
+    if (status != TH_OK ||
+        (status = th_reduce_check_s8(ctx, TH_FIELD_OFFSET(p, axes), p.axes, &count, err)) != TH_OK) {
         return status;
     }
     if (ctx->output->zero_point != ctx->inputs[0]->zero_point) {

@@ -4,48 +4,38 @@
 
 void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank, uint32_t axes)
 {
-    int32_t group_dims[TH_MAX_RANK];
-    uint32_t group_reduced[TH_MAX_RANK];
-    int32_t groups = 0;
-    for (uint32_t d = 0; d < rank && d < TH_MAX_RANK; ++d) {
+    for (uint32_t k = 0; k < 2; ++k) {
+        /* Dim 0 stands for "none" (1, stride 0) until a group takes its place. */
+        s->part[k].n = 0;
+        s->part[k].size = 1;
+        s->part[k].dims[0] = 1;
+        s->part[k].strides[0] = 0;
+    }
+    int32_t stride = 1;
+    uint32_t last = 2; /* the part of the previous dim of more than 1 (none yet) */
+    for (uint32_t d = rank; d-- > 0;) {
         const uint32_t reduced = (axes >> d) & 1u;
-        if (dims[d] == 1) {
+        th_reduce_dims *part = &s->part[reduced];
+        const int32_t dim = dims[d];
+        if (dim == 1) {
             continue; /* neither adds outputs nor values to reduce */
         }
-        if (groups > 0 && group_reduced[groups - 1] == reduced) {
-            group_dims[groups - 1] *= dims[d];
+        if (reduced == last) {
+            part->dims[part->n - 1] *= dim; /* adjacent: one loop */
         } else {
-            group_dims[groups] = dims[d];
-            group_reduced[groups] = reduced;
-            ++groups;
+            part->dims[part->n] = dim;
+            part->strides[part->n] = stride;
+            part->index[part->n] = 0;
+            part->n++;
         }
-    }
-    int32_t strides[TH_MAX_RANK];
-    int32_t stride = 1;
-    for (int32_t g = groups - 1; g >= 0; --g) {
-        strides[g] = stride;
-        stride *= group_dims[g];
-    }
-    s->num_kept = 0;
-    s->num_reduced = 0;
-    s->count = 1;
-    s->outputs = 1;
-    for (int32_t g = 0; g < groups; ++g) {
-        if (group_reduced[g]) {
-            s->reduced_dims[s->num_reduced] = group_dims[g];
-            s->reduced_strides[s->num_reduced] = strides[g];
-            s->num_reduced++;
-            s->count *= group_dims[g];
-        } else {
-            s->kept_dims[s->num_kept] = group_dims[g];
-            s->kept_strides[s->num_kept] = strides[g];
-            s->num_kept++;
-            s->outputs *= group_dims[g];
-        }
+        part->size *= dim;
+        stride *= dim;
+        last = reduced;
     }
 }
 
-th_status th_reduce_check_s8(const th_op_ctx *ctx, uint32_t axes_offset, int32_t axes, th_error *err)
+th_status th_reduce_check_s8(const th_op_ctx *ctx, uint32_t axes_offset, int32_t axes, int32_t *count,
+                             th_error *err)
 {
     const th_tensor *input = ctx->inputs[0];
     const th_tensor *output = ctx->output;
@@ -60,30 +50,30 @@ th_status th_reduce_check_s8(const th_op_ctx *ctx, uint32_t axes_offset, int32_t
         return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
                           output->dtype);
     }
-    const int32_t all = (int32_t)((1u << input->rank) - 1u);
-    th_status status = th_op_check_param(ctx, axes_offset, axes, 0, all, err);
+    const th_status status = th_op_check_param(ctx, axes_offset, axes, 0, (int32_t)((1u << input->rank) - 1u), err);
     if (status != TH_OK) {
         return status;
     }
-    int32_t kept = 0;
-    for (uint32_t d = 0; d < input->rank; ++d) {
-        kept += ((axes >> d) & 1) ? 0 : 1;
-    }
+    /* Output dim o against input dim d: the reduced ones are 1 (keep_dims) or absent. */
     const int keep_dims = output->rank == input->rank;
-    if (!keep_dims && (int32_t)output->rank != kept) {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_RANK, kept, output->rank);
-    }
     uint32_t o = 0;
+    *count = 1;
     for (uint32_t d = 0; d < input->rank; ++d) {
         const int reduced = (axes >> d) & 1;
-        if (reduced && !keep_dims) {
-            continue;
+        if (reduced) {
+            *count *= input->dims[d]; /* bounded at load: a tensor's element count fits */
+            if (!keep_dims) {
+                continue;
+            }
         }
         const int32_t expected = reduced ? 1 : input->dims[d];
-        if (output->dims[o] != expected) {
+        if (o < output->rank && output->dims[o] != expected) {
             return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_DIM, expected, output->dims[o]);
         }
         ++o;
+    }
+    if (o != output->rank) {
+        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_RANK, o, output->rank);
     }
     return TH_OK;
 }
