@@ -1,4 +1,4 @@
-"""MEAN over H and W: prepare-time arithmetic, rejections, byte equality with TFLM, and plan validation."""
+"""MEAN over any axes: prepare-time arithmetic, rejections, byte equality with TFLM, and plan validation."""
 from __future__ import annotations
 
 
@@ -49,7 +49,15 @@ def test_prepare_params_for_different_quantization():
     prepared = prepare_mean(graph.ops[0], graph)
     assert prepared.inputs == [graph.ops[0].inputs[0]]   # the axis tensor is consumed at compile time
     assert prepared.params == {"input_zero_point": -3, "output_zero_point": 7,
-                               "multiplier": (1 << 35) // 35, "shift": -2}
+                               "multiplier": (1 << 35) // 35, "shift": -2, "axes": 0b0110}
+
+
+def test_prepare_params_for_channel_axis():
+    # Axis -1 of [2, 3, 4, 6]: count 6 folds 2 bits of QuantizeMultiplier(0.5 / 0.25 = 0.5 * 2^2) = (2^30, 2).
+    graph = load_graph(mean_model((2, 3, 4, 6), False, (0.5, 1), (0.25, -1), axes=(-1,)))
+    prepared = prepare_mean(graph.ops[0], graph)
+    assert prepared.params == {"input_zero_point": 1, "output_zero_point": -1,
+                               "multiplier": (1 << 32) // 6, "shift": 0, "axes": 0b1000}
 
 
 # --- rejections ---------------------------------------------------------------------------
@@ -69,14 +77,13 @@ def _mean(in_shape=(1, 4, 4, 8), out_shape=(1, 8), axes=(1, 2), keep_dims=False,
 
 
 @pytest.mark.parametrize("model, reason", [
-    (lambda: _mean(out_shape=(1, 4, 4), axes=(3,)), r"axes \[3\] is not supported"),
-    (lambda: _mean(out_shape=(1, 4, 8), axes=(1,)), r"axes \[1\] is not supported"),
-    (lambda: _mean(out_shape=(8,), axes=(0, 1, 2)), r"axes \[0, 1, 2\] is not supported"),
-    (lambda: _mean(out_shape=(1, 8), axes=(-1, -2)), r"axes \[-1, -2\] is not supported"),
+    (lambda: _mean(out_shape=(1, 4, 4), axes=(4,)), r"has 4, outside \[-4, 3\]"),
+    (lambda: _mean(out_shape=(1, 4, 4), axes=(-5,)), r"has -5, outside \[-4, 3\]"),
+    (lambda: _mean(out_shape=(1, 4, 4), axes=(1,)), r"expected \[1, 4, 8\]"),
     (lambda: _mean(constant_axes=False), "constant INT32"),
-    (lambda: _mean(in_shape=(4, 4, 8), axes=(0, 1)), "rank 3"),
     (lambda: _mean(out_shape=(1, 1, 1, 8), keep_dims=False), r"expected \[1, 8\]"),
     (lambda: _mean(out_shape=(1, 8), keep_dims=True), r"expected \[1, 1, 1, 8\]"),
+    (lambda: _mean(in_shape=(1, 2048, 4096, 1), out_shape=(1, 1)), "reducing 8388608 values"),
 ])
 def test_unsupported_mean_is_rejected_with_reason(model, reason):
     with pytest.raises(UnsupportedModelError, match=reason) as info:
@@ -137,6 +144,21 @@ def test_bad_params_are_refused(fields):
         HostEngine(with_record_fields(blob, plan_format().op_params["MEAN"], params_offset(blob), **fields))
     assert info.value.status == "TH_ERR_BAD_PARAMS"
     assert info.value.details["op_type"] == plan_format().op_ids["MEAN"]
+
+
+@pytest.mark.parametrize("fields", [{"axes": 16}, {"axes": -1}])   # a dim the rank-4 input lacks
+def test_bad_axes_are_refused(fields):
+    blob = _mean_plan()
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["MEAN"], params_offset(blob), **fields))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+def test_axes_disagreeing_with_the_output_are_refused():
+    blob = _mean_plan()   # axes [1, 2]; reducing [1] alone wants output [1, 1, 5, 8]
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["MEAN"], params_offset(blob), axes=0b0010))
+    assert info.value.status == "TH_ERR_SHAPE"
 
 
 @pytest.mark.parametrize("tensor, fields, status", [

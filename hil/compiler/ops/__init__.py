@@ -52,8 +52,8 @@ def register(*tflite_names: str):
 
 
 # Importing the op modules fills PREPARE.
-from . import (activations, add, average_pool_2d, batch_matmul, concatenation, conv_2d,
+from . import (activations, add, arg_max, average_pool_2d, batch_matmul, concatenation, conv_2d,
                depth_to_space, depthwise_conv_2d, fully_connected, gather, max_pool_2d,
-               maximum_minimum, mean, mul, pack, pad, prelu, quantize, reshape, resize_bilinear,
-               resize_nearest_neighbor, slice, softmax, split, squared_difference, squeeze, sub,
-               transpose, transpose_conv)  # noqa: E402,F401
+               maximum_minimum, mean, mul, pack, pad, prelu, quantize, reduce_max, reshape,
+               resize_bilinear, resize_nearest_neighbor, slice, softmax, split, squared_difference,
+               squeeze, sub, sum, transpose, transpose_conv)  # noqa: E402,F401

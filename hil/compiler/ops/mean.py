@@ -1,20 +1,20 @@
-"""MEAN (int8) over the spatial axes of a 4-D NHWC tensor: what Keras
-GlobalAveragePooling2D becomes with current converters.
+"""MEAN (int8) over any set of axes (constant INT32 axis tensor, negative axes, keep_dims or not), rank 1-6; at most 4,194,304 values per output.
 
 TFLM's int8 MEAN (reference_ops::QuantizedMeanOrSum) sums the raw values,
 subtracts input_zero_point * count, and requantizes once with
 QuantizeMultiplier(input_scale / output_scale) adjusted to include 1 / count.
 It takes that path whether or not input and output quantization agree (the
 integer-average shortcut of older TFLM releases is gone), and so does the
-engine.  The adjustment is done here, so the C kernel only requantizes."""
+engine.  The adjustment is done here, so the C kernel only requantizes.  SUM
+(sum.py) is the same computation without the 1 / count adjustment."""
 from __future__ import annotations
 
 from ..quant import quantize_multiplier
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
-from ..common import input_tensor, output_tensor, require, require_int8, require_rank, tensor_label, zero_point
+from ..common import input_tensor, output_tensor, require, require_int8, tensor_label, zero_point
 
-SPATIAL_AXES = {1, 2}
+MAX_RANK = 6  # TH_MAX_RANK
 MAX_COUNT = 1 << 22  # mirrors TH_MEAN_MAX_COUNT: the centered sum stays in int32
 MAX_SCALE_RATIO = float(1 << 29)  # a larger ratio would need a shift above 30
 
@@ -35,31 +35,50 @@ def resolve_axes(values, rank: int) -> list[int]:
     return resolved
 
 
-@register("MEAN")
-def prepare_mean(op: Op, graph: Graph) -> PreparedOp:
+def axes_mask(axes: list[int]) -> int:
+    """The kernels' `axes` field: bit d set when input dim d is reduced."""
+    return sum(1 << a for a in axes)
+
+
+def reduced_output_shape(shape, axes: list[int], keep_dims: bool) -> tuple[int, ...]:
+    """The output shape TFLite gives a reduction: reduced dims become 1 or are removed."""
+    return tuple(1 if d in axes else n for d, n in enumerate(shape) if keep_dims or d not in axes)
+
+
+def reduction_axes(op: Op, graph: Graph, x, y) -> list[int]:
+    """The resolved axes of a reduction whose axis tensor is input 1, checked against
+    the input's rank and the output's shape (keep_dims as the op's options say)."""
     require(len(op.inputs) == 2, op, f"expected 2 inputs (data and axes), got {len(op.inputs)}")
-    x = input_tensor(graph, op, 0, "input")
     axis = input_tensor(graph, op, 1, "axis")
-    y = output_tensor(graph, op)
-    require_int8(op, x, "input")
-    require_int8(op, y, "output")
-    require_rank(op, x, "input", 4)
     require(axis.type_name == "INT32" and axis.is_constant, op,
             f"axis {tensor_label(axis)} must be a constant INT32 tensor (it is {axis.type_name}"
             f"{'' if axis.is_constant else ', computed at run time'})")
-    axes = resolve_axes(axis.data.reshape(-1), 4)
-    require(set(axes) == SPATIAL_AXES, op,
-            f"MEAN over axes {[int(a) for a in axis.data.reshape(-1)]} is not supported; "
-            f"the engine averages only over the spatial axes [1, 2] of a 4-D NHWC tensor")
-
-    n, h, w, c = x.shape
+    rank = len(x.shape)
+    require(1 <= rank <= MAX_RANK, op, f"input {tensor_label(x)} has rank {rank}; the engine reduces ranks 1 to {MAX_RANK}")
+    values = [int(a) for a in axis.data.reshape(-1)]
+    bad = [a for a in values if not -rank <= a < rank]
+    require(not bad, op, f"axis {tensor_label(axis)} has {bad[0] if bad else None}, outside [{-rank}, {rank - 1}] "
+                         f"for the rank-{rank} input {tensor_label(x)}")
+    axes = resolve_axes(values, rank)
     keep_dims = bool(op.options.get("keep_dims", False))
-    expected = (n, 1, 1, c) if keep_dims else (n, c)
+    expected = reduced_output_shape(x.shape, axes, keep_dims)
     require(tuple(y.shape) == expected, op,
             f"output {tensor_label(y)} has shape {list(y.shape)}, expected {list(expected)} "
-            f"(keep_dims={keep_dims})")
-    count = h * w
-    require(count <= MAX_COUNT, op, f"averaging {count} values per channel; the engine supports up to {MAX_COUNT}")
+            f"(axes {values}, keep_dims={keep_dims})")
+    return axes
+
+
+def prepare_mean_or_sum(op: Op, graph: Graph, compute_sum: bool) -> PreparedOp:
+    """MEAN and SUM: TFLM's QuantizedMeanOrSum, the 1 / count fold for MEAN only."""
+    x = input_tensor(graph, op, 0, "input")
+    y = output_tensor(graph, op)
+    require_int8(op, x, "input")
+    require_int8(op, y, "output")
+    axes = reduction_axes(op, graph, x, y)
+    count = 1
+    for a in axes:
+        count *= int(x.shape[a])
+    require(count <= MAX_COUNT, op, f"reducing {count} values per output; the engine supports up to {MAX_COUNT}")
     for t, role in ((x, "input"), (y, "output")):
         require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
         require(-128 <= zero_point(t) <= 127, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, outside int8")
@@ -68,12 +87,20 @@ def prepare_mean(op: Op, graph: Graph) -> PreparedOp:
     ratio = float(x.scale[0]) / float(y.scale[0])
     require(ratio < MAX_SCALE_RATIO, op,
             f"input scale {float(x.scale[0])!r} / output scale {float(y.scale[0])!r} = {ratio:g} is too large")
-    multiplier, shift = fold_count(*quantize_multiplier(ratio), count)
+    multiplier, shift = quantize_multiplier(ratio)   # a ratio below 2^-32 gives (0, 0), as in TFLM
+    if not compute_sum:
+        multiplier, shift = fold_count(multiplier, shift, count)
     params = {
         "input_zero_point": zero_point(x),
         "output_zero_point": zero_point(y),
         "multiplier": multiplier,
         "shift": shift,
+        "axes": axes_mask(axes),
     }
     # The axis tensor is consumed here; the kernel takes only the data input.
-    return PreparedOp("MEAN", [x.index], y.index, params=params, macs=0)
+    return PreparedOp(op.type, [x.index], y.index, params=params, macs=0)
+
+
+@register("MEAN")
+def prepare_mean(op: Op, graph: Graph) -> PreparedOp:
+    return prepare_mean_or_sum(op, graph, compute_sum=False)

@@ -1,6 +1,8 @@
 """MEAN cases: spatial means of NHWC tensors (Keras GlobalAveragePooling2D as
 current converters write it), keep_dims true and false, with equal and with
-different input/output quantization, axis spellings and extreme scale ratios."""
+different input/output quantization, axis spellings and extreme scale ratios;
+then other axes: one axis, the channel axis, non-adjacent axes, every axis,
+ranks 1, 2, 3 and 5."""
 from __future__ import annotations
 
 import functools
@@ -10,18 +12,24 @@ import numpy as np
 from ..builder import ModelBuilder
 
 
-def mean_model(shape, keep_dims: bool = True, input_q=(0.05, -3), output_q=None, axes=(1, 2)) -> bytes:
-    """MEAN over `axes` (spatial ones, however spelled) of an int8 NHWC input.
+def reduce_model(op: str, shape, axes, keep_dims: bool = True, input_q=(0.05, -3), output_q=None) -> bytes:
+    """`op` (MEAN, SUM, REDUCE_MAX, REDUCE_MIN) over `axes` of an int8 input.
     `output_q` defaults to the input's (scale, zero_point)."""
-    n, h, w, c = shape
     output_q = input_q if output_q is None else output_q
-    b = ModelBuilder(f"mean {shape} axes {list(axes)} keep_dims={keep_dims} in {input_q} out {output_q}")
+    resolved = {a + len(shape) if a < 0 else a for a in axes}
+    out_shape = tuple(1 if d in resolved else n for d, n in enumerate(shape) if keep_dims or d not in resolved)
+    b = ModelBuilder(f"{op.lower()} {shape} axes {list(axes)} keep_dims={keep_dims} in {input_q} out {output_q}")
     x = b.input("input", shape, *input_q)
     axis = b.const("axis", np.array(axes, dtype=np.int32))
-    y = b.tensor("output", (n, 1, 1, c) if keep_dims else (n, c), np.int8, *output_q)
-    b.op("MEAN", [x, axis], [y], "ReducerOptions", keep_dims=keep_dims)
+    y = b.tensor("output", out_shape, np.int8, *output_q)
+    b.op(op, [x, axis], [y], "ReducerOptions", keep_dims=keep_dims)
     b.mark_output(y)
     return b.build()
+
+
+def mean_model(shape, keep_dims: bool = True, input_q=(0.05, -3), output_q=None, axes=(1, 2)) -> bytes:
+    """MEAN over `axes` (the spatial ones by default) of an int8 input."""
+    return reduce_model("MEAN", shape, axes, keep_dims, input_q, output_q)
 
 
 def _case(*args, **kwargs):
@@ -51,4 +59,12 @@ CASES = {
     # Extreme ratios: the 1/count fold is clamped by 31 + shift (TFLM's precision loss).
     "tiny_scale_ratio": _case((1, 49, 10, 2), False, (2.0 ** -20, 0), (32.0, 3)),
     "large_scale_ratio": _case((1, 3, 3, 4), False, (1.0, 0), (0.001, -5)),
+    # Other axes and ranks.
+    "axis1_keep_dims": _case((2, 5, 4, 3), True, (0.05, -3), (0.02, 7), axes=(1,)),
+    "channel_axis_negative": _case((1, 6, 5, 12), False, (0.05, 4), (0.03, -2), axes=(-1,)),
+    "axes_0_2_rank4": _case((3, 4, 5, 6), True, (0.1, -128), (0.04, 10), axes=(2, 0)),
+    "all_axes_rank3": _case((4, 6, 5), False, (0.05, -3), (0.01, 0), axes=(0, 1, 2)),
+    "rank1": _case((9,), True, (0.05, 20), (0.07, -5), axes=(0,)),
+    "rank2_axis0": _case((7, 3), False, (0.2, -1), (0.05, 3), axes=(-2,)),
+    "rank5_axes_1_3_4": _case((2, 3, 2, 4, 3), True, (0.05, -3), (0.02, 1), axes=(1, 3, 4)),
 }

@@ -76,9 +76,37 @@ void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const 
 void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output);
 
-/* Mean over H and W of an NHWC tensor; output is [n][c]. */
-void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int8_t *input,
-                   int8_t *output);
+/* A reduction over any set of input dims, as loops: adjacent dims that are
+ * both kept or both reduced are merged and dims of 1 dropped, leaving the
+ * kept dims (the output, row-major) and the reduced dims (summed or compared
+ * per output), each with its stride in the input, innermost first.  A part
+ * with no dims (n = 0) still has dims[0] = 1 and strides[0] = 0, so the
+ * kernels' innermost loops need no special case. */
+typedef struct {
+    int32_t n;
+    int32_t dims[TH_MAX_RANK];
+    int32_t strides[TH_MAX_RANK];
+    int32_t index[TH_MAX_RANK]; /* the kernels' odometer over dims 1..n-1, zeroed by init */
+    int32_t size;               /* product of dims */
+} th_reduce_dims;
+typedef struct {
+    th_reduce_dims part[2]; /* [0]: kept (size = outputs), [1]: reduced (size = values per output) */
+} th_reduce_shape;
+/* `axes`: bit d set reduces dim d (d < rank). */
+void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank, uint32_t axes);
+
+/* MEAN / SUM (TFLM's QuantizedMeanOrSum): per output, the int32 sum of its
+ * `count` inputs, centred and requantized by p's multiplier and shift. */
+void th_mean_s8(const th_mean_params *p, th_reduce_shape *s, const int8_t *input, int8_t *output);
+/* REDUCE_MAX (flip 0) and REDUCE_MIN (flip -1: the max of ~x is ~ the min of x): the int8 bytes
+ * compared as they are, no requantization (TFLM's ReduceGeneric). */
+void th_reduce_max_s8(th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output);
+
+/* ARG_MAX (flip 0) and ARG_MIN (flip -1) of an int8 [outer][axis_size][inner]
+ * input along its middle dim: int32 indices [outer][inner], the first one on
+ * ties (TFLM's ArgMinMax with a strict comparison). */
+void th_arg_max_s8(int32_t outer, int32_t axis_size, int32_t inner, int8_t flip, const int8_t *input,
+                   int32_t *output);
 
 /* Softmax over the innermost axis of `outer` rows of `depth` values. */
 void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,

@@ -55,13 +55,18 @@
     X(SPLIT, 49)                   \
     X(PRELU, 54)                   \
     X(MAXIMUM, 55)                 \
+    X(ARG_MAX, 56)                 \
     X(MINIMUM, 57)                 \
     X(PADV2, 60)                   \
     X(SLICE, 65)                   \
     X(TRANSPOSE_CONV, 67)          \
     X(EXPAND_DIMS, 70)             \
+    X(SUM, 74)                     \
+    X(ARG_MIN, 79)                 \
+    X(REDUCE_MAX, 82)              \
     X(PACK, 83)                    \
     X(UNPACK, 88)                  \
+    X(REDUCE_MIN, 89)              \
     X(RESIZE_NEAREST_NEIGHBOR, 97) \
     X(LEAKY_RELU, 98)              \
     X(SQUARED_DIFFERENCE, 99)      \
@@ -182,13 +187,24 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, pad_h) F(int32_t, pad_w)             \
     F(int32_t, act_min) F(int32_t, act_max)
 
-/* MEAN over H and W: out = sum(in - input_zero_point) * multiplier * 2^shift
- * + output_zero_point, where multiplier/shift already fold in both the scale
- * ratio and 1/(H*W) exactly as TFLM's QuantizedMeanOrSum does. */
+/* MEAN and SUM over the input dims whose bit is set in `axes` (bit d: dim d):
+ * out = sum(in - input_zero_point) * multiplier * 2^shift + output_zero_point,
+ * TFLM's QuantizedMeanOrSum.  For MEAN, multiplier/shift already fold in both
+ * the scale ratio and 1/count; for SUM they are the scale ratio alone. */
 #define TH_PARAMS_MEAN_FIELDS(F)                    \
     F(int32_t, input_zero_point)                    \
     F(int32_t, output_zero_point)                   \
-    F(int32_t, multiplier) F(int32_t, shift)
+    F(int32_t, multiplier) F(int32_t, shift)        \
+    F(int32_t, axes)
+
+/* REDUCE_MAX / REDUCE_MIN over the dims whose bit is set in `axes`; the
+ * output keeps the input's quantization (TFLM requires it), no requantization. */
+#define TH_PARAMS_REDUCE_FIELDS(F)                  \
+    F(int32_t, axes)
+
+/* ARG_MAX / ARG_MIN along input dim `axis` (resolved, >= 0); int32 indices. */
+#define TH_PARAMS_ARG_FIELDS(F)                     \
+    F(int32_t, axis)
 
 #define TH_PARAMS_SOFTMAX_FIELDS(F)                 \
     F(int32_t, input_multiplier)                    \
@@ -407,6 +423,8 @@ typedef struct { TH_PARAMS_QUANT_REF_FIELDS(TH_DECLARE_FIELD) } th_quant_ref;
 typedef struct { TH_PARAMS_FC_FIELDS(TH_DECLARE_FIELD) } th_fc_params;
 typedef struct { TH_PARAMS_POOL_FIELDS(TH_DECLARE_FIELD) } th_pool_params;
 typedef struct { TH_PARAMS_MEAN_FIELDS(TH_DECLARE_FIELD) } th_mean_params;
+typedef struct { TH_PARAMS_REDUCE_FIELDS(TH_DECLARE_FIELD) } th_reduce_params;
+typedef struct { TH_PARAMS_ARG_FIELDS(TH_DECLARE_FIELD) } th_arg_params;
 typedef struct { TH_PARAMS_SOFTMAX_FIELDS(TH_DECLARE_FIELD) } th_softmax_params;
 typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
 /* SUB: quantized as ADD (TFLM's CalculateOpDataSub); the second input is subtracted. */
@@ -457,6 +475,11 @@ typedef struct { TH_PARAMS_PRELU_FIELDS(TH_DECLARE_FIELD) } th_prelu_params;
     X(STRIDED_SLICE, TH_PARAMS_SLICE_FIELDS)                                       \
     X(SLICE, TH_PARAMS_SLICE_FIELDS)                                               \
     X(TRANSPOSE, TH_PARAMS_TRANSPOSE_FIELDS)                                       \
-    X(GATHER, TH_PARAMS_GATHER_FIELDS)
+    X(GATHER, TH_PARAMS_GATHER_FIELDS)                                             \
+    X(SUM, TH_PARAMS_MEAN_FIELDS)                                                  \
+    X(REDUCE_MAX, TH_PARAMS_REDUCE_FIELDS)                                         \
+    X(REDUCE_MIN, TH_PARAMS_REDUCE_FIELDS)                                         \
+    X(ARG_MAX, TH_PARAMS_ARG_FIELDS)                                               \
+    X(ARG_MIN, TH_PARAMS_ARG_FIELDS)
 
 #endif

@@ -1,44 +1,53 @@
-/* MEAN over the spatial axes (H, W) of an NHWC int8 tensor: byte-exact with
- * TFLM's int8 MEAN (reference_ops::QuantizedMeanOrSum, compute_sum false).
+/* MEAN and SUM over any set of axes of an int8 tensor: byte-exact with TFLM's
+ * int8 MEAN and SUM (reference_ops::QuantizedMeanOrSum, compute_sum false and
+ * true).
  *
- * TFLM sums the raw int8 values per (batch, channel), subtracts
- * input_zero_point * count, and requantizes once with a multiplier that folds
- * input_scale / output_scale and 1 / count; the compiler folds the two in
- * advance (hil/compiler/ops/mean.py), so eval is one requantization per output.
- * The output is [n][c], whether the model keeps the reduced dims or not. */
+ * TFLM sums the raw int8 values per output, subtracts input_zero_point *
+ * count, and requantizes once with QuantizeMultiplier(input_scale /
+ * output_scale); for MEAN that multiplier is first adjusted to include
+ * 1 / count.  The compiler does that adjustment in advance
+ * (hil/compiler/ops/mean.py), so MEAN and SUM run the same kernel: one sum and
+ * one requantization per output.  The output is the kept dims in row-major
+ * order, whether the model keeps the reduced dims (as 1) or not. */
 #include <string.h>
 
 #include "th_op.h"
+#include "reduce_iter.h"
 #include "tinyhil/th_fixedpoint.h"
 
 /* |sum - zero_point * count| <= 256 * count must fit in int32. */
 #define TH_MEAN_MAX_COUNT (1 << 22)
 
-void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int8_t *input, int8_t *output)
+void th_mean_s8(const th_mean_params *p, th_reduce_shape *s, const int8_t *input, int8_t *output)
 {
-    const int32_t count = input_dims->h * input_dims->w;
-    const int32_t depth = input_dims->c;
-    for (int32_t b = 0; b < input_dims->n; ++b) {
-        const int8_t *image = input + b * count * depth;
-        for (int32_t c = 0; c < depth; ++c) {
+    /* The innermost reduced dim is the innermost loop and the innermost kept
+     * dim the loop around it (a global average pool, [n][h * w][c], is just
+     * these two inside a loop over n); odometers step the other dims. */
+    th_reduce_dims *kept = &s->part[0], *reduced = &s->part[1];
+    const int32_t count = reduced->dims[0], count_stride = reduced->strides[0];
+    const int32_t depth = kept->dims[0], depth_stride = kept->strides[0];
+    const int32_t centre = p->input_zero_point * reduced->size;
+    /* Locals, not loads: every int8 store may alias *p and *s. */
+    const int32_t multiplier = p->multiplier, shift = p->shift, output_zero_point = p->output_zero_point;
+    const int more_reduced = reduced->n > 1, more_kept = kept->n > 1;
+    int32_t base = 0;
+    do {
+        const int8_t *first = input + base;
+        for (int32_t c = 0; c < depth; ++c, first += depth_stride) {
             int32_t sum = 0;
-            for (int32_t i = 0; i < count; ++i) {
-                sum += image[i * depth + c];
-            }
-            const int32_t centered = sum - p->input_zero_point * count;
-            const int32_t scaled = th_multiply_by_quantized_multiplier(centered, p->multiplier, p->shift);
+            int32_t offset = 0;
+            do {
+                const int8_t *x = first + offset;
+                for (int32_t i = 0; i < count; ++i) {
+                    sum += *x;
+                    x += count_stride;
+                }
+            } while (more_reduced && th_reduce_next(reduced, &offset));
+            const int32_t scaled = th_multiply_by_quantized_multiplier(sum - centre, multiplier, shift);
             /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */
-            output[b * depth + c] = (int8_t)th_clamp(th_add_wrap(scaled, p->output_zero_point), INT8_MIN, INT8_MAX);
+            *output++ = (int8_t)th_clamp(th_add_wrap(scaled, output_zero_point), INT8_MIN, INT8_MAX);
         }
-    }
-}
-
-static th_status check_int8(const th_op_ctx *ctx, const th_tensor *t, int32_t index, th_error *err)
-{
-    if (t->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, index, TH_FIELD_TYPE, TH_DTYPE_INT8, t->dtype);
-    }
-    return TH_OK;
+    } while (more_kept && th_reduce_next(kept, &base));
 }
 
 /* A params zero point must be an int8 value and agree with its tensor record. */
@@ -52,31 +61,6 @@ static th_status check_zero_point(const th_op_ctx *ctx, int32_t value, const th_
     return status;
 }
 
-/* The output holds one value per (batch, channel): [n, 1, 1, c] or [n, c]. */
-static th_status check_output_shape(const th_op_ctx *ctx, const th_dims *in, th_error *err)
-{
-    const th_tensor *output = ctx->output;
-    int32_t expected[TH_MAX_RANK];
-    if (output->rank == 4) {
-        expected[0] = in->n;
-        expected[1] = 1;
-        expected[2] = 1;
-        expected[3] = in->c;
-    } else if (output->rank == 2) {
-        expected[0] = in->n;
-        expected[1] = in->c;
-    } else {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_RANK, 4, output->rank);
-    }
-    for (uint32_t d = 0; d < output->rank; ++d) {
-        if (output->dims[d] != expected[d]) {
-            return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_DIM, expected[d],
-                              output->dims[d]);
-        }
-    }
-    return TH_OK;
-}
-
 static th_status validate(const th_op_ctx *ctx, th_error *err)
 {
     th_mean_params p;
@@ -84,21 +68,15 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
     if (status != TH_OK) {
         return status;
     }
-    const th_tensor *input = ctx->inputs[0];
-    if ((status = check_int8(ctx, input, ctx->input_index[0], err)) != TH_OK ||
-        (status = check_int8(ctx, ctx->output, ctx->output_index, err)) != TH_OK) {
+    int32_t count;
+    if ((status = th_reduce_check_s8(ctx, TH_FIELD_OFFSET(p, axes), p.axes, &count, err)) != TH_OK) {
         return status;
     }
-    if (input->rank != 4) {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_RANK, 4, input->rank);
-    }
-    const th_dims in = th_tensor_dims(input);
-    const int64_t count = (int64_t)in.h * in.w;
+    const th_tensor *input = ctx->inputs[0];
     if (count > TH_MEAN_MAX_COUNT) {
         return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_DIM, TH_MEAN_MAX_COUNT, count);
     }
-    if ((status = check_output_shape(ctx, &in, err)) != TH_OK ||
-        (status = check_zero_point(ctx, p.input_zero_point, input, ctx->input_index[0], err)) != TH_OK ||
+    if ((status = check_zero_point(ctx, p.input_zero_point, input, ctx->input_index[0], err)) != TH_OK ||
         (status = check_zero_point(ctx, p.output_zero_point, ctx->output, ctx->output_index, err)) != TH_OK ||
         (status = TH_CHECK_PARAM(ctx, p, multiplier, 0, INT32_MAX, err)) != TH_OK) {
         return status;
@@ -110,8 +88,12 @@ static void eval(const th_op_ctx *ctx)
 {
     th_mean_params p;
     memcpy(&p, ctx->params, sizeof(p)); /* size checked by validate */
-    const th_dims in = th_tensor_dims(ctx->inputs[0]);
-    th_mean_hw_s8(&p, &in, (const int8_t *)ctx->inputs[0]->data, (int8_t *)ctx->output->data);
+    const th_tensor *input = ctx->inputs[0];
+    th_reduce_shape s;
+    th_reduce_shape_init(&s, input->dims, input->rank, (uint32_t)p.axes);
+    th_mean_s8(&p, &s, (const int8_t *)input->data, (int8_t *)ctx->output->data);
 }
 
 const th_op_kernel TH_OP_KERNEL(MEAN) = {1, 1, 1, 1, validate, eval, NULL};
+/* SUM: the same kernel; its multiplier has no 1 / count in it. */
+const th_op_kernel TH_OP_KERNEL(SUM) = {1, 1, 1, 1, validate, eval, NULL};
