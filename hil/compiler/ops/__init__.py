@@ -53,4 +53,5 @@ def register(*tflite_names: str):
 
 # Importing the op modules fills PREPARE.
 from . import (activations, add, average_pool_2d, batch_matmul, conv_2d, depthwise_conv_2d,
-               fully_connected, max_pool_2d, mean, quantize, reshape, softmax, transpose_conv)  # noqa: E402,F401
+               fully_connected, max_pool_2d, mean, quantize, reshape, softmax, transpose_conv,
+               unidirectional_sequence_lstm)  # noqa: E402,F401

@@ -41,6 +41,7 @@
     X(SOFTMAX, 25)                 \
     X(TANH, 28)                    \
     X(MEAN, 40)                    \
+    X(UNIDIRECTIONAL_SEQUENCE_LSTM, 44) \
     X(TRANSPOSE_CONV, 67)          \
     X(LEAKY_RELU, 98)              \
     X(QUANTIZE, 114)               \
@@ -263,6 +264,37 @@ typedef struct { TH_PARAMS_TRANSPOSE_CONV_FIELDS(TH_DECLARE_FIELD) } th_transpos
     F(int32_t, adj_x) F(int32_t, adj_y)
 
 typedef struct { TH_PARAMS_BATCH_MATMUL_FIELDS(TH_DECLARE_FIELD) } th_batch_matmul_params;
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, 8x8->16: TFLM's integer LSTM (lstm_eval.h EvalLstm
+ * <int8, int8, int16, int32>).  Per gate (input, forget, cell, output) two FCs
+ * into int16 Q3.12: the input one (bias, -input zero point) and the recurrent one
+ * (no bias, -hidden zero point), each with its multiplier/shift; their saturated
+ * sum goes through the int16 LUT sigmoid (the cell gate's through the LUT tanh).
+ * cell = clip(forget * cell (forget_cell
+ * multiplier) + input * cell gate (input_cell multiplier)); hidden = tanh(cell)
+ * (input scaled by cell_tanh_multiplier >> cell_tanh_shift) * output gate, requantized
+ * by the hidden multiplier to int8 at hidden_zero_point.  The int16 cell and int8
+ * hidden state live in the op's scratch and start every inference from TFLM's
+ * reset state (cell 0, hidden at its zero point). */
+#define TH_PARAMS_UNIDIRECTIONAL_SEQUENCE_LSTM_FIELDS(F)                                   \
+    F(int32_t, time_major)          /* 1: input [time][batch][in], else [batch][time][in] */ \
+    F(int32_t, input_zero_point)                                                            \
+    F(int32_t, hidden_zero_point)                                                           \
+    F(int32_t, input_gate_input_multiplier) F(int32_t, input_gate_input_shift)              \
+    F(int32_t, input_gate_recurrent_multiplier) F(int32_t, input_gate_recurrent_shift)      \
+    F(int32_t, forget_gate_input_multiplier) F(int32_t, forget_gate_input_shift)            \
+    F(int32_t, forget_gate_recurrent_multiplier) F(int32_t, forget_gate_recurrent_shift)    \
+    F(int32_t, cell_gate_input_multiplier) F(int32_t, cell_gate_input_shift)                \
+    F(int32_t, cell_gate_recurrent_multiplier) F(int32_t, cell_gate_recurrent_shift)        \
+    F(int32_t, output_gate_input_multiplier) F(int32_t, output_gate_input_shift)            \
+    F(int32_t, output_gate_recurrent_multiplier) F(int32_t, output_gate_recurrent_shift)    \
+    F(int32_t, forget_cell_multiplier) F(int32_t, forget_cell_shift)                        \
+    F(int32_t, input_cell_multiplier) F(int32_t, input_cell_shift)                          \
+    F(int32_t, hidden_multiplier) F(int32_t, hidden_shift)                                  \
+    F(int32_t, cell_tanh_multiplier) F(int32_t, cell_tanh_shift)                            \
+    F(int32_t, use_cell_clip) F(int32_t, cell_clip) /* cell clamped to [-cell_clip, cell_clip] */
+
+typedef struct { TH_PARAMS_UNIDIRECTIONAL_SEQUENCE_LSTM_FIELDS(TH_DECLARE_FIELD) } th_lstm_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -298,6 +330,7 @@ typedef struct { TH_PARAMS_ADD_FIELDS(TH_DECLARE_FIELD) } th_add_params;
     X(QUANTIZE, TH_PARAMS_QUANTIZE_FIELDS)                                          \
     X(DEQUANTIZE, TH_PARAMS_DEQUANTIZE_FIELDS)                                      \
     X(TRANSPOSE_CONV, TH_PARAMS_TRANSPOSE_CONV_FIELDS, TH_PARAMS_QUANT_REF_FIELDS)  \
-    X(BATCH_MATMUL, TH_PARAMS_BATCH_MATMUL_FIELDS)
+    X(BATCH_MATMUL, TH_PARAMS_BATCH_MATMUL_FIELDS)                                  \
+    X(UNIDIRECTIONAL_SEQUENCE_LSTM, TH_PARAMS_UNIDIRECTIONAL_SEQUENCE_LSTM_FIELDS)
 
 #endif
