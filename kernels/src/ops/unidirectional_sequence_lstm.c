@@ -269,14 +269,15 @@ static lstm_shape lstm_shape_of(const th_op_ctx *ctx, int32_t time_major)
     return s;
 }
 
+/* time_major from the params, -1 where validate will refuse them. */
 static int32_t params_time_major(const th_op_ctx *ctx)
 {
     th_lstm_params p;
     if (ctx->record.params_bytes != sizeof(p)) {
-        return 0;
+        return -1;
     }
     memcpy(&p, ctx->params, sizeof(p));
-    return p.time_major != 0;
+    return p.time_major == 0 || p.time_major == 1 ? p.time_major : -1;
 }
 
 static uint32_t lstm_scratch_bytes(const th_op_ctx *ctx)
@@ -284,10 +285,11 @@ static uint32_t lstm_scratch_bytes(const th_op_ctx *ctx)
     const th_tensor *input = ctx->inputs[LSTM_INPUT];
     const th_tensor *weights = ctx->num_inputs > LSTM_INPUT_WEIGHTS + GATE_FORGET
                                    ? ctx->inputs[LSTM_INPUT_WEIGHTS + GATE_FORGET] : NULL;
-    if (input == NULL || weights == NULL || input->rank != 3 || weights->rank != 2) {
+    const int32_t time_major = params_time_major(ctx);
+    if (input == NULL || weights == NULL || input->rank != 3 || weights->rank != 2 || time_major < 0) {
         return 0; /* validate refuses these */
     }
-    const lstm_shape s = lstm_shape_of(ctx, params_time_major(ctx));
+    const lstm_shape s = lstm_shape_of(ctx, time_major);
     return th_lstm_s8_scratch_bytes(s.batches, s.state_dim);
 }
 
