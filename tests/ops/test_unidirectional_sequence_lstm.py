@@ -18,9 +18,10 @@ from hil.model.golden import TflmReference, random_inputs
 from hil.model.tflite import load_graph
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.unidirectional_sequence_lstm import CASES, lstm_model
-from hil.paths import KERNELS_DIR
-from tests.conftest import shared_model
-from tests.opcheck import assert_matches_tflm
+from hil.paths import KERNELS_DIR, SHARED_MODELS_DIR
+from hil.session import Session
+from tests.conftest import needs_emulator, shared_model
+from tests.opcheck import assert_matches_tflm, assert_same_outputs
 from tests.ops._sigmoid_lut import tflm_sigmoid_table
 
 OP = "UNIDIRECTIONAL_SEQUENCE_LSTM"
@@ -211,10 +212,9 @@ def test_every_inference_starts_from_the_reset_state():
     assert np.array_equal(first, golden.run(xs)[0])
 
 
-@pytest.mark.shared
-def test_converted_keras_lstm_output_matches_tflm():
-    """lstm16_fused_10x8's LSTM (before its STRIDED_SLICE): the engine on the op alone against TFLM's
-    tensor of the whole model, and its last step against the model's golden output."""
+def _converted_lstm_alone():
+    """lstm16_fused_10x8 cut after its LSTM (before the STRIDED_SLICE): (the case, its model, the LSTM op,
+    the model of the LSTM alone)."""
     from tests.converted.cases import load_case
     case = load_case("lstm16_fused_10x8")
     model = case.path.read_bytes()
@@ -231,13 +231,36 @@ def test_converted_keras_lstm_output_matches_tflm():
     b.op(OP, [remap[i] if i >= 0 else -1 for i in op.inputs], [remap[op.outputs[0]]],
          "UnidirectionalSequenceLSTMOptions", **op.options)
     b.mark_output(remap[op.outputs[0]])
-    plan = compile_model(b.build())
+    return case, model, op, b.build()
+
+
+@pytest.mark.shared
+def test_converted_keras_lstm_output_matches_tflm():
+    """The converted model's LSTM on the engine against TFLM's tensor of the whole model, and its
+    last step against the model's golden output."""
+    case, model, op, alone = _converted_lstm_alone()
+    plan = compile_model(alone)
     got = run_sanitized(plan.blob, [[x] for x in case.inputs[0]])
     full = TflmReference(model, preserve_all_tensors=True)
     for i, outs in enumerate(got):
         full.run([case.inputs[0][i]])
         assert np.array_equal(outs[0], full.tensor(op.outputs[0]).reshape(outs[0].shape)), f"sample {i}"
         assert np.array_equal(outs[0][:, -1, :], case.golden(i)[0]), f"sample {i}: last step"
+
+
+@needs_emulator
+def test_zoo_and_converted_lstm_match_tflm_on_qemu_netduinoplus2():
+    models = {name: make() for name, make in sorted(CASES.items())}
+    if (SHARED_MODELS_DIR / "converted" / "lstm16_fused_10x8.tflite").exists():
+        models["lstm16_fused_10x8 LSTM"] = _converted_lstm_alone()[3]
+    with Session("qemu-netduinoplus2") as session:
+        for name, model in models.items():
+            plan = compile_model(model)
+            golden = TflmReference(model)
+            session.load(plan)
+            for seed in range(3):
+                xs = random_inputs(plan.inputs, seed)
+                assert_same_outputs(session.infer(xs).outputs, golden.run(xs), f"qemu-netduinoplus2 {name} {seed}")
 
 
 # --- plan validation ----------------------------------------------------------------------
