@@ -69,8 +69,9 @@ void th_batch_matmul_s8(const th_batch_matmul_params *p, const int32_t lhs_dims[
  * Gates in TFLite's order (input, forget, cell, output): input_weights[g] is
  * [state_dim][input_dim], recurrent_weights[g] [state_dim][state_dim], bias[g]
  * [state_dim].  input is [time][batch][input_dim] when p->time_major, else
- * [batch][time][input_dim]; output likewise with state_dim.  The state starts at
- * zero and lives in scratch (th_lstm_s8_scratch_bytes, int16-aligned). */
+ * [batch][time][input_dim]; output likewise with state_dim.  The state lives in
+ * scratch (th_lstm_s8_scratch_bytes, int16-aligned) and starts from TFLM's reset
+ * state: the cell at 0, the hidden state at p->hidden_zero_point. */
 typedef struct {
     const int8_t *input_weights[4];
     const int8_t *recurrent_weights[4];
