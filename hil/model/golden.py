@@ -34,6 +34,10 @@ class TflmReference:
         self.num_outputs = len(graph.outputs)
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        """One inference from the model's initial state: TFLM keeps variable tensors (an LSTM's
+        hidden and cell state) across invokes, so they are zeroed first, as the engine starts
+        every inference from zero state and the converted models' goldens were made."""
+        self.interpreter.reset()
         for i, x in enumerate(inputs):
             self.interpreter.set_input(np.asarray(x, dtype=self.input_dtypes[i]).reshape(self.input_shapes[i]), i)
         self.interpreter.invoke()

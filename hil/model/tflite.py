@@ -36,6 +36,7 @@ class Tensor:
     zero_point: np.ndarray | None       # int64
     quantized_dimension: int
     data: np.ndarray | None             # constant contents, shaped; None for activations
+    is_variable: bool = False           # a state tensor an op updates across invocations (LSTM states)
 
     @property
     def is_constant(self) -> bool:
@@ -168,7 +169,8 @@ def _parse(data: bytes) -> Graph:
                         raise ModelError(f"tensor {i} ({t.Name().decode(errors='replace')}): constant has "
                                          f"{const.size} elements, shape {list(shape)} needs {expected}")
                     const = const.reshape(shape)
-        tensors.append(Tensor(i, t.Name().decode(errors="replace"), shape, type_name, scale, zp, qdim, const))
+        tensors.append(Tensor(i, t.Name().decode(errors="replace"), shape, type_name, scale, zp, qdim, const,
+                              bool(t.IsVariable())))
     ops = []
     for i in range(sg.OperatorsLength()):
         op = sg.Operators(i)

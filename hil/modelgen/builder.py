@@ -39,6 +39,7 @@ class _Tensor:
     zero_point: np.ndarray | None
     quantized_dimension: int
     data: np.ndarray | None
+    is_variable: bool = False
 
 
 @dataclass
@@ -67,8 +68,9 @@ class ModelBuilder:
 
     # -- tensors ---------------------------------------------------------------
     def tensor(self, name, shape, dtype=np.int8, scale=None, zero_point=None,
-               quantized_dimension=0, data=None) -> int:
-        """Add a tensor; returns its index.  `scale`/`zero_point` may be scalars or per-channel arrays."""
+               quantized_dimension=0, data=None, is_variable=False) -> int:
+        """Add a tensor; returns its index.  `scale`/`zero_point` may be scalars or per-channel arrays;
+        `is_variable` marks a state tensor (an LSTM's hidden and cell state)."""
         dtype = np.dtype(dtype)
         if data is not None:
             data = np.ascontiguousarray(np.asarray(data, dtype=dtype).reshape(shape))
@@ -80,7 +82,7 @@ class ModelBuilder:
             if zp.size == 1 and sc.size > 1:
                 zp = np.repeat(zp, sc.size)
         self.tensors.append(_Tensor(name, tuple(int(d) for d in shape), dtype, sc, zp,
-                                    quantized_dimension, data))
+                                    quantized_dimension, data, bool(is_variable)))
         return len(self.tensors) - 1
 
     def input(self, name, shape, scale, zero_point, dtype=np.int8) -> int:
@@ -213,6 +215,8 @@ class ModelBuilder:
         tflite.TensorAddType(b, _NP_TO_TFLITE[t.dtype])
         tflite.TensorAddBuffer(b, buffer_index)
         tflite.TensorAddName(b, name)
+        if t.is_variable:
+            tflite.TensorAddIsVariable(b, True)
         if quant is not None:
             tflite.TensorAddQuantization(b, quant)
         return tflite.TensorEnd(b)

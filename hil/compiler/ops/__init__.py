@@ -56,4 +56,4 @@ from . import (activations, add, arg_max, average_pool_2d, batch_matmul, concate
                depth_to_space, depthwise_conv_2d, fully_connected, gather, max_pool_2d,
                maximum_minimum, mean, mul, pack, pad, prelu, quantize, reduce_max, reshape,
                resize_bilinear, resize_nearest_neighbor, slice, softmax, split, squared_difference,
-               squeeze, sub, sum, transpose, transpose_conv)  # noqa: E402,F401
+               squeeze, sub, sum, transpose, transpose_conv, unidirectional_sequence_lstm)  # noqa: E402,F401

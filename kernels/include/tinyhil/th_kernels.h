@@ -65,6 +65,22 @@ void th_transpose_conv_s8(const th_transpose_conv_params *p, const th_channel_qu
 void th_batch_matmul_s8(const th_batch_matmul_params *p, const int32_t lhs_dims[5], const int8_t *lhs,
                         const int32_t rhs_dims[5], const int8_t *rhs, int8_t *output);
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, int8 activations and weights, int16 cell state.
+ * Gates in TFLite's order (input, forget, cell, output): input_weights[g] is
+ * [state_dim][input_dim], recurrent_weights[g] [state_dim][state_dim], bias[g]
+ * [state_dim].  input is [time][batch][input_dim] when p->time_major, else
+ * [batch][time][input_dim]; output likewise with state_dim.  The state lives in
+ * scratch (th_lstm_s8_scratch_bytes, int16-aligned) and starts from TFLM's reset
+ * state: the cell at 0, the hidden state at p->hidden_zero_point. */
+typedef struct {
+    const int8_t *input_weights[4];
+    const int8_t *recurrent_weights[4];
+    const int32_t *bias[4];
+} th_lstm_weights;
+uint32_t th_lstm_s8_scratch_bytes(int32_t batches, int32_t state_dim);
+void th_lstm_s8(const th_lstm_params *p, const th_lstm_weights *w, th_scratch scratch, int32_t batches,
+                int32_t time_steps, int32_t input_dim, int32_t state_dim, const int8_t *input, int8_t *output);
+
 /* filter is [output_depth][accum_depth]; input is [batches][accum_depth]. */
 void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,

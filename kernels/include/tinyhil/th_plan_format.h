@@ -26,53 +26,54 @@
 /* X(name, id): op types.  Names and ids are TFLite's builtin operator names
  * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
  * Which of them a build links is its op set (op_table.c). */
-#define TH_OP_LIST(X)              \
-    X(ADD, 0)                      \
-    X(AVERAGE_POOL_2D, 1)          \
-    X(CONCATENATION, 2)            \
-    X(CONV_2D, 3)                  \
-    X(DEPTHWISE_CONV_2D, 4)        \
-    X(DEPTH_TO_SPACE, 5)           \
-    X(DEQUANTIZE, 6)               \
-    X(FULLY_CONNECTED, 9)          \
-    X(LOGISTIC, 14)                \
-    X(MAX_POOL_2D, 17)             \
-    X(MUL, 18)                     \
-    X(RELU, 19)                    \
-    X(RELU6, 21)                   \
-    X(RESHAPE, 22)                 \
-    X(RESIZE_BILINEAR, 23)         \
-    X(SOFTMAX, 25)                 \
-    X(SPACE_TO_DEPTH, 26)          \
-    X(TANH, 28)                    \
-    X(PAD, 34)                     \
-    X(GATHER, 36)                  \
-    X(TRANSPOSE, 39)               \
-    X(MEAN, 40)                    \
-    X(SUB, 41)                     \
-    X(SQUEEZE, 43)                 \
-    X(STRIDED_SLICE, 45)           \
-    X(SPLIT, 49)                   \
-    X(PRELU, 54)                   \
-    X(MAXIMUM, 55)                 \
-    X(ARG_MAX, 56)                 \
-    X(MINIMUM, 57)                 \
-    X(PADV2, 60)                   \
-    X(SLICE, 65)                   \
-    X(TRANSPOSE_CONV, 67)          \
-    X(EXPAND_DIMS, 70)             \
-    X(SUM, 74)                     \
-    X(ARG_MIN, 79)                 \
-    X(REDUCE_MAX, 82)              \
-    X(PACK, 83)                    \
-    X(UNPACK, 88)                  \
-    X(REDUCE_MIN, 89)              \
-    X(RESIZE_NEAREST_NEIGHBOR, 97) \
-    X(LEAKY_RELU, 98)              \
-    X(SQUARED_DIFFERENCE, 99)      \
-    X(SPLIT_V, 102)                \
-    X(QUANTIZE, 114)               \
-    X(HARD_SWISH, 117)             \
+#define TH_OP_LIST(X)                   \
+    X(ADD, 0)                           \
+    X(AVERAGE_POOL_2D, 1)               \
+    X(CONCATENATION, 2)                 \
+    X(CONV_2D, 3)                       \
+    X(DEPTHWISE_CONV_2D, 4)             \
+    X(DEPTH_TO_SPACE, 5)                \
+    X(DEQUANTIZE, 6)                    \
+    X(FULLY_CONNECTED, 9)               \
+    X(LOGISTIC, 14)                     \
+    X(MAX_POOL_2D, 17)                  \
+    X(MUL, 18)                          \
+    X(RELU, 19)                         \
+    X(RELU6, 21)                        \
+    X(RESHAPE, 22)                      \
+    X(RESIZE_BILINEAR, 23)              \
+    X(SOFTMAX, 25)                      \
+    X(SPACE_TO_DEPTH, 26)               \
+    X(TANH, 28)                         \
+    X(PAD, 34)                          \
+    X(GATHER, 36)                       \
+    X(TRANSPOSE, 39)                    \
+    X(MEAN, 40)                         \
+    X(SUB, 41)                          \
+    X(SQUEEZE, 43)                      \
+    X(UNIDIRECTIONAL_SEQUENCE_LSTM, 44) \
+    X(STRIDED_SLICE, 45)                \
+    X(SPLIT, 49)                        \
+    X(PRELU, 54)                        \
+    X(MAXIMUM, 55)                      \
+    X(ARG_MAX, 56)                      \
+    X(MINIMUM, 57)                      \
+    X(PADV2, 60)                        \
+    X(SLICE, 65)                        \
+    X(TRANSPOSE_CONV, 67)               \
+    X(EXPAND_DIMS, 70)                  \
+    X(SUM, 74)                          \
+    X(ARG_MIN, 79)                      \
+    X(REDUCE_MAX, 82)                   \
+    X(PACK, 83)                         \
+    X(UNPACK, 88)                       \
+    X(REDUCE_MIN, 89)                   \
+    X(RESIZE_NEAREST_NEIGHBOR, 97)      \
+    X(LEAKY_RELU, 98)                   \
+    X(SQUARED_DIFFERENCE, 99)           \
+    X(SPLIT_V, 102)                     \
+    X(QUANTIZE, 114)                    \
+    X(HARD_SWISH, 117)                  \
     X(BATCH_MATMUL, 126)
 
 typedef enum {
@@ -411,6 +412,37 @@ typedef struct { TH_PARAMS_CONCATENATION_FIELDS(TH_DECLARE_FIELD) } th_concatena
 typedef struct { TH_PARAMS_SLICE_FIELDS(TH_DECLARE_FIELD) } th_slice_params;
 typedef struct { TH_PARAMS_TRANSPOSE_FIELDS(TH_DECLARE_FIELD) } th_transpose_params;
 typedef struct { TH_PARAMS_GATHER_FIELDS(TH_DECLARE_FIELD) } th_gather_params;
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, 8x8->16: TFLM's integer LSTM (lstm_eval.h EvalLstm
+ * <int8, int8, int16, int32>).  Per gate (input, forget, cell, output) two FCs
+ * into int16 Q3.12: the input one (bias, -input zero point) and the recurrent one
+ * (no bias, -hidden zero point), each with its multiplier/shift; their saturated
+ * sum goes through the int16 LUT sigmoid (the cell gate's through the LUT tanh).
+ * cell = clip(forget * cell (forget_cell
+ * multiplier) + input * cell gate (input_cell multiplier)); hidden = tanh(cell)
+ * (input scaled by cell_tanh_multiplier >> cell_tanh_shift) * output gate, requantized
+ * by the hidden multiplier to int8 at hidden_zero_point.  The int16 cell and int8
+ * hidden state live in the op's scratch and start every inference from TFLM's
+ * reset state (cell 0, hidden at its zero point). */
+#define TH_PARAMS_UNIDIRECTIONAL_SEQUENCE_LSTM_FIELDS(F)                                   \
+    F(int32_t, time_major)          /* 1: input [time][batch][in], else [batch][time][in] */ \
+    F(int32_t, input_zero_point)                                                            \
+    F(int32_t, hidden_zero_point)                                                           \
+    F(int32_t, input_gate_input_multiplier) F(int32_t, input_gate_input_shift)              \
+    F(int32_t, input_gate_recurrent_multiplier) F(int32_t, input_gate_recurrent_shift)      \
+    F(int32_t, forget_gate_input_multiplier) F(int32_t, forget_gate_input_shift)            \
+    F(int32_t, forget_gate_recurrent_multiplier) F(int32_t, forget_gate_recurrent_shift)    \
+    F(int32_t, cell_gate_input_multiplier) F(int32_t, cell_gate_input_shift)                \
+    F(int32_t, cell_gate_recurrent_multiplier) F(int32_t, cell_gate_recurrent_shift)        \
+    F(int32_t, output_gate_input_multiplier) F(int32_t, output_gate_input_shift)            \
+    F(int32_t, output_gate_recurrent_multiplier) F(int32_t, output_gate_recurrent_shift)    \
+    F(int32_t, forget_cell_multiplier) F(int32_t, forget_cell_shift)                        \
+    F(int32_t, input_cell_multiplier) F(int32_t, input_cell_shift)                          \
+    F(int32_t, hidden_multiplier) F(int32_t, hidden_shift)                                  \
+    F(int32_t, cell_tanh_multiplier) F(int32_t, cell_tanh_shift)                            \
+    F(int32_t, use_cell_clip) F(int32_t, cell_clip) /* cell clamped to [-cell_clip, cell_clip] */
+
+typedef struct { TH_PARAMS_UNIDIRECTIONAL_SEQUENCE_LSTM_FIELDS(TH_DECLARE_FIELD) } th_lstm_params;
 typedef struct { TH_PARAMS_HARD_SWISH_FIELDS(TH_DECLARE_FIELD) } th_hard_swish_params;
 typedef struct { TH_PARAMS_LOGISTIC_FIELDS(TH_DECLARE_FIELD) } th_logistic_params;
 /* TANH: same fields as LOGISTIC (Q4.27 input); output scale 1/128, zero point 0. */
@@ -480,6 +512,7 @@ typedef struct { TH_PARAMS_PRELU_FIELDS(TH_DECLARE_FIELD) } th_prelu_params;
     X(REDUCE_MAX, TH_PARAMS_REDUCE_FIELDS)                                         \
     X(REDUCE_MIN, TH_PARAMS_REDUCE_FIELDS)                                         \
     X(ARG_MAX, TH_PARAMS_ARG_FIELDS)                                               \
-    X(ARG_MIN, TH_PARAMS_ARG_FIELDS)
+    X(ARG_MIN, TH_PARAMS_ARG_FIELDS)                                               \
+    X(UNIDIRECTIONAL_SEQUENCE_LSTM, TH_PARAMS_UNIDIRECTIONAL_SEQUENCE_LSTM_FIELDS)
 
 #endif
