@@ -50,6 +50,22 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                             const int32_t *bias,
                             const th_dims *output_dims, int8_t *output);
 
+/* The 16x8 kernels (int16 activations, int8 filters): TFLM accumulates in
+ * int32 when the bias is int32, in int64 when it is int64 or absent. */
+typedef struct {
+    const int32_t *bias32; /* an int32 bias [output channels]: the int32 accumulator */
+    const int64_t *bias64; /* an int64 bias, or neither: the int64 accumulator */
+} th_bias16;
+
+void th_conv2d_s16(const th_conv_params *p, const th_channel_quant *q,
+                   const th_dims *input_dims, const int16_t *input,
+                   const th_dims *filter_dims, const int8_t *filter, th_bias16 bias,
+                   const th_dims *output_dims, int16_t *output);
+void th_depthwise_conv2d_s16(const th_conv_params *p, const th_channel_quant *q,
+                             const th_dims *input_dims, const int16_t *input,
+                             const th_dims *filter_dims, const int8_t *filter, th_bias16 bias,
+                             const th_dims *output_dims, int16_t *output);
+
 /* TRANSPOSE_CONV: filter is OHWI ([output channels][h][w][input channels]).
  * scratch holds one int32 accumulator per output value (th_transpose_conv_s8_scratch_bytes). */
 uint32_t th_transpose_conv_s8_scratch_bytes(const th_dims *output);
@@ -70,6 +86,11 @@ void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output);
+
+void th_fully_connected_s16(const th_fc_params *p, const th_channel_quant *q,
+                            int32_t batches, int32_t accum_depth, int32_t output_depth,
+                            const int16_t *input, const int8_t *filter, th_bias16 bias,
+                            int16_t *output);
 
 void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output);
