@@ -105,6 +105,10 @@ void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int
 void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,
                    const int8_t *input, int8_t *output);
 
+/* int16 softmax (output scale 1/32768): TFLM's two 513-entry LUTs, exp on [-10, 0] and 1/(1+x) on [0, 1]. */
+void th_softmax_s16(const th_softmax_params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
+                    int32_t outer, int32_t depth, const int16_t *input, int16_t *output);
+
 /* Elementwise add with NumPy broadcasting over 4-D shapes (a dim of 1 broadcasts). */
 void th_add_s8(const th_add_params *p, const th_dims *input1_dims, const int8_t *input1,
                const th_dims *input2_dims, const int8_t *input2,
