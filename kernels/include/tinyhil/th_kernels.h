@@ -96,6 +96,10 @@ void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const 
                       const th_dims *output_dims, int8_t *output);
 void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output);
+void th_avg_pool2d_s16(const th_pool_params *p, const th_dims *input_dims, const int16_t *input,
+                       const th_dims *output_dims, int16_t *output);
+void th_max_pool2d_s16(const th_pool_params *p, const th_dims *input_dims, const int16_t *input,
+                       const th_dims *output_dims, int16_t *output);
 
 /* Mean over H and W of an NHWC tensor; output is [n][c]. */
 void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int8_t *input,
