@@ -164,3 +164,53 @@ def test_extreme_accepted_params_run_without_undefined_behaviour(fields):
     shape = (1, 7, 5, 8)
     batch = [[np.full(shape, v, np.int8)] for v in (-128, 127, -3)]
     run_sanitized(patched, batch, [(1, 1, 1, 8)])
+
+
+# --- int16 --------------------------------------------------------------------------------
+
+
+def test_int16_nonzero_zero_points_match_tflm():
+    """TFLM's QuantizedMeanOrSum takes int16 zero points like int8 ones."""
+    assert_matches_tflm(mean_model((1, 5, 5, 4), False, (0.001, 100), (0.002, -300), dtype=np.int16))
+
+
+def test_int16_extreme_inputs_match_tflm():
+    model = CASES["s16_diff_scale_up"]()
+    shape = (2, 5, 4, 6)
+    assert_matches_tflm(model, batch=[[np.full(shape, -32768, np.int16)], [np.full(shape, 32767, np.int16)]])
+
+
+def _mean16(in_shape=(1, 4, 4, 8), out_dtype=np.int16) -> bytes:
+    b = ModelBuilder("mean16")
+    x = b.input("x", in_shape, 0.001, 0, dtype=np.int16)
+    axis = b.const("axis", np.array([1, 2], np.int32))
+    y = b.tensor("y", (in_shape[0], in_shape[3]), out_dtype, 0.001, 0)
+    b.op("MEAN", [x, axis], [y], "ReducerOptions", keep_dims=False)
+    b.mark_output(y)
+    return b.build()
+
+
+@pytest.mark.parametrize("model, reason", [
+    (lambda: _mean16(out_dtype=np.int8), "output must be INT16 too"),
+    (lambda: _mean16(in_shape=(1, 256, 129, 1)), "up to 32768"),
+])
+def test_unsupported_int16_mean_is_rejected_with_reason(model, reason):
+    with pytest.raises(UnsupportedModelError, match=reason):
+        compile_model(model())
+
+
+@pytest.mark.parametrize("fields", [{"input_zero_point": 40000}, {"output_zero_point": 5}])
+def test_bad_int16_params_are_refused(fields):
+    blob = compile_model(_mean16()).blob
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["MEAN"], params_offset(blob), **fields))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+def test_int16_window_beyond_the_int32_sum_is_refused():
+    blob = compile_model(_mean16(in_shape=(2, 128, 256, 1))).blob   # 32768 values per mean: the most accepted
+    HostEngine(blob)
+    bad = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 0), dim0=1, dim1=256)   # same bytes
+    with pytest.raises(EngineError) as info:
+        HostEngine(bad)
+    assert info.value.status == "TH_ERR_SHAPE"

@@ -1,5 +1,6 @@
-"""MEAN (int8) over the spatial axes of a 4-D NHWC tensor: what Keras
-GlobalAveragePooling2D becomes with current converters.
+"""MEAN: int8 or int16 (in and out) over the spatial axes [1, 2] of a 4-D NHWC tensor.
+
+What Keras GlobalAveragePooling2D becomes with current converters.
 
 TFLM's int8 MEAN (reference_ops::QuantizedMeanOrSum) sums the raw values,
 subtracts input_zero_point * count, and requantizes once with
@@ -16,6 +17,7 @@ from ..common import input_tensor, output_tensor, require, require_int8, require
 
 SPATIAL_AXES = {1, 2}
 MAX_COUNT = 1 << 22  # mirrors TH_MEAN_MAX_COUNT: the centered sum stays in int32
+MAX_COUNT_S16 = 1 << 15  # mirrors TH_MEAN_MAX_COUNT_S16: the same for int16 values
 MAX_SCALE_RATIO = float(1 << 29)  # a larger ratio would need a shift above 30
 
 
@@ -41,8 +43,16 @@ def prepare_mean(op: Op, graph: Graph) -> PreparedOp:
     x = input_tensor(graph, op, 0, "input")
     axis = input_tensor(graph, op, 1, "axis")
     y = output_tensor(graph, op)
-    require_int8(op, x, "input")
-    require_int8(op, y, "output")
+    s16 = x.type_name == "INT16"
+    if s16:
+        require(y.type_name == "INT16", op, f"output {tensor_label(y)} is {y.type_name}; with an INT16 input "
+                                            f"the output must be INT16 too")
+        for t, role in ((x, "input"), (y, "output")):
+            require(t.scale is not None and t.scale.size == 1, op,
+                    f"{role} {tensor_label(t)} needs per-tensor quantization")
+    else:
+        require_int8(op, x, "input")
+        require_int8(op, y, "output")
     require_rank(op, x, "input", 4)
     require(axis.type_name == "INT32" and axis.is_constant, op,
             f"axis {tensor_label(axis)} must be a constant INT32 tensor (it is {axis.type_name}"
@@ -59,10 +69,13 @@ def prepare_mean(op: Op, graph: Graph) -> PreparedOp:
             f"output {tensor_label(y)} has shape {list(y.shape)}, expected {list(expected)} "
             f"(keep_dims={keep_dims})")
     count = h * w
-    require(count <= MAX_COUNT, op, f"averaging {count} values per channel; the engine supports up to {MAX_COUNT}")
+    max_count = MAX_COUNT_S16 if s16 else MAX_COUNT
+    require(count <= max_count, op, f"averaging {count} values per channel; the engine supports up to {max_count}")
+    lo, hi = (-32768, 32767) if s16 else (-128, 127)
     for t, role in ((x, "input"), (y, "output")):
         require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
-        require(-128 <= zero_point(t) <= 127, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, outside int8")
+        require(lo <= zero_point(t) <= hi, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, "
+                                               f"outside {x.type_name.lower()}")
 
     # static_cast<double>(float scale) / static_cast<double>(float scale), as TFLM's Prepare.
     ratio = float(x.scale[0]) / float(y.scale[0])

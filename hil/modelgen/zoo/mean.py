@@ -10,15 +10,16 @@ import numpy as np
 from ..builder import ModelBuilder
 
 
-def mean_model(shape, keep_dims: bool = True, input_q=(0.05, -3), output_q=None, axes=(1, 2)) -> bytes:
-    """MEAN over `axes` (spatial ones, however spelled) of an int8 NHWC input.
+def mean_model(shape, keep_dims: bool = True, input_q=(0.05, -3), output_q=None, axes=(1, 2),
+               dtype=np.int8) -> bytes:
+    """MEAN over `axes` (spatial ones, however spelled) of an int8 (or `dtype`) NHWC input.
     `output_q` defaults to the input's (scale, zero_point)."""
     n, h, w, c = shape
     output_q = input_q if output_q is None else output_q
     b = ModelBuilder(f"mean {shape} axes {list(axes)} keep_dims={keep_dims} in {input_q} out {output_q}")
-    x = b.input("input", shape, *input_q)
+    x = b.input("input", shape, *input_q, dtype=dtype)
     axis = b.const("axis", np.array(axes, dtype=np.int32))
-    y = b.tensor("output", (n, 1, 1, c) if keep_dims else (n, c), np.int8, *output_q)
+    y = b.tensor("output", (n, 1, 1, c) if keep_dims else (n, c), dtype, *output_q)
     b.op("MEAN", [x, axis], [y], "ReducerOptions", keep_dims=keep_dims)
     b.mark_output(y)
     return b.build()
@@ -51,4 +52,8 @@ CASES = {
     # Extreme ratios: the 1/count fold is clamped by 31 + shift (TFLM's precision loss).
     "tiny_scale_ratio": _case((1, 49, 10, 2), False, (2.0 ** -20, 0), (32.0, 3)),
     "large_scale_ratio": _case((1, 3, 3, 4), False, (1.0, 0), (0.001, -5)),
+    # int16 in and out (zero point 0): equal quantization, and output scales above and below the input's.
+    "s16_same_quant": _case((1, 6, 6, 8), True, (1 / 32768, 0), dtype=np.int16),
+    "s16_diff_scale_up": _case((2, 5, 4, 6), False, (1 / 4096, 0), (1 / 16384, 0), dtype=np.int16),
+    "s16_diff_scale_down": _case((1, 7, 7, 4), False, (0.001, 0), (0.0031, 0), dtype=np.int16),
 }

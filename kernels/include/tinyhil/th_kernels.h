@@ -104,6 +104,8 @@ void th_max_pool2d_s16(const th_pool_params *p, const th_dims *input_dims, const
 /* Mean over H and W of an NHWC tensor; output is [n][c]. */
 void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int8_t *input,
                    int8_t *output);
+void th_mean_hw_s16(const th_mean_params *p, const th_dims *input_dims, const int16_t *input,
+                    int16_t *output);
 
 /* Softmax over the innermost axis of `outer` rows of `depth` values. */
 void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,

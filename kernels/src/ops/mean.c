@@ -1,5 +1,5 @@
-/* MEAN over the spatial axes (H, W) of an NHWC int8 tensor: byte-exact with
- * TFLM's int8 MEAN (reference_ops::QuantizedMeanOrSum, compute_sum false).
+/* MEAN over the spatial axes (H, W) of an NHWC int8 or int16 tensor: byte-exact
+ * with TFLM's integer MEAN (reference_ops::QuantizedMeanOrSum, compute_sum false).
  *
  * TFLM sums the raw int8 values per (batch, channel), subtracts
  * input_zero_point * count, and requantizes once with a multiplier that folds
@@ -14,38 +14,48 @@
 /* |sum - zero_point * count| <= 256 * count must fit in int32. */
 #define TH_MEAN_MAX_COUNT (1 << 22)
 
-void th_mean_hw_s8(const th_mean_params *p, const th_dims *input_dims, const int8_t *input, int8_t *output)
-{
-    const int32_t count = input_dims->h * input_dims->w;
-    const int32_t depth = input_dims->c;
-    for (int32_t b = 0; b < input_dims->n; ++b) {
-        const int8_t *image = input + b * count * depth;
-        for (int32_t c = 0; c < depth; ++c) {
-            int32_t sum = 0;
-            for (int32_t i = 0; i < count; ++i) {
-                sum += image[i * depth + c];
-            }
-            const int32_t centered = sum - p->input_zero_point * count;
-            const int32_t scaled = th_multiply_by_quantized_multiplier(centered, p->multiplier, p->shift);
-            /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */
-            output[b * depth + c] = (int8_t)th_clamp(th_add_wrap(scaled, p->output_zero_point), INT8_MIN, INT8_MAX);
-        }
-    }
-}
+/* |sum - zero_point * count| <= 65536 * count must fit in int32 for int16. */
+#define TH_MEAN_MAX_COUNT_S16 (1 << 15)
 
-static th_status check_int8(const th_op_ctx *ctx, const th_tensor *t, int32_t index, th_error *err)
+/* The kernel for one element type (int8 and int16 are the same loop). */
+#define TH_MEAN_KERNEL(name, type, type_min, type_max)                                                         \
+    void name(const th_mean_params *p, const th_dims *input_dims, const type *input, type *output)           \
+    {                                                                                                          \
+        const int32_t count = input_dims->h * input_dims->w;                                                   \
+        const int32_t depth = input_dims->c;                                                                   \
+        for (int32_t b = 0; b < input_dims->n; ++b) {                                                          \
+            const type *image = input + b * count * depth;                                                     \
+            for (int32_t c = 0; c < depth; ++c) {                                                              \
+                int32_t sum = 0;                                                                               \
+                for (int32_t i = 0; i < count; ++i) {                                                          \
+                    sum += image[i * depth + c];                                                               \
+                }                                                                                              \
+                const int32_t centered = sum - p->input_zero_point * count;                                    \
+                const int32_t scaled = th_multiply_by_quantized_multiplier(centered, p->multiplier, p->shift); \
+                /* Wrapping add: defined for any multiplier, equal to TFLM's where TFLM is defined. */        \
+                output[b * depth + c] =                                                                        \
+                    (type)th_clamp(th_add_wrap(scaled, p->output_zero_point), type_min, type_max);             \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+TH_MEAN_KERNEL(th_mean_hw_s8, int8_t, INT8_MIN, INT8_MAX)
+TH_MEAN_KERNEL(th_mean_hw_s16, int16_t, INT16_MIN, INT16_MAX)
+
+static th_status check_dtype(const th_op_ctx *ctx, const th_tensor *t, int32_t index, uint8_t dtype, th_error *err)
 {
-    if (t->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, index, TH_FIELD_TYPE, TH_DTYPE_INT8, t->dtype);
+    if (t->dtype != dtype) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, index, TH_FIELD_TYPE, dtype, t->dtype);
     }
     return TH_OK;
 }
 
-/* A params zero point must be an int8 value and agree with its tensor record. */
+/* A params zero point must be a value of the tensors' type and agree with its tensor record. */
 static th_status check_zero_point(const th_op_ctx *ctx, int32_t value, const th_tensor *t, int32_t index,
                                   th_error *err)
 {
-    th_status status = th_op_check_range(ctx, value, INT8_MIN, INT8_MAX, err);
+    const int s16 = t->dtype == TH_DTYPE_INT16;
+    th_status status = th_op_check_range(ctx, value, s16 ? INT16_MIN : INT8_MIN, s16 ? INT16_MAX : INT8_MAX, err);
     if (status == TH_OK && value != t->zero_point) {
         status = th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, index, TH_FIELD_PARAM, t->zero_point, value);
     }
@@ -85,8 +95,10 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
         return status;
     }
     const th_tensor *input = ctx->inputs[0];
-    if ((status = check_int8(ctx, input, ctx->input_index[0], err)) != TH_OK ||
-        (status = check_int8(ctx, ctx->output, ctx->output_index, err)) != TH_OK) {
+    /* int8, or int16 in and out. */
+    const uint8_t dtype = input->dtype == TH_DTYPE_INT16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    if ((status = check_dtype(ctx, input, ctx->input_index[0], dtype, err)) != TH_OK ||
+        (status = check_dtype(ctx, ctx->output, ctx->output_index, dtype, err)) != TH_OK) {
         return status;
     }
     if (input->rank != 4) {
@@ -94,8 +106,9 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
     }
     const th_dims in = th_tensor_dims(input);
     const int64_t count = (int64_t)in.h * in.w;
-    if (count > TH_MEAN_MAX_COUNT) {
-        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_DIM, TH_MEAN_MAX_COUNT, count);
+    const int64_t max_count = dtype == TH_DTYPE_INT16 ? TH_MEAN_MAX_COUNT_S16 : TH_MEAN_MAX_COUNT;
+    if (count > max_count) {
+        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_DIM, max_count, count);
     }
     if ((status = check_output_shape(ctx, &in, err)) != TH_OK ||
         (status = check_zero_point(ctx, p.input_zero_point, input, ctx->input_index[0], err)) != TH_OK ||
@@ -111,6 +124,10 @@ static void eval(const th_op_ctx *ctx)
     th_mean_params p;
     memcpy(&p, ctx->params, sizeof(p)); /* size checked by validate */
     const th_dims in = th_tensor_dims(ctx->inputs[0]);
+    if (ctx->inputs[0]->dtype == TH_DTYPE_INT16) {
+        th_mean_hw_s16(&p, &in, (const int16_t *)ctx->inputs[0]->data, (int16_t *)ctx->output->data);
+        return;
+    }
     th_mean_hw_s8(&p, &in, (const int8_t *)ctx->inputs[0]->data, (int8_t *)ctx->output->data);
 }
 
