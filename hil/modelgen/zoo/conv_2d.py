@@ -1,6 +1,8 @@
 """CONV_2D op-zoo cases: per-channel and per-tensor int8 filters, bias or none,
 every fused activation, SAME (including TFLM's asymmetric padding) and VALID,
-strides 1/2/3, dilation, grouped filters and a multiplier above one.
+strides 1/2/3, dilation, grouped filters and a multiplier above one; and 16x8
+cases (int16 activations, int8 weights) with int64, int32 and no bias, whose
+quantization spreads full-range int16 inputs the same way.
 
 The quantization is realistic: weight scales are chosen so that the real-valued
 accumulator of a random int8 input has a standard deviation of about

@@ -1,4 +1,5 @@
-/* Plan glue shared by CONV_2D and DEPTHWISE_CONV_2D. */
+/* Plan glue shared by CONV_2D and DEPTHWISE_CONV_2D, and the 16x8 output
+ * step (th_output_s16 and its checks) that FULLY_CONNECTED shares too. */
 #ifndef TH_CONV_WINDOW_H
 #define TH_CONV_WINDOW_H
 #include "th_op.h"
