@@ -54,8 +54,13 @@ def fused_activation(op: Op) -> str:
     return FUSED_ACTIVATIONS[code]
 
 
+INTEGER_RANGES = {"INT8": (-128, 127), "INT16": (-32768, 32767)}
+
+
 def activation_clamp(op: Op, output: Tensor) -> tuple[int, int]:
-    return activation_range(fused_activation(op), float(output.scale[0]), int(output.zero_point[0]))
+    """The fused activation's clamp within the output type's range (int8 unless the output is int16)."""
+    qmin, qmax = INTEGER_RANGES.get(output.type_name, INTEGER_RANGES["INT8"])
+    return activation_range(fused_activation(op), float(output.scale[0]), int(output.zero_point[0]), qmin, qmax)
 
 
 def padding_and_output(op: Op, in_size: int, filter_size: int, stride: int, dilation: int) -> tuple[int, int]:

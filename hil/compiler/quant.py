@@ -43,13 +43,15 @@ def quantize_multiplier_smaller_than_one_exp(real: float) -> tuple[int, int]:
 
 
 
-def activation_range(fused: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for int8: the clamp a fused activation implies."""
+def activation_range(fused: str, scale: float, zero_point: int, qmin: int = INT8_MIN,
+                     qmax: int = INT8_MAX) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized: the clamp a fused activation implies within [qmin, qmax]
+    (the output type's range: int8 by default)."""
     def quantize(f: float) -> int:
         tmp = np.float32(f) / np.float32(scale)
         return int(zero_point) + round_half_away(float(tmp))
 
-    lo, hi = INT8_MIN, INT8_MAX
+    lo, hi = qmin, qmax
     if fused == "RELU":
         lo = max(lo, quantize(0.0))
     elif fused == "RELU6":

@@ -165,3 +165,57 @@ def test_largest_accepted_window_runs_without_undefined_behaviour(pad, expected)
     for xs, outs in zip(batch, run_sanitized(patched, batch, [(1, 1, 1, 16)])):
         want = golden.run(xs)[0] if expected == "global average" else xs[0][:, :1, :1, :]
         np.testing.assert_array_equal(outs[0], want)
+
+
+# --- int16 --------------------------------------------------------------------------------
+
+
+def test_int16_activation_range_is_int16():
+    graph = load_graph(CASES["s16_relu6_valid_2x2"]())
+    params = prepare_average_pool_2d(graph.ops[0], graph).params
+    assert (params["act_min"], params["act_max"]) == (0, 24576)   # 6 / (1/4096)
+
+
+def _pool16(out_dtype=np.int16, filter_hw=(2, 2), in_shape=(1, 4, 4, 2)) -> bytes:
+    b = ModelBuilder("pool16")
+    x = b.input("x", in_shape, 0.001, 0, dtype=np.int16)
+    out_shape = (1, in_shape[1] // filter_hw[0], in_shape[2] // filter_hw[1], in_shape[3])
+    y = b.tensor("y", out_shape, out_dtype, 0.001, 0)
+    b.op("AVERAGE_POOL_2D", [x], [y], "Pool2DOptions", padding=VALID, stride_w=filter_hw[1], stride_h=filter_hw[0],
+         filter_width=filter_hw[1], filter_height=filter_hw[0], fused_activation_function=0)
+    b.mark_output(y)
+    return b.build()
+
+
+@pytest.mark.parametrize("model, reason", [
+    (lambda: _pool16(out_dtype=np.int8), "output must be INT16 too"),
+    (lambda: _pool16(filter_hw=(257, 256), in_shape=(1, 257, 256, 1)), "at most 65536"),
+])
+def test_unsupported_int16_pool_is_rejected_with_reason(model, reason):
+    with pytest.raises(UnsupportedModelError, match=reason):
+        compile_model(model())
+
+
+@pytest.fixture(params=["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+def pool16_plan(request):
+    return compile_model(pool_model(request.param, (1, 6, 6, 2), (6, 6), (6, 6), VALID, scale=0.001, zero_point=0,
+                                    dtype=np.int16)).blob
+
+
+@pytest.mark.parametrize("fields", [
+    {"act_min": -32769},
+    {"act_max": 32768},
+    {"filter_h": 512, "filter_w": 256},    # 131072 int16 taps would overflow the int32 sum
+])
+def test_bad_int16_params_are_refused(pool16_plan, fields):
+    layout = plan_format().op_params["AVERAGE_POOL_2D"]   # MAX_POOL_2D stores the same fields
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(pool16_plan, layout, params_offset(pool16_plan), **fields))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+def test_int16_extreme_inputs_match_tflm():
+    for op_type in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        model = pool_model(op_type, (1, 5, 5, 3), (3, 3), (2, 2), SAME, scale=0.001, zero_point=0, dtype=np.int16)
+        shape = (1, 5, 5, 3)
+        assert_matches_tflm(model, batch=[[np.full(shape, -32768, np.int16)], [np.full(shape, 32767, np.int16)]])

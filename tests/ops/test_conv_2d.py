@@ -12,7 +12,7 @@ from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.model.layers import layer_model
-from hil.modelgen.zoo.conv_2d import CASES, conv_model
+from hil.modelgen.zoo.conv_2d import CASES, conv16_model, conv_model
 from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.model.tflite import load_graph
@@ -228,3 +228,116 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
         plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
         plan = with_const_i32(plan, params["shifts_offset"], [shift])
         run_sanitized(plan, [[lo], [hi]], [(1, 1, 1, 1)])
+
+
+# --- 16x8: int16 activations, int8 weights, int64 (or int32) bias ------------------------
+
+
+def _conv16(bias_dtype=np.int64, bias_values=None, input_zero_point=0, output_dtype=np.int16,
+            scales=(1 / 32768, [0.01, 0.02], 0.001), activation=1) -> bytes:
+    """A 16x8 CONV_2D [1,6,6,2] -> [1,6,6,2], 3x3 SAME, all-ones weights."""
+    b = ModelBuilder("conv16")
+    x = b.input("x", (1, 6, 6, 2), scale=scales[0], zero_point=input_zero_point, dtype=np.int16)
+    w = b.const("w", np.ones((2, 3, 3, 2), np.int8), scale=np.float32(scales[1]), zero_point=0)
+    inputs = [x, w]
+    if bias_dtype is not None:
+        values = [5, -7] if bias_values is None else bias_values
+        inputs.append(b.const("bias", np.array(values, bias_dtype),
+                              scale=np.float32(scales[0]) * np.float32(scales[1]), zero_point=0))
+    y = b.tensor("y", (1, 6, 6, 2), dtype=output_dtype, scale=scales[2], zero_point=0)
+    b.op("CONV_2D", inputs, [y], "Conv2DOptions", padding=0, stride_h=1, stride_w=1, dilation_h_factor=1,
+         dilation_w_factor=1, fused_activation_function=activation)
+    b.mark_output(y)
+    return b.build()
+
+
+def test_16x8_prepare_has_no_offsets_and_an_int16_clamp():
+    prepared = _prepare(_conv16())
+    assert (prepared.params["input_offset"], prepared.params["output_offset"]) == (0, 0)
+    assert (prepared.params["act_min"], prepared.params["act_max"]) == (0, 32767)   # RELU within int16
+    real = [float(np.float32(1 / 32768)) * float(np.float32(s)) / float(np.float32(0.001)) for s in (0.01, 0.02)]
+    assert list(zip(prepared.arrays["multipliers"].tolist(), prepared.arrays["shifts"].tolist())) == \
+        [quantize_multiplier(r) for r in real]
+    assert _prepare(_conv16(activation=0)).params["act_min"] == -32768
+
+
+@pytest.mark.parametrize("model, reason", [
+    (lambda: _conv16(output_dtype=np.int8), "output must be INT16 too"),
+    (lambda: _conv16(input_zero_point=3), "INT16 with zero point 3"),
+    (lambda: _conv16(bias_dtype=np.int8), "expected INT64 or INT32"),
+    # The int64 requantization takes shifts up to 7 (TFLM asserts): 2^8 needs 9.
+    (lambda: _conv16(scales=(1.0, [256.0, 1.0], 1.0)), "at most 7"),
+    (lambda: _conv16(bias_values=[(1 << 47) - 1000, 0]), "2\\^47"),
+])
+def test_unsupported_16x8_conv_is_rejected_with_reason(model, reason):
+    with pytest.raises(UnsupportedModelError, match=reason) as info:
+        compile_model(model())
+    assert "op 0 (CONV_2D)" in str(info.value)
+
+
+def test_16x8_int32_bias_takes_the_int32_requantization():
+    """With an int32 bias TFLM accumulates and requantizes in int32, whose shifts reach 30."""
+    prepared = _prepare(_conv16(bias_dtype=np.int32, scales=(1.0, [256.0, 1.0], 1.0)))
+    assert prepared.arrays["shifts"].tolist() == [9, 1]
+
+
+def test_16x8_extreme_inputs_match_tflm():
+    model = CASES["s16_int64_bias_relu"]()
+    shape = (1, 8, 8, 3)
+    assert_matches_tflm(model, batch=[[np.full(shape, -32768, np.int16)], [np.full(shape, 32767, np.int16)]])
+
+
+def _conv16_plan(bias: str = "int64") -> bytes:
+    return compile_model(conv16_model((1, 6, 6, 2), 3, bias=bias, seed=3)).blob
+
+
+@pytest.mark.parametrize("fields", [
+    {"input_offset": 1},              # int16 tensors have no zero point
+    {"output_offset": -1},
+    {"act_min": -32769},
+    {"act_max": 32768},
+])
+def test_bad_16x8_params_are_refused(fields):
+    blob = _conv16_plan()
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["CONV_2D"], params_offset(blob), **fields))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+def test_16x8_shift_above_7_is_refused_only_for_the_int64_accumulator():
+    for bias, refused in (("int64", True), ("int32", False)):
+        blob = _conv16_plan(bias)
+        params = plan_format().op_params["CONV_2D"].unpack(blob, params_offset(blob))
+        plan = with_const_i32(blob, params["shifts_offset"], [8, 8, 8])
+        if refused:
+            with pytest.raises(EngineError) as info:
+                HostEngine(plan)
+            assert info.value.status == "TH_ERR_BAD_PARAMS"
+        else:
+            HostEngine(plan)
+
+
+@pytest.mark.parametrize("tensor, fields", [
+    (3, {"dtype": 1, "bytes": 108}),         # int8 output for an int16 input
+    (2, {"dtype": 1, "bytes": 3}),           # int8 bias
+])
+def test_bad_16x8_tensors_are_refused(tensor, fields):
+    blob = _conv16_plan()
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+    assert info.value.status in ("TH_ERR_SHAPE", "TH_ERR_BAD_TENSOR")
+
+
+def test_16x8_extreme_accepted_params_run_without_undefined_behaviour():
+    """An int64 bias of INT64_MAX (past TFLM's 2^47, which a plan may still hold) with the
+    largest and smallest int64-path shifts: the kernel wraps instead of overflowing."""
+    blob = _conv16_plan()
+    fmt = plan_format()
+    params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
+    bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
+    blob = with_const_i32(blob, bias["offset"], [-1, INT32_MAX] * 3)   # little-endian INT64_MAX
+    lo, hi = np.full((1, 6, 6, 2), -32768, np.int16), np.full((1, 6, 6, 2), 32767, np.int16)
+    for multiplier, shift in ((INT32_MAX, 7), (INT32_MAX, -31), (0, 0), (0x7FFF0000, 0)):
+        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier] * 3)
+        plan = with_const_i32(plan, params["shifts_offset"], [shift] * 3)
+        run_sanitized(plan, [[lo], [hi]], [(1, 6, 6, 3)])

@@ -169,3 +169,41 @@ def test_bad_shapes_are_refused(tensor, fields):
         HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
     assert info.value.status == "TH_ERR_SHAPE"
     assert info.value.details["op_type"] == plan_format().op_ids["DEPTHWISE_CONV_2D"]
+
+
+# --- 16x8: int16 activations, int8 weights, int64 bias ------------------------------------
+
+
+def _depthwise16(bias_dtype=np.int64) -> bytes:
+    b = ModelBuilder("depthwise16")
+    x = b.input("x", (1, 5, 5, 2), scale=1 / 32768, zero_point=0, dtype=np.int16)
+    w = b.const("w", np.ones((1, 3, 3, 2), np.int8), scale=np.float32([0.01, 0.02]), zero_point=0,
+                quantized_dimension=3)
+    bias = b.const("b", np.array([3, -3], bias_dtype), scale=np.float32([0.01, 0.02]) / 32768, zero_point=0)
+    y = b.tensor("y", (1, 5, 5, 2), dtype=np.int16, scale=0.001, zero_point=0)
+    b.op("DEPTHWISE_CONV_2D", [x, w, bias], [y], "DepthwiseConv2DOptions", padding=0, stride_h=1, stride_w=1,
+         dilation_h_factor=1, dilation_w_factor=1, depth_multiplier=1, fused_activation_function=3)
+    b.mark_output(y)
+    return b.build()
+
+
+def test_16x8_prepare_has_no_offsets_and_an_int16_clamp():
+    prepared = _prepare(_depthwise16())
+    assert (prepared.params["input_offset"], prepared.params["output_offset"]) == (0, 0)
+    assert (prepared.params["act_min"], prepared.params["act_max"]) == (0, 6000)   # RELU6 at scale 0.001
+    real = float(np.float32(1 / 32768)) * float(np.float32(0.02)) / float(np.float32(0.001))
+    assert (prepared.arrays["multipliers"][1], prepared.arrays["shifts"][1]) == quantize_multiplier(real)
+
+
+def test_16x8_int32_bias_is_rejected():
+    """TFLM's 16x8 depthwise kernel reads the bias as int64 whatever its type."""
+    with pytest.raises(UnsupportedModelError, match="expected INT64 with INT16"):
+        compile_model(_depthwise16(np.int32))
+
+
+@pytest.mark.parametrize("tensor, fields", [(2, {"dtype": 2, "bytes": 8})])   # int32 bias
+def test_16x8_int32_bias_plan_is_refused(tensor, fields):
+    blob = compile_model(_depthwise16()).blob
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+    assert info.value.status == "TH_ERR_BAD_TENSOR"

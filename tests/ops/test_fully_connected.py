@@ -202,3 +202,67 @@ def test_filter_zero_point_matches_tflm(units, depth, batches, zero_point):
     for seed in range(3):
         xs = random_inputs([(batches, depth)], seed)
         assert_same_outputs(engine.run(xs), golden.run(xs), f"filter zero point {zero_point}, seed {seed}")
+
+
+# --- 16x8: int16 activations, int8 weights, int64 (or int32) bias ------------------------
+
+
+def test_16x8_prepare_has_no_offsets_and_an_int16_clamp():
+    graph = load_graph(CASES["s16_per_tensor_int64_bias_relu"]())
+    prepared = prepare_fully_connected(graph.ops[0], graph)
+    assert (prepared.params["input_offset"], prepared.params["filter_offset"], prepared.params["output_offset"]) \
+        == (0, 0, 0)
+    assert (prepared.params["act_min"], prepared.params["act_max"]) == (0, 32767)
+    x, w, y = (graph.tensors[i] for i in (0, 1, 3))
+    assert (prepared.arrays["multipliers"][0], prepared.arrays["shifts"][0]) == \
+        quantize_multiplier(float(x.scale[0]) * float(w.scale[0]) / float(y.scale[0]))
+
+
+def _fc16_zero_bias(bias_dtype) -> bytes:
+    """A 16x8 FULLY_CONNECTED [8,40] -> [8,6] with a zero bias of `bias_dtype` (None: absent)."""
+    rng = np.random.default_rng(1)
+    b = ModelBuilder("fc16")
+    x = b.input("x", (8, 40), scale=3e-4, zero_point=0, dtype=np.int16)
+    w = b.const("w", rng.integers(-127, 128, (6, 40), dtype=np.int8), scale=0.01, zero_point=0)
+    bias = -1 if bias_dtype is None else b.const("b", np.zeros(6, bias_dtype), scale=np.float32(3e-4) * np.float32(0.01),
+                                                  zero_point=0)
+    y = b.tensor("y", (8, 6), dtype=np.int16, scale=0.003, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, bias], [y], "FullyConnectedOptions", fused_activation_function=0,
+         weights_format=0, keep_num_dims=False)
+    b.mark_output(y)
+    return b.build()
+
+
+def test_16x8_accumulator_follows_the_bias_type():
+    """The pinned TFLM requantizes in int64 (multiplier rounded to 16 bits) without a bias or with
+    an int64 one, in int32 (full multiplier) with an int32 one: the same sums can round apart."""
+    xs = [np.random.default_rng(seed).integers(-32768, 32768, (8, 40), dtype=np.int16) for seed in range(4)]
+    tflm = {}
+    for bias_dtype in (None, np.int64, np.int32):
+        model = _fc16_zero_bias(bias_dtype)
+        assert_matches_tflm(model, batch=[[x] for x in xs])
+        tflm[bias_dtype] = np.stack([TflmReference(model).run([x])[0] for x in xs])
+    assert np.array_equal(tflm[None], tflm[np.int64])
+    assert not np.array_equal(tflm[np.int64], tflm[np.int32])
+
+
+@pytest.mark.parametrize("fields", [{"input_offset": 1}, {"filter_offset": 1}, {"output_offset": 1},
+                                    {"act_min": -40000}])
+def test_bad_16x8_params_are_refused(fields):
+    blob = compile_model(CASES["s16_per_tensor_int64_bias_relu"]()).blob
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["FULLY_CONNECTED"], params_offset(blob),
+                                      **fields))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+def test_16x8_int8_output_is_rejected():
+    b = ModelBuilder("fc16")
+    x = b.input("x", (1, 8), scale=1 / 32768, zero_point=0, dtype=np.int16)
+    w = b.const("w", np.ones((4, 8), np.int8), scale=0.01, zero_point=0)
+    y = b.tensor("y", (1, 4), scale=0.01, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], "FullyConnectedOptions", fused_activation_function=0, weights_format=0,
+         keep_num_dims=False)
+    b.mark_output(y)
+    with pytest.raises(UnsupportedModelError, match="output must be INT16 too"):
+        compile_model(b.build())

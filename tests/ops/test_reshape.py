@@ -34,9 +34,19 @@ def _reshape(in_shape, out_shape, out_dtype=np.int8) -> bytes:
     return b.build()
 
 
+def _reshape_int32(in_shape, out_shape) -> bytes:
+    b = ModelBuilder("reshape")
+    x = b.input("x", in_shape, 0.05, 0, dtype=np.int32)
+    y = b.tensor("y", out_shape, np.int32, 0.05, 0)
+    b.op("RESHAPE", [x], [y], "ReshapeOptions", new_shape=list(out_shape))
+    b.mark_output(y)
+    return b.build()
+
+
 @pytest.mark.parametrize("model, reason", [
     (lambda: _reshape((1, 2, 2, 8), (1, 30)), "has 30 elements"),
     (lambda: _reshape((1, 2, 2, 8), (1, 32), np.int16), "is INT16, but the input is INT8"),
+    (lambda: _reshape_int32((1, 8), (2, 4)), "only INT8 and INT16"),
 ])
 def test_unsupported_reshape_is_rejected_with_reason(model, reason):
     with pytest.raises(UnsupportedModelError, match=reason) as info:
@@ -105,3 +115,11 @@ def test_output_in_separate_storage_is_copied():
     golden = TflmReference(model)
     for xs, outs in zip(batch, run_sanitized(moved, batch, [(1, 32)])):
         np.testing.assert_array_equal(outs[0], golden.run(xs)[0])
+
+
+def test_int16_output_retyped_to_int8_is_refused():
+    """Same byte count, other element size: the dtypes must agree."""
+    blob = compile_model(CASES["s16_flatten_4d_to_2d"]()).blob
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), dtype=1, dim1=256))
+    assert info.value.status == "TH_ERR_BAD_TENSOR"

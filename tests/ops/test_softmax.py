@@ -168,3 +168,135 @@ def test_extreme_accepted_params_run_without_undefined_behaviour(fields):
     patched = with_record_fields(blob, plan_format().op_params["SOFTMAX"], params_offset(blob), **fields)
     rows = [np.arange(-128, -118), np.full(10, 127), np.full(10, -128), np.array([127] + [-128] * 9)]
     run_sanitized(patched, [[np.asarray(r, dtype=np.int8).reshape(1, 10)] for r in rows], [(1, 10)])
+
+
+# --- int16: TFLM's LUT softmax ------------------------------------------------------------
+
+from hil.compiler.ops.softmax import LUT_SIZE, expf, gen_lut_int16, softmax_luts  # noqa: E402
+from hil.compiler.plan_format import with_const_i32  # noqa: E402
+from hil.modelgen.zoo.softmax import softmax16_model  # noqa: E402
+
+# Input scale 10/65535: a difference d of the int16 values is d of the LUT's [-65535, 0] range.
+UNIT_SCALE = 10.0 / 65535
+
+
+def test_luts_have_tflms_size_and_ends():
+    exp_lut, recip_lut = softmax_luts()
+    assert exp_lut.dtype == np.int16 and exp_lut.size == recip_lut.size == LUT_SIZE == 513
+    assert exp_lut[512] == 32767                 # exp(0) * 32768, clamped to int16
+    assert exp_lut[0] in (1, 2)                  # exp(-10) * 32768 = 1.49
+    assert recip_lut[0] == 32767 and recip_lut[512] == 16384   # 1/(1+0) clamped, 1/(1+1)
+    assert np.all(np.diff(exp_lut.astype(np.int32)) >= 0) and np.all(np.diff(recip_lut.astype(np.int32)) <= 0)
+
+
+def test_exp_lut_is_the_same_with_libms_expf():
+    """TFLM's std::exp(float) is glibc's expf, which is not correctly rounded everywhere: it differs
+    from the compiler's exact exp on one of gen_lut's points, but not in any table entry (numpy's
+    float32 exp, off on a third of the points, would not be safe)."""
+    import ctypes
+    import ctypes.util
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    libm.expf.restype, libm.expf.argtypes = ctypes.c_float, [ctypes.c_float]
+    seen = []
+    ours = gen_lut_int16(lambda v: seen.append(v) or expf(v), -10.0, 0.0, -1.0, 1.0)
+    assert len(seen) == 3 * 512 + 1
+    differing = [v for v in seen if expf(v) != np.float32(libm.expf(float(v)))]
+    assert len(differing) <= 1
+    assert np.array_equal(ours, gen_lut_int16(lambda v: np.float32(libm.expf(float(v))), -10.0, 0.0, -1.0, 1.0))
+
+
+def test_16bit_prepare_rescales_the_input_onto_the_lut_range():
+    from hil.compiler.ops.softmax import prepare_softmax
+    from hil.model.tflite import load_graph
+    graph = load_graph(softmax16_model((1, 10), 1.0 / 4096, 2.0))
+    prepared = prepare_softmax(graph.ops[0], graph)
+    real = float(np.float32(1.0 / 4096)) * 2.0 / (10.0 / 65535.0)
+    assert (prepared.params["input_multiplier"], prepared.params["input_left_shift"]) == quantize_multiplier(real)
+    assert prepared.params["diff_min"] == 0
+    assert prepared.arrays["exp_lut"].size == prepared.arrays["one_over_one_plus_x_lut"].size == 257
+
+
+def test_every_16bit_difference_matches_tflm():
+    """Rows [v, 32767] for every int16 v: each exp LUT segment and offset, and sums of exps that
+    sweep the whole 1/(1+x) LUT; any single LUT entry off by one changes some output."""
+    x = np.stack([np.arange(-32768, 32768, dtype=np.int16), np.full(65536, 32767, np.int16)], axis=1)
+    assert_matches_tflm(softmax16_model((65536, 2), UNIT_SCALE), batch=[[x]])
+
+
+def test_16bit_extreme_rows_match_tflm():
+    rows = [np.full(16, -32768), np.full(16, 32767), np.array([32767] + [-32768] * 15), np.arange(16) * 2000]
+    assert_matches_tflm(CASES["s16_output_scale_tolerance"](),
+                        batch=[[np.asarray(r, np.int16).reshape(1, 16)] for r in rows])
+
+
+def _softmax16_with(shape=(1, 10), output_scale=1.0 / 32768, output_zero_point=0, output_dtype=np.int16) -> bytes:
+    b = ModelBuilder("softmax16")
+    x = b.input("x", shape, scale=1.0 / 4096, zero_point=0, dtype=np.int16)
+    y = b.tensor("y", shape, dtype=output_dtype, scale=output_scale, zero_point=output_zero_point)
+    b.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=1.0)
+    b.mark_output(y)
+    return b.build()
+
+
+@pytest.mark.parametrize("model, reason", [
+    (lambda: _softmax16_with(output_scale=1.0 / 16384), "scale 1/32768"),
+    (lambda: _softmax16_with(output_scale=1.0011 / 32768), "within 0.1%"),
+    (lambda: _softmax16_with(output_zero_point=5), "zero point 0"),
+    (lambda: _softmax16_with(output_dtype=np.int8, output_scale=1.0 / 256), "INT16 output"),
+    (lambda: _softmax16_with(shape=(1, 65537)), "at most 65536"),
+])
+def test_unsupported_16bit_softmax_is_rejected_with_reason(model, reason):
+    with pytest.raises(UnsupportedModelError, match=reason) as info:
+        compile_model(model())
+    assert "op 0 (SOFTMAX)" in str(info.value)
+
+
+def _softmax16_plan() -> bytes:
+    return compile_model(softmax16_model((1, 10), 1.0 / 4096)).blob
+
+
+@pytest.mark.parametrize("fields, status", [
+    ({"diff_min": -1}, "TH_ERR_BAD_PARAMS"),
+    ({"input_left_shift": 31}, "TH_ERR_BAD_PARAMS"),
+    ({"input_multiplier": -1}, "TH_ERR_BAD_PARAMS"),
+    ({"exp_lut_offset": 1 << 28}, "TH_ERR_BOUNDS"),
+    ({"one_over_one_plus_x_lut_offset": 2}, "TH_ERR_BOUNDS"),   # misaligned
+])
+def test_bad_16bit_params_are_refused(fields, status):
+    blob = _softmax16_plan()
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["SOFTMAX"], params_offset(blob), **fields))
+    assert info.value.status == status
+
+
+def test_lut_offsets_in_an_int8_plan_are_refused():
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(_softmax_plan(), plan_format().op_params["SOFTMAX"],
+                                      params_offset(_softmax_plan()), exp_lut_offset=16))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+def test_exp_lut_entry_outside_1_to_32767_is_refused_at_the_entry():
+    """A zero exp could make the row sum 0 (no reciprocal); validate names the entry's byte."""
+    blob = _softmax16_plan()
+    params = plan_format().op_params["SOFTMAX"].unpack(blob, params_offset(blob))
+    bad = with_const_i32(blob, params["exp_lut_offset"] + 4 * 10, [0])   # entries 20 and 21
+    with pytest.raises(EngineError) as info:
+        HostEngine(bad)
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+    const_offset = plan_format().header.unpack(blob)["const_offset"]
+    assert info.value.details["byte_offset"] == const_offset + params["exp_lut_offset"] + 40
+
+
+def test_16bit_extreme_accepted_luts_run_without_undefined_behaviour():
+    """Every exp 1 (the smallest row sums) or 32767, reciprocals at both int16 ends: clean under ASan+UBSan."""
+    blob = _softmax16_plan()
+    params = plan_format().op_params["SOFTMAX"].unpack(blob, params_offset(blob))
+    rows = [np.full(10, -32768), np.full(10, 32767), np.array([32767] + [-32768] * 9)]
+    batch = [[np.asarray(r, np.int16).reshape(1, 10)] for r in rows]
+    def pair(lo, hi):   # two int16 LUT entries as the plan's int32 word
+        return int(np.array([lo, hi], "<i2").view("<i4")[0])
+    for exp_word, recip_word in ((pair(1, 1), pair(-32768, 32767)), (pair(32767, 32767), pair(32767, -32768))):
+        plan = with_const_i32(blob, params["exp_lut_offset"], [exp_word] * 257)
+        plan = with_const_i32(plan, params["one_over_one_plus_x_lut_offset"], [recip_word] * 257)
+        run_sanitized(plan, batch, [(1, 10)])

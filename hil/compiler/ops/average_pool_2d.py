@@ -1,7 +1,7 @@
-"""AVERAGE_POOL_2D (int8): TFLM's PoolingPrepare; the shared pooling checks live here.
+"""AVERAGE_POOL_2D: int8 or int16 in and out, input and output quantized alike (TFLM's PoolingPrepare).
 
-TFLM pools int8 without requantizing, so it requires the input and output
-quantization to agree; padding is TFLM's ComputePaddingHeightWidth (top/left
+The shared pooling checks live here.  TFLM pools integers without
+requantizing, so it requires the input and output quantization to agree; padding is TFLM's ComputePaddingHeightWidth (top/left
 get total // 2).  The average divides by the number of in-bounds taps."""
 from __future__ import annotations
 
@@ -14,21 +14,29 @@ from ..common import (activation_clamp, input_tensor, output_tensor, padding_and
 MAX_WINDOW = 1024          # filter size and stride, per axis
 MAX_EXTENT = 1 << 24       # input height and width
 SCALE_TOLERANCE = 1.0e-6   # TFLM's allowed |input scale - output scale|
+MAX_TAPS_S16 = 1 << 16     # int16 windows: TFLM's int32 sum holds 2^16 values of 2^15
 
 
 def prepare_pool2d(op: Op, graph: Graph, op_type: str) -> PreparedOp:
     """The th_pool_params of AVERAGE_POOL_2D or MAX_POOL_2D."""
     x = input_tensor(graph, op, 0, "input")
     y = output_tensor(graph, op)
-    require_int8(op, x, "input")
-    require_int8(op, y, "output")
+    if x.type_name == "INT16":
+        for t, role in ((x, "input"), (y, "output")):
+            require(t.type_name == "INT16", op, f"{role} {tensor_label(t)} is {t.type_name}; with an INT16 input "
+                                                f"the output must be INT16 too")
+            require(t.scale is not None and t.scale.size == 1, op,
+                    f"{role} {tensor_label(t)} needs per-tensor quantization")
+    else:
+        require_int8(op, x, "input")
+        require_int8(op, y, "output")
     require_rank(op, x, "input", 4)
     require_rank(op, y, "output", 4)
     scale_diff = abs(float(x.scale[0]) - float(y.scale[0]))
     require(scale_diff <= SCALE_TOLERANCE and zero_point(x) == zero_point(y), op,
             f"input {tensor_label(x)} (scale {float(x.scale[0])!r}, zero point {zero_point(x)}) and output "
             f"{tensor_label(y)} (scale {float(y.scale[0])!r}, zero point {zero_point(y)}) are quantized differently; "
-            f"int8 pooling needs them equal (TFLM does not requantize)")
+            f"integer pooling needs them equal (TFLM does not requantize)")
 
     o = op.options
     stride_h, stride_w = int(o.get("stride_h", 0)), int(o.get("stride_w", 0))
@@ -47,6 +55,10 @@ def prepare_pool2d(op: Op, graph: Graph, op_type: str) -> PreparedOp:
     require(tuple(y.shape) == expected, op,
             f"output {tensor_label(y)} has shape {list(y.shape)}, but the padding and strides give {list(expected)}")
 
+    if x.type_name == "INT16":
+        require(filter_h * filter_w <= MAX_TAPS_S16, op,
+                f"a {filter_h}x{filter_w} window sums {filter_h * filter_w} int16 values; TFLM's int32 sum "
+                f"holds at most {MAX_TAPS_S16}")
     act_min, act_max = activation_clamp(op, y)
     require(act_min <= act_max, op, f"fused activation leaves an empty output range [{act_min}, {act_max}]")
     params = {

@@ -1,4 +1,6 @@
-"""CONV_2D (int8): TFLM's ConvPrepare / PopulateConvolutionQuantizationParams.
+"""CONV_2D: int8, or 16x8 (int16 in/out, zero point 0; int8 weights; int64 or int32 bias), per-channel or per-tensor.
+
+TFLM's ConvPrepare / PopulateConvolutionQuantizationParams.
 
 Every output channel gets a multiplier and shift for
 input_scale * filter_scale[c] / output_scale, taken in double from the
@@ -21,6 +23,8 @@ MAX_STRIDE = 1024
 MAX_DILATION = 1024
 MAX_ACCUM_DEPTH = 65536
 MAX_SHIFT = 30  # MultiplyByQuantizedMultiplier's left shift must stay below 31
+MAX_SHIFT_S64 = 7  # its int64 form (the 16x8 kernels' int64 accumulator) takes shifts up to 7
+MAX_ACC_S64 = 1 << 47  # TFLM asserts the int64 accumulator stays below this in magnitude
 
 
 def require_quantized_activation(op: Op, t: Tensor, role: str) -> None:
@@ -28,6 +32,46 @@ def require_quantized_activation(op: Op, t: Tensor, role: str) -> None:
     require_int8(op, t, role)
     require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
     require(-128 <= zero_point(t) <= 127, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, outside int8")
+
+
+def activation_dtype(op: Op, x: Tensor, y: Tensor) -> str:
+    """"INT8", or "INT16" for the 16x8 kernels (int16 input and output, per-tensor, zero point 0:
+    TFLM's 16x8 kernels apply no zero points); checks both tensors' quantization."""
+    if x.type_name != "INT16":
+        require_quantized_activation(op, x, "input")
+        require_quantized_activation(op, y, "output")
+        return "INT8"
+    for t, role in ((y, "output"), (x, "input")):
+        require(t.type_name == "INT16", op, f"{role} {tensor_label(t)} is {t.type_name}; with an INT16 input "
+                                            f"the output must be INT16 too (16x8)")
+        require(t.scale is not None and t.scale.size == 1, op,
+                f"{role} {tensor_label(t)} needs per-tensor quantization")
+        require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
+        require(zero_point(t) == 0, op, f"{role} {tensor_label(t)} is INT16 with zero point {zero_point(t)}; "
+                                        f"the 16x8 kernels need 0")
+    return "INT16"
+
+
+def int64_accumulator(bias: Tensor | None) -> bool:
+    """TFLM's 16x8 kernels accumulate in int64 unless the bias is int32."""
+    return bias is None or bias.type_name != "INT32"
+
+
+def require_bias16(op: Op, bias: Tensor | None, channels: int, accum_depth: int, allow_int32: bool = True) -> None:
+    """The bias of a 16x8 op: INT64 (what the converter makes) or INT32; with the int64 accumulator
+    every sum must stay below the 2^47 TFLM asserts."""
+    if bias is None:
+        return
+    allowed = ("INT64", "INT32") if allow_int32 else ("INT64",)
+    require(bias.type_name in allowed, op, f"bias {tensor_label(bias)} is {bias.type_name}, expected "
+                                           f"{' or '.join(allowed)} with INT16 activations")
+    require(int(np.prod(bias.shape, dtype=np.int64)) == channels, op,
+            f"bias {tensor_label(bias)} has shape {list(bias.shape)}, expected {channels} values")
+    if bias.type_name == "INT64" and bias.data is not None:
+        largest = int(np.max(np.abs(bias.data.astype(np.int64)))) if bias.data.size else 0
+        require(largest + 32768 * 128 * accum_depth < MAX_ACC_S64, op,
+                f"bias {tensor_label(bias)} has a value of magnitude {largest}: the int64 accumulator could "
+                f"reach 2^47, which TFLM does not allow")
 
 
 def require_filter(op: Op, w: Tensor, channels: int, quantized_dimension: int) -> None:
@@ -50,7 +94,7 @@ def require_bias(op: Op, bias: Tensor | None, channels: int) -> None:
             f"bias {tensor_label(bias)} has shape {list(bias.shape)}, expected {channels} values")
 
 
-def output_multipliers(op: Op, x: Tensor, w: Tensor, y: Tensor) -> dict[str, np.ndarray]:
+def output_multipliers(op: Op, x: Tensor, w: Tensor, y: Tensor, max_shift: int = MAX_SHIFT) -> dict[str, np.ndarray]:
     """The "multipliers" and "shifts" arrays: one per filter scale (one for a per-tensor filter) of
     double(input_scale) * double(filter_scale) / double(output_scale), as PopulateConvolutionQuantizationParams;
     multipliers too large for the kernel's left shift are refused."""
@@ -59,8 +103,8 @@ def output_multipliers(op: Op, x: Tensor, w: Tensor, y: Tensor) -> dict[str, np.
     for filter_scale in np.atleast_1d(w.scale):
         real = input_scale * float(filter_scale) / output_scale
         multiplier, shift = quantize_multiplier(real)
-        require(shift <= MAX_SHIFT, op, f"output multiplier {real!r} is too large (needs a shift of {shift}, "
-                                        f"at most {MAX_SHIFT} is supported)")
+        require(shift <= max_shift, op, f"output multiplier {real!r} is too large (needs a shift of {shift}, "
+                                        f"at most {max_shift} is supported)")
         multipliers.append(multiplier)
         shifts.append(shift)
     return {"multipliers": np.array(multipliers, np.int32), "shifts": np.array(shifts, np.int32)}
@@ -99,8 +143,7 @@ def prepare_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     w = input_tensor(graph, op, 1, "filter")
     bias = input_tensor(graph, op, 2, "bias", optional=True)
     y = output_tensor(graph, op)
-    require_quantized_activation(op, x, "input")
-    require_quantized_activation(op, y, "output")
+    dtype = activation_dtype(op, x, y)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, t, role, 4)
     out_c, filter_h, filter_w, filter_c = w.shape
@@ -113,9 +156,14 @@ def prepare_conv_2d(op: Op, graph: Graph) -> PreparedOp:
             f"filter {tensor_label(w)} accumulates {filter_h * filter_w * filter_c} products per output, "
             f"more than {MAX_ACCUM_DEPTH}")
     require_filter(op, w, out_c, quantized_dimension=0)
-    require_bias(op, bias, out_c)
+    wide = False
+    if dtype == "INT16":
+        require_bias16(op, bias, out_c, filter_h * filter_w * filter_c)
+        wide = int64_accumulator(bias)
+    else:
+        require_bias(op, bias, out_c)
 
-    arrays = output_multipliers(op, x, w, y)
+    arrays = output_multipliers(op, x, w, y, MAX_SHIFT_S64 if wide else MAX_SHIFT)
     params = {**activation_params(op, x, y), **spatial_params(op, x, y, filter_h, filter_w),
               "depth_multiplier": 1, "quant_count": len(arrays["multipliers"])}
     macs = int(np.prod(y.shape, dtype=np.int64)) * filter_h * filter_w * filter_c

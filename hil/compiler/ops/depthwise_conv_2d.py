@@ -1,4 +1,7 @@
-"""DEPTHWISE_CONV_2D (int8): TFLM's DepthwiseConvPrepare.
+"""DEPTHWISE_CONV_2D: int8, or 16x8 (int16 in/out, zero point 0; int8 weights; int64 bias), per-channel or per-tensor.
+
+TFLM's DepthwiseConvPrepare.  TFLM's 16x8 kernel reads the bias as int64 whatever its type, so an
+int32 bias is refused there.
 
 The filter is [1, H, W, input_channels * depth_multiplier]; output channel
 c * depth_multiplier + m filters input channel c.  Quantization is along the
@@ -10,8 +13,8 @@ import numpy as np
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import input_tensor, output_tensor, require, require_rank, tensor_label
-from .conv_2d import (MAX_ACCUM_DEPTH, activation_params, output_multipliers, require_bias, require_filter,
-                      require_quantized_activation, spatial_params)
+from .conv_2d import (MAX_ACCUM_DEPTH, MAX_SHIFT, MAX_SHIFT_S64, activation_dtype, activation_params,
+                      output_multipliers, require_bias, require_bias16, require_filter, spatial_params)
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -21,8 +24,7 @@ def prepare_depthwise_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     w = input_tensor(graph, op, 1, "filter")
     bias = input_tensor(graph, op, 2, "bias", optional=True)
     y = output_tensor(graph, op)
-    require_quantized_activation(op, x, "input")
-    require_quantized_activation(op, y, "output")
+    dtype = activation_dtype(op, x, y)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, t, role, 4)
     one, filter_h, filter_w, out_c = w.shape
@@ -36,9 +38,12 @@ def prepare_depthwise_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     require(filter_h * filter_w <= MAX_ACCUM_DEPTH, op,
             f"filter {tensor_label(w)} accumulates {filter_h * filter_w} products per output, more than {MAX_ACCUM_DEPTH}")
     require_filter(op, w, out_c, quantized_dimension=3)
-    require_bias(op, bias, out_c)
+    if dtype == "INT16":
+        require_bias16(op, bias, out_c, filter_h * filter_w, allow_int32=False)
+    else:
+        require_bias(op, bias, out_c)
 
-    arrays = output_multipliers(op, x, w, y)
+    arrays = output_multipliers(op, x, w, y, MAX_SHIFT_S64 if dtype == "INT16" else MAX_SHIFT)
     params = {**activation_params(op, x, y), **spatial_params(op, x, y, filter_h, filter_w),
               "depth_multiplier": depth_multiplier, "quant_count": len(arrays["multipliers"])}
     macs = int(np.prod(y.shape, dtype=np.int64)) * filter_h * filter_w

@@ -1,4 +1,6 @@
-"""FULLY_CONNECTED (int8): TFLM's CalculateOpDataFullyConnected.
+"""FULLY_CONNECTED: int8, or 16x8 (int16 in/out, zero point 0; int8 weights; int64 or int32 bias), per-channel or per-tensor.
+
+TFLM's CalculateOpDataFullyConnected.
 
 Per-tensor filters (the MLPerf Tiny models) take GetQuantizedConvolutionMultipler:
 double(input_scale) * double(filter_scale) / double(output_scale).  The pinned
@@ -18,8 +20,8 @@ import numpy as np
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
 from ..common import input_tensor, output_tensor, require, require_rank, tensor_label
-from .conv_2d import (MAX_ACCUM_DEPTH, activation_params, output_multipliers, require_bias, require_filter,
-                      require_quantized_activation)
+from .conv_2d import (MAX_ACCUM_DEPTH, MAX_SHIFT, MAX_SHIFT_S64, activation_dtype, activation_params,
+                      int64_accumulator, output_multipliers, require_bias, require_bias16, require_filter)
 
 BIAS_SCALE_TOLERANCE = 0.02  # GetQuantizedConvolutionMultipler's check, relative to the output scale
 
@@ -33,8 +35,7 @@ def prepare_fully_connected(op: Op, graph: Graph) -> PreparedOp:
     y = output_tensor(graph, op)
     require(op.options.get("weights_format", 0) == 0, op,
             f"weights_format {op.options.get('weights_format')} is not supported (only DEFAULT)")
-    require_quantized_activation(op, x, "input")
-    require_quantized_activation(op, y, "output")
+    dtype = activation_dtype(op, x, y)
     require_rank(op, w, "filter", 2)
     require(len(y.shape) >= 1, op, f"output {tensor_label(y)} is a scalar")
     units, accum_depth = w.shape
@@ -48,7 +49,12 @@ def prepare_fully_connected(op: Op, graph: Graph) -> PreparedOp:
     require(accum_depth <= MAX_ACCUM_DEPTH, op,
             f"filter {tensor_label(w)} accumulates {accum_depth} products per output, more than {MAX_ACCUM_DEPTH}")
     require_filter(op, w, units, quantized_dimension=0)
-    require_bias(op, bias, units)
+    wide = False
+    if dtype == "INT16":
+        require_bias16(op, bias, units, accum_depth)
+        wide = int64_accumulator(bias)
+    else:
+        require_bias(op, bias, units)
 
     if bias is not None and not w.per_channel:
         product = float(x.scale[0]) * float(w.scale[0])
@@ -56,7 +62,7 @@ def prepare_fully_connected(op: Op, graph: Graph) -> PreparedOp:
         require(abs(product - bias_scale) / float(y.scale[0]) <= BIAS_SCALE_TOLERANCE, op,
                 f"bias {tensor_label(bias)} scale {bias_scale!r} is not input scale * filter scale "
                 f"({product!r}); TFLM refuses this model")
-    arrays = output_multipliers(op, x, w, y)
+    arrays = output_multipliers(op, x, w, y, MAX_SHIFT_S64 if wide else MAX_SHIFT)
     params = {**activation_params(op, x, y), "filter_offset": 0, "quant_count": len(arrays["multipliers"])}
     return PreparedOp("FULLY_CONNECTED", [x.index, w.index, bias.index if bias is not None else -1], y.index,
                       params=params, arrays=arrays, macs=batches * units * accum_depth)

@@ -1,4 +1,4 @@
-"""MAX_POOL_2D (int8): the same Prepare as AVERAGE_POOL_2D (TFLM shares it)."""
+"""MAX_POOL_2D: int8 or int16 in and out, input and output quantized alike (the same Prepare as AVERAGE_POOL_2D)."""
 from __future__ import annotations
 
 from ...model.tflite import Graph, Op

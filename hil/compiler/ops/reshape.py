@@ -1,4 +1,4 @@
-"""RESHAPE: the output is the input's bytes under a new shape.
+"""RESHAPE: int8 or int16; the output is the input's bytes under a new shape (rank <= 4).
 
 The output tensor's shape (already resolved by the converter, -1 included) is
 the one used, as in TFLM; the optional shape input is not needed and is left
@@ -17,7 +17,8 @@ def prepare_reshape(op: Op, graph: Graph) -> PreparedOp:
     require(1 <= len(op.inputs) <= 2, op, f"expected 1 or 2 inputs, got {len(op.inputs)}")
     x = input_tensor(graph, op, 0, "input")
     y = output_tensor(graph, op)
-    require(x.type_name == "INT8", op, f"input {tensor_label(x)} is {x.type_name}, the engine supports only INT8 here")
+    require(x.type_name in ("INT8", "INT16"), op,
+            f"input {tensor_label(x)} is {x.type_name}, the engine supports only INT8 and INT16 here")
     require(y.type_name == x.type_name, op,
             f"output {tensor_label(y)} is {y.type_name}, but the input is {x.type_name}")
     require(len(y.shape) <= 4, op, f"output {tensor_label(y)} has rank {len(y.shape)}, the engine supports up to 4")

@@ -18,16 +18,17 @@ def out_size(padding: int, size: int, filter_size: int, stride: int) -> int:
 
 
 def pool_model(op_type: str, shape, filter_hw, stride_hw, padding: int, activation: str = "none",
-               scale: float = 0.05, zero_point: int = -3, output_scale: float | None = None) -> bytes:
-    """One pooling op on an int8 NHWC input; input and output share quantization
+               scale: float = 0.05, zero_point: int = -3, output_scale: float | None = None,
+               dtype=np.int8) -> bytes:
+    """One pooling op on an int8 (or `dtype`) NHWC input; input and output share quantization
     unless `output_scale` is given (TFLM tolerates a difference of 1e-6)."""
     n, h, w, c = shape
     (fh, fw), (sh, sw) = filter_hw, stride_hw
     b = ModelBuilder(f"{op_type.lower()} {shape} filter {fh}x{fw} stride {sh}x{sw} "
                      f"{'SAME' if padding == SAME else 'VALID'} {activation}")
-    x = b.input("input", shape, scale, zero_point)
+    x = b.input("input", shape, scale, zero_point, dtype=dtype)
     out_shape = (n, out_size(padding, h, fh, sh), out_size(padding, w, fw, sw), c)
-    y = b.tensor("output", out_shape, np.int8, scale if output_scale is None else output_scale, zero_point)
+    y = b.tensor("output", out_shape, dtype, scale if output_scale is None else output_scale, zero_point)
     b.op(op_type, [x], [y], "Pool2DOptions", padding=padding, stride_w=sw, stride_h=sh,
          filter_width=fw, filter_height=fh, fused_activation_function=ACTIVATIONS[activation])
     b.mark_output(y)
@@ -71,6 +72,14 @@ def pool_cases(op_type: str) -> dict:
         # Output scale within TFLM's 1e-6 tolerance of the input scale.
         "scale_within_tolerance": case((1, 5, 5, 4), (3, 3), (2, 2), SAME, scale=0.125,
                                        output_scale=0.125 + 5e-7),
+        # int16 in and out (zero point 0), several scales: RELU6 clamps at 6 / (1/4096) = 24576,
+        # RELU_N1_TO_1 at +-16384 for 1/16384.
+        "s16_same_3x3_s2": case((1, 7, 8, 4), (3, 3), (2, 2), SAME, scale=1 / 32768, zero_point=0, dtype=np.int16),
+        "s16_global_6x6": case((2, 6, 6, 5), (6, 6), (6, 6), VALID, scale=0.001, zero_point=0, dtype=np.int16),
+        "s16_relu6_valid_2x2": case((1, 6, 6, 3), (2, 2), (2, 2), VALID, "relu6", scale=1 / 4096, zero_point=0,
+                                    dtype=np.int16),
+        "s16_relu_n1_to_1_same_4x4": case((1, 5, 5, 2), (4, 4), (1, 1), SAME, "relu_n1_to_1", scale=1 / 16384,
+                                          zero_point=0, dtype=np.int16),
     }
 
 

@@ -1,6 +1,8 @@
 """CONV_2D op-zoo cases: per-channel and per-tensor int8 filters, bias or none,
 every fused activation, SAME (including TFLM's asymmetric padding) and VALID,
-strides 1/2/3, dilation, grouped filters and a multiplier above one.
+strides 1/2/3, dilation, grouped filters and a multiplier above one; and 16x8
+cases (int16 activations, int8 weights) with int64, int32 and no bias, whose
+quantization spreads full-range int16 inputs the same way.
 
 The quantization is realistic: weight scales are chosen so that the real-valued
 accumulator of a random int8 input has a standard deviation of about
@@ -105,8 +107,73 @@ def multiplier_above_one(seed: int = 0) -> bytes:
 
 
 
+INT16_UNIFORM_STD = 18918.0   # std of integers uniform over [-32768, 32767]
+
+
+def weight_scales16(rng, accum_depth: int, input_scale: float, channels: int, per_channel: bool) -> np.ndarray:
+    """weight_scales for int16 inputs uniform over their whole range."""
+    base = TARGET_SIGMA / (np.sqrt(accum_depth) * INT16_UNIFORM_STD * INT8_UNIFORM_STD * input_scale)
+    if per_channel:
+        return (base * rng.uniform(0.5, 2.0, channels)).astype(np.float32)
+    return np.array([base], np.float32)
+
+
+def quant16(rng) -> tuple[float, float]:
+    """(input scale, output scale) of a 16x8 op: the input spans about +-1, the output +-3 TARGET_SIGMA."""
+    return float(rng.uniform(0.5, 2.0) / 32768), float(6 * TARGET_SIGMA / 65535 * rng.uniform(0.8, 1.25))
+
+
+def add_bias16(b: ModelBuilder, rng, input_scale: float, w_scales: np.ndarray, channels: int,
+               dtype=np.int64) -> int:
+    """A 16x8 bias (int64, as the converter makes, or int32) with scale input_scale * filter_scale."""
+    bias_scales = (np.float32(input_scale) * w_scales).astype(np.float32)
+    real = rng.normal(0.0, TARGET_SIGMA / 2, channels)
+    limit = np.iinfo(dtype).max
+    data = np.clip(np.round(real / np.broadcast_to(bias_scales, (channels,))), -limit, limit).astype(dtype)
+    return b.const("bias", data, scale=bias_scales, zero_point=0, quantized_dimension=0)
+
+
+def bias_inputs16(b: ModelBuilder, rng, bias: str, in_scale: float, w_scales: np.ndarray, channels: int) -> list[int]:
+    """The bias input of a 16x8 op: "int64", "int32", "absent" (index -1) or "omitted" (no third input)."""
+    if bias in ("int64", "int32"):
+        return [add_bias16(b, rng, in_scale, w_scales, channels, np.int64 if bias == "int64" else np.int32)]
+    return [-1] if bias == "absent" else []
+
+
+def conv16_model(input_shape, out_channels: int, kernel=(3, 3), stride=(1, 1), dilation=(1, 1), padding="SAME",
+                 activation="NONE", per_channel=True, bias="int64", groups: int = 1, weights=None, scales=None,
+                 seed: int = 0) -> bytes:
+    """One 16x8 CONV_2D: int16 input and output (zero point 0), int8 weights; `bias` as bias_inputs16.
+    `weights`/`scales` (input, filter, output) override the generated ones."""
+    rng = np.random.default_rng(seed)
+    n, h, w_in, in_c = input_shape
+    filter_c = in_c // groups
+    b = ModelBuilder(f"conv_2d 16x8 {list(input_shape)} -> {out_channels} {kernel} {padding} {activation}")
+    in_scale, out_scale = quant16(rng)
+    filter_shape = (out_channels, kernel[0], kernel[1], filter_c)
+    w_data = int8_weights(rng, filter_shape) if weights is None else np.asarray(weights, np.int8).reshape(filter_shape)
+    w_scales = weight_scales16(rng, kernel[0] * kernel[1] * filter_c, in_scale, out_channels, per_channel)
+    if scales is not None:
+        in_scale, w_scales, out_scale = scales[0], np.atleast_1d(np.float32(scales[1])), scales[2]
+    x = b.input("x", input_shape, scale=in_scale, zero_point=0, dtype=np.int16)
+    w = b.const("w", w_data, scale=w_scales, zero_point=0, quantized_dimension=0)
+    inputs = [x, w] + bias_inputs16(b, rng, bias, in_scale, w_scales, out_channels)
+    out_h = output_size(h, kernel[0], stride[0], dilation[0], padding)
+    out_w = output_size(w_in, kernel[1], stride[1], dilation[1], padding)
+    y = b.tensor("y", (n, out_h, out_w, out_channels), dtype=np.int16, scale=out_scale, zero_point=0)
+    b.op("CONV_2D", inputs, [y], "Conv2DOptions", padding=PADDINGS[padding], stride_h=stride[0],
+         stride_w=stride[1], dilation_h_factor=dilation[0], dilation_w_factor=dilation[1],
+         fused_activation_function=ACTIVATIONS[activation])
+    b.mark_output(y)
+    return b.build()
+
+
 def _case(*args, **kwargs) -> Callable[[], bytes]:
     return lambda: conv_model(*args, **kwargs)
+
+
+def _case16(*args, **kwargs) -> Callable[[], bytes]:
+    return lambda: conv16_model(*args, **kwargs)
 
 
 CASES: dict[str, Callable[[], bytes]] = {
@@ -127,4 +194,17 @@ CASES: dict[str, Callable[[], bytes]] = {
     "batch2": _case((2, 5, 5, 3), 4, stride=(2, 2), seed=15),
     "grouped_2": _case((1, 6, 6, 8), 6, groups=2, seed=16),
     "multiplier_above_one": lambda: multiplier_above_one(seed=17),
+    # 16x8: int16 activations, int8 weights; TFLM's int64 accumulator unless the bias is int32.
+    "s16_int64_bias_relu": _case16((1, 8, 8, 3), 8, activation="RELU", seed=31),
+    "s16_int32_bias_stride2": _case16((1, 9, 9, 4), 6, stride=(2, 2), bias="int32", seed=32),
+    "s16_per_tensor_valid_relu6": _case16((1, 7, 8, 3), 5, padding="VALID", per_channel=False,
+                                          activation="RELU6", seed=33),
+    "s16_bias_absent_dilation2": _case16((1, 9, 9, 2), 4, dilation=(2, 2), bias="absent",
+                                         activation="RELU_N1_TO_1", seed=34),
+    "s16_bias_omitted_grouped": _case16((2, 5, 5, 4), 4, groups=2, bias="omitted", seed=35),
+    # Multiplier 1.5 (shift 1; weights in {-1, 0, 1} leave most outputs unsaturated) and a tiny
+    # one (shift -21): both requantizations' ends.
+    "s16_multiplier_above_one": _case16((1, 4, 4, 1), 3, kernel=(1, 1), weights=[1, -1, 0],
+                                        scales=(1 / 4096, 1 / 512, 1 / (4096 * 512 * 1.5)), bias="absent", seed=36),
+    "s16_tiny_multiplier": _case16((1, 5, 5, 3), 4, scales=(1 / 32768, 1e-3, 0.25), bias="int32", seed=37),
 }

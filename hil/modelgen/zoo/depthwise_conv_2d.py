@@ -12,8 +12,8 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
-from .conv_2d import (ACTIVATIONS, PADDINGS, activation_quant, add_bias, int8_weights, output_quant, output_size,
-                      weight_scales)
+from .conv_2d import (ACTIVATIONS, PADDINGS, activation_quant, add_bias, bias_inputs16, int8_weights, output_quant,
+                      output_size, quant16, weight_scales, weight_scales16)
 
 
 def depthwise_model(input_shape, depth_multiplier: int = 1, kernel=(3, 3), stride=(1, 1), dilation=(1, 1),
@@ -49,8 +49,39 @@ def depthwise_model(input_shape, depth_multiplier: int = 1, kernel=(3, 3), strid
     return b.build()
 
 
+def depthwise16_model(input_shape, depth_multiplier: int = 1, kernel=(3, 3), stride=(1, 1), dilation=(1, 1),
+                      padding="SAME", activation="NONE", per_channel=True, bias="int64", scales=None,
+                      seed: int = 0) -> bytes:
+    """One 16x8 DEPTHWISE_CONV_2D: int16 input and output (zero point 0), int8 weights, an int64
+    bias or none ("omitted"); `scales` (input, filter, output) override the generated ones."""
+    rng = np.random.default_rng(seed)
+    n, h, w_in, in_c = input_shape
+    out_c = in_c * depth_multiplier
+    b = ModelBuilder(f"depthwise_conv_2d 16x8 {list(input_shape)} x{depth_multiplier} {kernel} {padding}")
+    in_scale, out_scale = quant16(rng)
+    w_scales = weight_scales16(rng, kernel[0] * kernel[1], in_scale, out_c, per_channel)
+    if scales is not None:
+        in_scale, w_scales, out_scale = scales[0], np.atleast_1d(np.float32(scales[1])), scales[2]
+    x = b.input("x", input_shape, scale=in_scale, zero_point=0, dtype=np.int16)
+    w = b.const("w", int8_weights(rng, (1, kernel[0], kernel[1], out_c)), scale=w_scales, zero_point=0,
+                quantized_dimension=3)
+    inputs = [x, w] + bias_inputs16(b, rng, bias, in_scale, w_scales, out_c)
+    out_h = output_size(h, kernel[0], stride[0], dilation[0], padding)
+    out_w = output_size(w_in, kernel[1], stride[1], dilation[1], padding)
+    y = b.tensor("y", (n, out_h, out_w, out_c), dtype=np.int16, scale=out_scale, zero_point=0)
+    b.op("DEPTHWISE_CONV_2D", inputs, [y], "DepthwiseConv2DOptions", padding=PADDINGS[padding],
+         stride_h=stride[0], stride_w=stride[1], dilation_h_factor=dilation[0], dilation_w_factor=dilation[1],
+         depth_multiplier=depth_multiplier, fused_activation_function=ACTIVATIONS[activation])
+    b.mark_output(y)
+    return b.build()
+
+
 def _case(*args, **kwargs) -> Callable[[], bytes]:
     return lambda: depthwise_model(*args, **kwargs)
+
+
+def _case16(*args, **kwargs) -> Callable[[], bytes]:
+    return lambda: depthwise16_model(*args, **kwargs)
 
 
 CASES: dict[str, Callable[[], bytes]] = {
@@ -68,4 +99,11 @@ CASES: dict[str, Callable[[], bytes]] = {
     "bias_omitted": _case((1, 6, 6, 4), bias="omitted", seed=12),
     "kernel4_asymmetric": _case((1, 7, 7, 4), kernel=(4, 4), seed=13),
     "batch2": _case((2, 5, 5, 6), stride=(2, 2), seed=14),
+    # 16x8: int16 activations, int8 weights, int64 bias (TFLM's depthwise reads no other).
+    "s16_per_channel_relu": _case16((1, 8, 8, 6), activation="RELU", seed=31),
+    "s16_multiplier2_stride2": _case16((1, 7, 7, 3), depth_multiplier=2, stride=(2, 2), seed=32),
+    "s16_per_tensor_valid_relu6": _case16((1, 9, 8, 4), kernel=(5, 3), padding="VALID", per_channel=False,
+                                          activation="RELU6", seed=33),
+    "s16_bias_omitted_dilation2": _case16((2, 8, 8, 2), dilation=(2, 2), bias="omitted", seed=34),
+    "s16_multiplier_tiny": _case16((1, 5, 5, 4), scales=(1 / 32768, 1e-3, 0.02), seed=35),
 }

@@ -9,7 +9,8 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
-from .conv_2d import ACTIVATIONS, activation_quant, add_bias, int8_weights, output_quant, weight_scales
+from .conv_2d import (ACTIVATIONS, activation_quant, add_bias, bias_inputs16, int8_weights, output_quant, quant16,
+                      weight_scales, weight_scales16)
 
 
 def fully_connected_model(input_shape, units: int, accum_depth: int | None = None, activation="NONE",
@@ -43,8 +44,34 @@ def fully_connected_model(input_shape, units: int, accum_depth: int | None = Non
     return b.build()
 
 
+def fully_connected16_model(input_shape, units: int, accum_depth: int | None = None, activation="NONE",
+                            per_channel=False, bias="int64", scales=None, seed: int = 0) -> bytes:
+    """One 16x8 FULLY_CONNECTED: int16 input and output (zero point 0), int8 weights; bias "int64",
+    "int32", "absent" or "omitted".  `scales` (input, filter, output) override the generated ones."""
+    rng = np.random.default_rng(seed)
+    accum_depth = accum_depth or input_shape[-1]
+    batches = int(np.prod(input_shape)) // accum_depth
+    b = ModelBuilder(f"fully_connected 16x8 {list(input_shape)} -> {units} {activation}")
+    in_scale, out_scale = quant16(rng)
+    w_scales = weight_scales16(rng, accum_depth, in_scale, units, per_channel)
+    if scales is not None:
+        in_scale, w_scales, out_scale = scales[0], np.atleast_1d(np.float32(scales[1])), scales[2]
+    x = b.input("x", input_shape, scale=in_scale, zero_point=0, dtype=np.int16)
+    w = b.const("w", int8_weights(rng, (units, accum_depth)), scale=w_scales, zero_point=0, quantized_dimension=0)
+    inputs = [x, w] + bias_inputs16(b, rng, bias, in_scale, w_scales, units)
+    y = b.tensor("y", (batches, units), dtype=np.int16, scale=out_scale, zero_point=0)
+    b.op("FULLY_CONNECTED", inputs, [y], "FullyConnectedOptions",
+         fused_activation_function=ACTIVATIONS[activation], weights_format=0, keep_num_dims=False)
+    b.mark_output(y)
+    return b.build()
+
+
 def _case(*args, **kwargs) -> Callable[[], bytes]:
     return lambda: fully_connected_model(*args, **kwargs)
+
+
+def _case16(*args, **kwargs) -> Callable[[], bytes]:
+    return lambda: fully_connected16_model(*args, **kwargs)
 
 
 CASES: dict[str, Callable[[], bytes]] = {
@@ -62,4 +89,11 @@ CASES: dict[str, Callable[[], bytes]] = {
     "keep_num_dims": _case((2, 3, 16), 6, keep_num_dims=True, seed=12),
     "accum_depth_1": _case((1, 1), 16, activation="RELU", seed=13),
     "deep_accumulation": _case((1, 2048), 8, seed=14),
+    # 16x8: int16 activations, int8 weights; TFLM's int64 accumulator unless the bias is int32.
+    "s16_per_channel_bias_absent": _case16((1, 64), 10, per_channel=True, bias="absent", seed=31),
+    "s16_per_tensor_int64_bias_relu": _case16((1, 48), 12, activation="RELU", seed=32),
+    "s16_int32_bias_batches": _case16((3, 32), 8, bias="int32", per_channel=True, seed=33),
+    "s16_bias_omitted_4d_relu6": _case16((1, 2, 2, 8), 6, accum_depth=32, bias="omitted", activation="RELU6",
+                                         seed=34),
+    "s16_deep_multiplier_tiny": _case16((1, 1024), 4, scales=(1 / 32768, 1e-3, 0.5), seed=35),
 }

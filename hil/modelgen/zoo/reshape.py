@@ -11,12 +11,13 @@ from ..builder import ModelBuilder
 QUANT = (0.05, -3)
 
 
-def reshape_model(shapes, with_shape_input: bool = True) -> bytes:
-    """A chain of RESHAPEs through `shapes` (first is the input's)."""
+def reshape_model(shapes, with_shape_input: bool = True, dtype=np.int8) -> bytes:
+    """A chain of RESHAPEs through `shapes` (first is the input's); int16 tensors have zero point 0."""
     b = ModelBuilder(f"reshape {' -> '.join(str(list(s)) for s in shapes)}")
-    t = b.input("input", shapes[0], *QUANT)
+    quant = QUANT if dtype == np.int8 else (QUANT[0], 0)
+    t = b.input("input", shapes[0], *quant, dtype=dtype)
     for i, shape in enumerate(shapes[1:]):
-        y = b.tensor(f"reshaped{i}", shape, np.int8, *QUANT)
+        y = b.tensor(f"reshaped{i}", shape, dtype, *quant)
         if with_shape_input:
             # The converter writes -1 for the batch, as in the MLPerf models.
             new_shape = b.const(f"shape{i}", np.array((-1,) + tuple(shape[1:]), dtype=np.int32))
@@ -50,4 +51,7 @@ CASES = {
     "4d_to_3d": functools.partial(reshape_model, [(1, 6, 4, 2), (1, 24, 2)]),
     "no_shape_input": functools.partial(reshape_model, [(1, 2, 2, 8), (1, 32)], with_shape_input=False),
     "pool_then_flatten": functools.partial(pool_then_flatten, (1, 3, 3, 32)),
+    "s16_flatten_4d_to_2d": functools.partial(reshape_model, [(1, 4, 4, 8), (1, 128)], dtype=np.int16),
+    "s16_2d_to_3d_no_shape_input": functools.partial(reshape_model, [(2, 30), (2, 5, 6)], with_shape_input=False,
+                                                     dtype=np.int16),
 }

@@ -1,4 +1,5 @@
-"""SOFTMAX op-zoo cases: int8 in, int8 out (scale 1/256, zero point -128 as TFLM requires).
+"""SOFTMAX op-zoo cases: int8 in, int8 out (scale 1/256, zero point -128 as TFLM requires),
+and int16 in, int16 out (scale 1/32768, zero point 0).
 
 They cover beta 1.0 / 0.5 / 2.0, small to large input scales (including one
 whose rescaling multiplier saturates at 2^31 - 1, left shift 31), every rank
@@ -26,8 +27,22 @@ def softmax_model(shape, input_scale: float, beta: float = 1.0, seed: int = 0) -
     return b.build()
 
 
+def softmax16_model(shape, input_scale: float, beta: float = 1.0, output_scale: float = 1.0 / 32768) -> bytes:
+    """One int16 SOFTMAX over the innermost axis (output scale 1/32768, zero point 0)."""
+    b = ModelBuilder(f"softmax int16 {list(shape)} scale {input_scale} beta {beta}")
+    x = b.input("x", shape, scale=input_scale, zero_point=0, dtype=np.int16)
+    y = b.tensor("y", shape, dtype=np.int16, scale=output_scale, zero_point=0)
+    b.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=beta)
+    b.mark_output(y)
+    return b.build()
+
+
 def _case(shape, input_scale, beta=1.0, seed=0) -> Callable[[], bytes]:
     return lambda: softmax_model(shape, input_scale, beta, seed)
+
+
+def _case16(shape, input_scale, beta=1.0, **kwargs) -> Callable[[], bytes]:
+    return lambda: softmax16_model(shape, input_scale, beta, **kwargs)
 
 
 CASES: dict[str, Callable[[], bytes]] = {
@@ -48,4 +63,14 @@ CASES: dict[str, Callable[[], bytes]] = {
     # A long row: a coarse scale keeps the sum of exps small, so TFLM stays
     # inside its exponent check (a flat 640-wide row would trip it).
     "depth640": _case((1, 640), 0.125, 1.0, seed=14),
+    # int16: the differences cover [-10, 0] of the exp LUT at different rates; full-range
+    # random inputs reach both ends of both LUTs.
+    "s16_2d_logits": _case16((1, 10), 4.3733973e-05 * 8, 1.0),
+    "s16_fine_scale": _case16((2, 10), 1.0 / 32768, 1.0),
+    "s16_coarse_scale_beta0p5": _case16((3, 7), 1.0 / 1024, 0.5),
+    "s16_4d_beta2": _case16((1, 2, 3, 12), 1.0 / 4096, 2.0),
+    "s16_1d_depth2": _case16((2,), 1.0 / 8192, 1.0),
+    "s16_depth1000": _case16((1, 1000), 1.0 / 2048, 1.0),
+    # Output scale 1/32768 * 1.0009: inside TFLM's 0.1% tolerance.
+    "s16_output_scale_tolerance": _case16((1, 16), 1.0 / 16384, 1.0, output_scale=1.0009 / 32768),
 }

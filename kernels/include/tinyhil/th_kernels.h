@@ -50,6 +50,22 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                             const int32_t *bias,
                             const th_dims *output_dims, int8_t *output);
 
+/* The 16x8 kernels (int16 activations, int8 filters): TFLM accumulates in
+ * int32 when the bias is int32, in int64 when it is int64 or absent. */
+typedef struct {
+    const int32_t *bias32; /* an int32 bias [output channels]: the int32 accumulator */
+    const int64_t *bias64; /* an int64 bias, or neither: the int64 accumulator */
+} th_bias16;
+
+void th_conv2d_s16(const th_conv_params *p, const th_channel_quant *q,
+                   const th_dims *input_dims, const int16_t *input,
+                   const th_dims *filter_dims, const int8_t *filter, th_bias16 bias,
+                   const th_dims *output_dims, int16_t *output);
+void th_depthwise_conv2d_s16(const th_conv_params *p, const th_channel_quant *q,
+                             const th_dims *input_dims, const int16_t *input,
+                             const th_dims *filter_dims, const int8_t *filter, th_bias16 bias,
+                             const th_dims *output_dims, int16_t *output);
+
 /* TRANSPOSE_CONV: filter is OHWI ([output channels][h][w][input channels]).
  * scratch holds one int32 accumulator per output value (th_transpose_conv_s8_scratch_bytes). */
 uint32_t th_transpose_conv_s8_scratch_bytes(const th_dims *output);
@@ -87,10 +103,19 @@ void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output);
 
+void th_fully_connected_s16(const th_fc_params *p, const th_channel_quant *q,
+                            int32_t batches, int32_t accum_depth, int32_t output_depth,
+                            const int16_t *input, const int8_t *filter, th_bias16 bias,
+                            int16_t *output);
+
 void th_avg_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output);
 void th_max_pool2d_s8(const th_pool_params *p, const th_dims *input_dims, const int8_t *input,
                       const th_dims *output_dims, int8_t *output);
+void th_avg_pool2d_s16(const th_pool_params *p, const th_dims *input_dims, const int16_t *input,
+                       const th_dims *output_dims, int16_t *output);
+void th_max_pool2d_s16(const th_pool_params *p, const th_dims *input_dims, const int16_t *input,
+                       const th_dims *output_dims, int16_t *output);
 
 /* A reduction over any set of input dims, as loops: adjacent dims that are
  * both kept or both reduced are merged and dims of 1 dropped, leaving the
@@ -147,6 +172,10 @@ void th_maximum_s8(TH_BINARY_S8_ARGS);
 void th_prelu_s8(const th_prelu_params *p, TH_BINARY_S8_ARGS);
 void th_squared_difference_s8(const th_squared_difference_params *p, TH_BINARY_S8_ARGS);
 void th_minimum_s8(TH_BINARY_S8_ARGS);
+/* int16 softmax (output scale 1/32768): TFLM's two 513-entry LUTs, exp on [-10, 0] and 1/(1+x) on [0, 1]. */
+void th_softmax_s16(const th_softmax_params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
+                    int32_t outer, int32_t depth, const int16_t *input, int16_t *output);
+
 
 /* Elementwise int8 activations over `count` values (TFLM's reference arithmetic). */
 void th_relu_s8(const th_relu_params *p, size_t count, const int8_t *input, int8_t *output);

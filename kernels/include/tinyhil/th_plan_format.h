@@ -207,10 +207,17 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
 #define TH_PARAMS_ARG_FIELDS(F)                     \
     F(int32_t, axis)
 
+/* SOFTMAX: int8 (input_left_shift >= 0, diff_min) or int16 (input_left_shift
+ * is QuantizeMultiplier's signed shift; diff_min 0).  int16 only: the
+ * constant-region offsets of TFLM's two 513-entry int16 LUTs (exp on [-10, 0],
+ * 1/(1+x) on [0, 1]), each stored as 257 int32 words of little-endian int16
+ * pairs (the last half-word 0); both 0 for int8. */
 #define TH_PARAMS_SOFTMAX_FIELDS(F)                 \
     F(int32_t, input_multiplier)                    \
     F(int32_t, input_left_shift)                    \
-    F(int32_t, diff_min)
+    F(int32_t, diff_min)                            \
+    F(uint32_t, exp_lut_offset)                     \
+    F(uint32_t, one_over_one_plus_x_lut_offset)
 
 #define TH_PARAMS_ADD_FIELDS(F)                     \
     F(int32_t, left_shift)                          \

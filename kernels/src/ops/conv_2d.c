@@ -1,4 +1,4 @@
-/* CONV_2D, int8: byte-exact with TFLM's reference_integer_ops::ConvPerChannel.
+/* CONV_2D, int8 and 16x8: byte-exact with TFLM's reference_integer_ops::ConvPerChannel.
  * Per-tensor filters use the same path with one multiplier/shift for every
  * channel (TFLM broadcasts the per-tensor scale the same way).  Grouped
  * convolution (filter depth dividing the input depth) follows TFLM too. */
@@ -64,6 +64,52 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
 }
 #endif
 
+/* 16x8: TFLM's int16 ConvPerChannel (no zero points; int32 or int64 accumulator, th_output_s16). */
+void th_conv2d_s16(const th_conv_params *p, const th_channel_quant *q,
+                   const th_dims *input_dims, const int16_t *input,
+                   const th_dims *filter_dims, const int8_t *filter, th_bias16 bias,
+                   const th_dims *output_dims, int16_t *output)
+{
+    const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
+    const int32_t filter_h = filter_dims->h, filter_w = filter_dims->w, filter_c = filter_dims->c;
+    const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
+    const int32_t filters_per_group = out_c / (in_c / filter_c);
+    int16_t *out = output;
+
+    for (int32_t batch = 0; batch < output_dims->n; ++batch) {
+        const int16_t *input_batch = input + (size_t)batch * in_h * in_w * in_c;
+        for (int32_t out_y = 0; out_y < out_h; ++out_y) {
+            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+            for (int32_t out_x = 0; out_x < out_w; ++out_x) {
+                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                for (int32_t channel = 0; channel < out_c; ++channel) {
+                    const int32_t in_c_first = (channel / filters_per_group) * filter_c;
+                    const int8_t *channel_filter = filter + (size_t)channel * filter_h * filter_w * filter_c;
+                    int64_t acc = 0; /* exact: at most 2^16 products of 2^22 */
+                    for (int32_t fy = 0; fy < filter_h; ++fy) {
+                        const int32_t in_y = in_y_origin + p->dilation_h * fy;
+                        if (in_y < 0 || in_y >= in_h) {
+                            continue;
+                        }
+                        for (int32_t fx = 0; fx < filter_w; ++fx) {
+                            const int32_t in_x = in_x_origin + p->dilation_w * fx;
+                            if (in_x < 0 || in_x >= in_w) {
+                                continue;
+                            }
+                            const int16_t *in_px = input_batch + ((size_t)in_y * in_w + in_x) * in_c + in_c_first;
+                            const int8_t *f_px = channel_filter + ((size_t)fy * filter_w + fx) * filter_c;
+                            for (int32_t ic = 0; ic < filter_c; ++ic) {
+                                acc += (int32_t)f_px[ic] * in_px[ic];
+                            }
+                        }
+                    }
+                    *out++ = th_output_s16(q, bias, channel, acc, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
 /* --- plan glue (shared with DEPTHWISE_CONV_2D: conv_window.c) ---------------- */
 
-TH_CONV_OP_KERNEL(CONV_2D, 0, th_conv2d_s8);
+TH_CONV_OP_KERNEL(CONV_2D, 0, th_conv2d_s8, th_conv2d_s16);

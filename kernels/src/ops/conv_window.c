@@ -9,7 +9,7 @@ th_status th_conv_check_tensor(const th_op_ctx *ctx, const th_tensor *t, int32_t
     if (t->dtype != dtype) {
         return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, index, TH_FIELD_TYPE, dtype, t->dtype);
     }
-    if (dtype == TH_DTYPE_INT8 && t->rank != 4) {
+    if ((dtype == TH_DTYPE_INT8 || dtype == TH_DTYPE_INT16) && t->rank != 4) {
         return th_op_fail(ctx, err, TH_ERR_SHAPE, index, TH_FIELD_RANK, 4, t->rank);
     }
     return TH_OK;
@@ -62,11 +62,16 @@ th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err)
     th_channel_quant quant;
     th_status s;
 
-    if ((s = th_conv_check_tensor(ctx, input, ctx->input_index[TH_CONV_INPUT], TH_DTYPE_INT8, err)) != TH_OK ||
+    /* int8, or 16x8: int16 activations with an int64 or int32 bias (depthwise: int64 only, as TFLM). */
+    const int s16 = input->dtype == TH_DTYPE_INT16;
+    const uint8_t act_dtype = s16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    const uint8_t bias_dtype = (s16 && (depthwise || bias == NULL || bias->dtype != TH_DTYPE_INT32))
+                                   ? TH_DTYPE_INT64 : TH_DTYPE_INT32;
+    if ((s = th_conv_check_tensor(ctx, input, ctx->input_index[TH_CONV_INPUT], act_dtype, err)) != TH_OK ||
         (s = th_conv_check_tensor(ctx, filter, filter_index, TH_DTYPE_INT8, err)) != TH_OK ||
-        (s = th_conv_check_tensor(ctx, output, ctx->output_index, TH_DTYPE_INT8, err)) != TH_OK ||
+        (s = th_conv_check_tensor(ctx, output, ctx->output_index, act_dtype, err)) != TH_OK ||
         (bias != NULL &&
-         (s = th_conv_check_tensor(ctx, bias, ctx->input_index[TH_CONV_BIAS], TH_DTYPE_INT32, err)) != TH_OK)) {
+         (s = th_conv_check_tensor(ctx, bias, ctx->input_index[TH_CONV_BIAS], bias_dtype, err)) != TH_OK)) {
         return s;
     }
     const th_dims in = th_tensor_dims(input), f = th_tensor_dims(filter), out = th_tensor_dims(output);
@@ -112,14 +117,16 @@ th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err)
         return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, ctx->output_index, TH_FIELD_PARAM, output->zero_point,
                           p->output_offset);
     }
-    if ((s = TH_CHECK_PARAM(ctx, *p, input_offset, -127, 128, err)) != TH_OK ||
-        (s = TH_CHECK_PARAM(ctx, *p, output_offset, -128, 127, err)) != TH_OK ||
+    /* int16 tensors are symmetric (zero point 0): TFLM's 16x8 kernels have no offsets. */
+    if ((s = TH_CHECK_PARAM(ctx, *p, input_offset, s16 ? 0 : -127, s16 ? 0 : 128, err)) != TH_OK ||
+        (s = TH_CHECK_PARAM(ctx, *p, output_offset, s16 ? 0 : -128, s16 ? 0 : 127, err)) != TH_OK ||
         (s = TH_CHECK_PARAM(ctx, *p, stride_h, 1, TH_CONV_MAX_STRIDE, err)) != TH_OK ||
         (s = TH_CHECK_PARAM(ctx, *p, stride_w, 1, TH_CONV_MAX_STRIDE, err)) != TH_OK ||
         (s = TH_CHECK_PARAM(ctx, *p, dilation_h, 1, TH_CONV_MAX_DILATION, err)) != TH_OK ||
         (s = TH_CHECK_PARAM(ctx, *p, dilation_w, 1, TH_CONV_MAX_DILATION, err)) != TH_OK ||
         (s = TH_CHECK_PARAM(ctx, *p, depth_multiplier, 1, depthwise ? out.c : 1, err)) != TH_OK ||
-        (s = TH_CHECK_ACTIVATION(ctx, *p, err)) != TH_OK) {
+        (s = th_check_activation_for(ctx, act_dtype, TH_FIELD_OFFSET(*p, act_min), TH_FIELD_OFFSET(*p, act_max),
+                                     p->act_min, p->act_max, err)) != TH_OK) {
         return s;
     }
     if (depthwise && (int64_t)in.c * p->depth_multiplier != out.c) {
@@ -132,10 +139,46 @@ th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err)
                                 p->dilation_w, p->pad_w, out.w, err)) != TH_OK) {
         return s;
     }
-    return th_op_check_quant(ctx, &pp.quant, out.c, &quant, err);
+    if ((s = th_op_check_quant(ctx, &pp.quant, out.c, &quant, err)) != TH_OK) {
+        return s;
+    }
+    return s16 ? th_check_quant_s16(ctx, &quant, bias, err) : TH_OK;
 }
 
-void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel)
+th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t min_offset, uint32_t max_offset,
+                                  int32_t act_min, int32_t act_max, th_error *err)
+{
+    if (dtype != TH_DTYPE_INT16) {
+        return th_op_check_activation(ctx, min_offset, max_offset, act_min, act_max, err);
+    }
+    th_status s = th_op_check_param(ctx, min_offset, act_min, INT16_MIN, INT16_MAX, err);
+    return s != TH_OK ? s : th_op_check_param(ctx, max_offset, act_max, act_min, INT16_MAX, err);
+}
+
+th_bias16 th_bias16_of(const th_tensor *bias)
+{
+    th_bias16 b = {NULL, NULL};
+    if (bias != NULL && bias->dtype == TH_DTYPE_INT32) {
+        b.bias32 = (const int32_t *)bias->data;
+    } else if (bias != NULL) {
+        b.bias64 = (const int64_t *)bias->data;
+    }
+    return b;
+}
+
+th_status th_check_quant_s16(const th_op_ctx *ctx, const th_channel_quant *q, const th_tensor *bias, th_error *err)
+{
+    if (bias != NULL && bias->dtype == TH_DTYPE_INT32) {
+        return TH_OK; /* the int32 requantization, as int8 */
+    }
+    th_status s = TH_OK;
+    for (int32_t c = 0; c < q->count && s == TH_OK; ++c) {
+        s = th_op_check_range(ctx, q->shift[c], -31, 7, err);
+    }
+    return s;
+}
+
+void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel, th_conv_kernel_s16 kernel16)
 {
     th_conv_plan_params pp;
     th_channel_quant quant;
@@ -148,6 +191,12 @@ void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel)
     const th_dims in = th_tensor_dims(ctx->inputs[TH_CONV_INPUT]);
     const th_dims f = th_tensor_dims(ctx->inputs[TH_CONV_FILTER]);
     const th_dims out = th_tensor_dims(ctx->output);
+    if (ctx->inputs[TH_CONV_INPUT]->dtype == TH_DTYPE_INT16) {
+        kernel16(&pp.conv, &quant, &in, (const int16_t *)ctx->inputs[TH_CONV_INPUT]->data, &f,
+                 (const int8_t *)ctx->inputs[TH_CONV_FILTER]->data, th_bias16_of(bias), &out,
+                 (int16_t *)ctx->output->data);
+        return;
+    }
     kernel(&pp.conv, &quant, ctx->scratch, &in, (const int8_t *)ctx->inputs[TH_CONV_INPUT]->data, &f,
            (const int8_t *)ctx->inputs[TH_CONV_FILTER]->data, bias != NULL ? (const int32_t *)bias->data : NULL, &out,
            (int8_t *)ctx->output->data);
@@ -155,6 +204,9 @@ void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel)
 
 uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query)
 {
+    if (ctx->inputs[TH_CONV_INPUT]->dtype == TH_DTYPE_INT16) {
+        return 0; /* the 16x8 kernels are the portable reference loops */
+    }
     const th_dims in = th_tensor_dims(ctx->inputs[TH_CONV_INPUT]);
     const th_dims f = th_tensor_dims(ctx->inputs[TH_CONV_FILTER]);
     const th_dims out = th_tensor_dims(ctx->output);

@@ -1,4 +1,5 @@
-/* Plan glue shared by CONV_2D and DEPTHWISE_CONV_2D. */
+/* Plan glue shared by CONV_2D and DEPTHWISE_CONV_2D, and the 16x8 output
+ * step (th_output_s16 and its checks) that FULLY_CONNECTED shares too. */
 #ifndef TH_CONV_WINDOW_H
 #define TH_CONV_WINDOW_H
 #include "th_op.h"
@@ -39,25 +40,62 @@ static inline int8_t th_conv_output(const th_conv_params *p, const th_channel_qu
     return (int8_t)th_clamp(acc, p->act_min, p->act_max);
 }
 
+/* One output of the 16x8 reference kernels from the exact sum `acc`: with an
+ * int32 bias TFLM's int32 accumulator (the sum wrapped to int32) and its int32
+ * requantization; otherwise the int64 accumulator and TFLM's int64
+ * MultiplyByQuantizedMultiplier.  No zero points (int16 ones are 0). */
+static inline int16_t th_output_s16(const th_channel_quant *q, th_bias16 bias, int32_t channel, int64_t acc,
+                                    int32_t act_min, int32_t act_max)
+{
+    const int32_t qi = q->count > 1 ? channel : 0;
+    int32_t out;
+    if (bias.bias32 != NULL) {
+        const int32_t acc32 = th_add_wrap((int32_t)(uint32_t)(uint64_t)acc, bias.bias32[channel]);
+        out = th_multiply_by_quantized_multiplier(acc32, q->multiplier[qi], q->shift[qi]);
+    } else {
+        if (bias.bias64 != NULL) {
+            acc = th_add_wrap64(acc, bias.bias64[channel]);
+        }
+        out = th_multiply_by_quantized_multiplier_s64(acc, q->multiplier[qi], q->shift[qi]);
+    }
+    return (int16_t)th_clamp(out, act_min, act_max);
+}
+
 /* The whole validate of CONV_2D (depthwise 0) or DEPTHWISE_CONV_2D (depthwise 1). */
 th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err);
 
-/* eval: the op's params, quantization and tensors handed to `kernel`. */
-void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel);
+typedef void (*th_conv_kernel_s16)(const th_conv_params *p, const th_channel_quant *q, const th_dims *input_dims,
+                                   const int16_t *input, const th_dims *filter_dims, const int8_t *filter,
+                                   th_bias16 bias, const th_dims *output_dims, int16_t *output);
+
+/* The fused-activation clamp for int8 outputs, or int16 ones when dtype is INT16. */
+th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t min_offset, uint32_t max_offset,
+                                  int32_t act_min, int32_t act_max, th_error *err);
+
+/* The bias pointers of a 16x8 op (input `index`: absent, int32 or int64). */
+th_bias16 th_bias16_of(const th_tensor *bias);
+
+/* Checks of a 16x8 op's quantization beyond th_op_check_quant: with the int64
+ * accumulator (bias not int32) TFLM's int64 requantization takes shifts up to 7. */
+th_status th_check_quant_s16(const th_op_ctx *ctx, const th_channel_quant *q, const th_tensor *bias, th_error *err);
+
+/* eval: the op's params, quantization and tensors handed to `kernel` (int8)
+ * or `kernel16` (int16 activations). */
+void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel, th_conv_kernel_s16 kernel16);
 
 /* scratch_bytes: called before validate, so it only reads dims (always in range) and tolerates anything. */
 uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query);
 
 /* The op descriptor of CONV_2D or DEPTHWISE_CONV_2D: the shared glue above
  * around the op's kernel `kernel` and its query `kernel##_scratch_bytes`. */
-#define TH_CONV_OP_KERNEL(op, depthwise, kernel)                                  \
+#define TH_CONV_OP_KERNEL(op, depthwise, kernel, kernel16)                                \
     static th_status op##_validate(const th_op_ctx *ctx, th_error *err)           \
     {                                                                             \
         return th_conv_validate(ctx, (depthwise), err);                           \
     }                                                                             \
     static void op##_eval(const th_op_ctx *ctx)                                   \
     {                                                                             \
-        th_conv_eval(ctx, kernel);                                                \
+        th_conv_eval(ctx, kernel, kernel16);                                      \
     }                                                                             \
     static uint32_t op##_scratch_bytes(const th_op_ctx *ctx)                      \
     {                                                                             \
@@ -65,7 +103,7 @@ uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query
     }                                                                             \
     const th_op_kernel TH_OP_KERNEL(op) = {2, 3, 1, 1, op##_validate, op##_eval, op##_scratch_bytes}
 
-/* dtype, and rank 4 for int8 activations and filters. */
+/* dtype, and rank 4 for int8/int16 activations and filters. */
 th_status th_conv_check_tensor(const th_op_ctx *ctx, const th_tensor *t, int32_t index, uint8_t dtype,
                                th_error *err);
 

@@ -1,11 +1,11 @@
-/* FULLY_CONNECTED, int8: byte-exact with TFLM's reference_integer_ops
+/* FULLY_CONNECTED, int8 and 16x8: byte-exact with TFLM's reference_integer_ops
  * FullyConnected (per-tensor filter) and FullyConnectedPerChannel.  The two
  * differ only in where the multiplier/shift come from and in the filter
  * offset, which the per-channel kernel ignores; validate requires it to be 0
  * there, so one loop serves both. */
 #include <string.h>
 
-#include "th_op.h"
+#include "conv_window.h"
 #include "dsp_s8.h"
 #include "tinyhil/th_fixedpoint.h"
 
@@ -48,6 +48,26 @@ void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
 }
 #endif
 
+/* 16x8: TFLM's int16 FullyConnected(PerChannel): no zero points, the int32
+ * or int64 accumulator as th_output_s16 says. */
+void th_fully_connected_s16(const th_fc_params *p, const th_channel_quant *q,
+                            int32_t batches, int32_t accum_depth, int32_t output_depth,
+                            const int16_t *input, const int8_t *filter, th_bias16 bias,
+                            int16_t *output)
+{
+    for (int32_t b = 0; b < batches; ++b) {
+        const int16_t *row = input + (size_t)b * accum_depth;
+        for (int32_t oc = 0; oc < output_depth; ++oc) {
+            const int8_t *weights = filter + (size_t)oc * accum_depth;
+            int64_t acc = 0;
+            for (int32_t d = 0; d < accum_depth; ++d) {
+                acc += (int32_t)weights[d] * row[d];
+            }
+            output[(size_t)b * output_depth + oc] = th_output_s16(q, bias, oc, acc, p->act_min, p->act_max);
+        }
+    }
+}
+
 /* --- plan glue ----------------------------------------------------------- */
 
 /* The shape TFLM's kernel reads: the filter is [output_depth][accum_depth], the
@@ -86,10 +106,14 @@ static th_status fc_validate(const th_op_ctx *ctx, th_error *err)
     th_channel_quant quant;
     th_status s;
 
-    if ((s = check_dtype(ctx, input, ctx->input_index[FC_INPUT], TH_DTYPE_INT8, err)) != TH_OK ||
+    /* int8, or 16x8: int16 activations with an int64 or int32 bias. */
+    const int s16 = input->dtype == TH_DTYPE_INT16;
+    const uint8_t act_dtype = s16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    const uint8_t bias_dtype = (s16 && bias != NULL && bias->dtype == TH_DTYPE_INT64) ? TH_DTYPE_INT64 : TH_DTYPE_INT32;
+    if ((s = check_dtype(ctx, input, ctx->input_index[FC_INPUT], act_dtype, err)) != TH_OK ||
         (s = check_dtype(ctx, filter, filter_index, TH_DTYPE_INT8, err)) != TH_OK ||
-        (s = check_dtype(ctx, output, ctx->output_index, TH_DTYPE_INT8, err)) != TH_OK ||
-        (bias != NULL && (s = check_dtype(ctx, bias, ctx->input_index[FC_BIAS], TH_DTYPE_INT32, err)) != TH_OK)) {
+        (s = check_dtype(ctx, output, ctx->output_index, act_dtype, err)) != TH_OK ||
+        (bias != NULL && (s = check_dtype(ctx, bias, ctx->input_index[FC_BIAS], bias_dtype, err)) != TH_OK)) {
         return s;
     }
     if (filter->rank != 2) {
@@ -133,15 +157,20 @@ static th_status fc_validate(const th_op_ctx *ctx, th_error *err)
                           p->output_offset);
     }
     /* TFLM's per-channel kernel has no filter offset: only a zero one is the same computation. */
-    const int32_t max_filter_offset = pp.quant.quant_count > 1 ? 0 : 128;
-    const int32_t min_filter_offset = pp.quant.quant_count > 1 ? 0 : -127;
-    if ((s = TH_CHECK_PARAM(ctx, *p, input_offset, -127, 128, err)) != TH_OK ||
+    /* The 16x8 kernel has no offsets at all: int16 zero points are 0, filters symmetric. */
+    const int32_t max_filter_offset = (pp.quant.quant_count > 1 || s16) ? 0 : 128;
+    const int32_t min_filter_offset = (pp.quant.quant_count > 1 || s16) ? 0 : -127;
+    if ((s = TH_CHECK_PARAM(ctx, *p, input_offset, s16 ? 0 : -127, s16 ? 0 : 128, err)) != TH_OK ||
         (s = TH_CHECK_PARAM(ctx, *p, filter_offset, min_filter_offset, max_filter_offset, err)) != TH_OK ||
-        (s = TH_CHECK_PARAM(ctx, *p, output_offset, -128, 127, err)) != TH_OK ||
-        (s = TH_CHECK_ACTIVATION(ctx, *p, err)) != TH_OK) {
+        (s = TH_CHECK_PARAM(ctx, *p, output_offset, s16 ? 0 : -128, s16 ? 0 : 127, err)) != TH_OK ||
+        (s = th_check_activation_for(ctx, act_dtype, TH_FIELD_OFFSET(*p, act_min), TH_FIELD_OFFSET(*p, act_max),
+                                     p->act_min, p->act_max, err)) != TH_OK) {
         return s;
     }
-    return th_op_check_quant(ctx, &pp.quant, shape.output_depth, &quant, err);
+    if ((s = th_op_check_quant(ctx, &pp.quant, shape.output_depth, &quant, err)) != TH_OK) {
+        return s;
+    }
+    return s16 ? th_check_quant_s16(ctx, &quant, bias, err) : TH_OK;
 }
 
 static void fc_eval(const th_op_ctx *ctx)
@@ -155,6 +184,13 @@ static void fc_eval(const th_op_ctx *ctx)
 
     const th_tensor *bias = ctx->inputs[FC_BIAS];
     const fc_shape shape = fc_shape_of(ctx);
+    if (ctx->inputs[FC_INPUT]->dtype == TH_DTYPE_INT16) {
+        th_fully_connected_s16(&pp.fc, &quant, shape.batches, shape.accum_depth, shape.output_depth,
+                               (const int16_t *)ctx->inputs[FC_INPUT]->data,
+                               (const int8_t *)ctx->inputs[FC_FILTER]->data, th_bias16_of(bias),
+                               (int16_t *)ctx->output->data);
+        return;
+    }
     th_fully_connected_s8(&pp.fc, &quant, shape.batches, shape.accum_depth, shape.output_depth,
                           (const int8_t *)ctx->inputs[FC_INPUT]->data, (const int8_t *)ctx->inputs[FC_FILTER]->data,
                           bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)ctx->output->data);

@@ -16,15 +16,22 @@ static inline void th_pool_window_in_bounds(int32_t origin, int32_t filter, int3
     *end = input_size - origin < filter ? input_size - origin : filter;
 }
 
-/* eval of both ops: the params (size checked by validate) and tensors handed to `kernel`. */
+/* eval of both ops: the params (size checked by validate) and tensors handed to
+ * `kernel` (int8) or `kernel16` (int16). */
 static inline void th_pool_eval(const th_op_ctx *ctx,
                                 void (*kernel)(const th_pool_params *p, const th_dims *input_dims,
-                                               const int8_t *input, const th_dims *output_dims, int8_t *output))
+                                               const int8_t *input, const th_dims *output_dims, int8_t *output),
+                                void (*kernel16)(const th_pool_params *p, const th_dims *input_dims,
+                                                 const int16_t *input, const th_dims *output_dims, int16_t *output))
 {
     th_pool_params p;
     memcpy(&p, ctx->params, sizeof(p));
     const th_dims in = th_tensor_dims(ctx->inputs[0]);
     const th_dims out = th_tensor_dims(ctx->output);
+    if (ctx->inputs[0]->dtype == TH_DTYPE_INT16) {
+        kernel16(&p, &in, (const int16_t *)ctx->inputs[0]->data, &out, (int16_t *)ctx->output->data);
+        return;
+    }
     kernel(&p, &in, (const int8_t *)ctx->inputs[0]->data, &out, (int8_t *)ctx->output->data);
 }
 

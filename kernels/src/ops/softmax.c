@@ -1,5 +1,6 @@
 /* SOFTMAX, int8 in and out: TFLM's reference kernel (reference/softmax.h),
- * built on gemmlowp's fixed-point exp and reciprocal.
+ * built on gemmlowp's fixed-point exp and reciprocal; int16 in and out:
+ * TFLM's SoftmaxInt16 (below), built on two LUTs the compiler generates.
  *
  * Per row: the differences x - max are rescaled into Q5.26 (input_multiplier,
  * input_left_shift), exp() gives Q0.31 values that are summed in Q12.19, and
@@ -183,7 +184,113 @@ void th_softmax_s8(const th_softmax_params *p, int32_t outer, int32_t depth,
     }
 }
 
+/* --- int16: TFLM's SoftmaxInt16 over its two interpolated LUTs --- */
+
+/* TFLM's lut_lookup_with_interpolation for an int16 value: 512 segments of
+ * 128, the segment's base plus the rounded share of its slope (the slope
+ * taken as int16, as TFLM does). */
+static inline int16_t lut_lookup_s16(int16_t value, const int16_t *lut)
+{
+    const int32_t index = 256 + (value >> 7); /* 0 .. 511 */
+    const int32_t offset = value & 0x7f;
+    const int32_t slope = (int16_t)(lut[index + 1] - lut[index]);
+    const int32_t delta = (slope * offset + 64) >> 7;
+    return (int16_t)(lut[index] + delta);
+}
+
+void th_softmax_s16(const th_softmax_params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
+                    int32_t outer, int32_t depth, const int16_t *input, int16_t *output)
+{
+    int32_t row;
+    for (row = 0; row < outer; ++row) {
+        const int16_t *in = input + (size_t)row * (size_t)depth;
+        int16_t *out = output + (size_t)row * (size_t)depth; /* holds the exps until the last loop */
+        int32_t max_in_row = INT16_MIN;
+        int32_t sum_of_exps = 0; /* Q16.15 */
+        int32_t c;
+        for (c = 0; c < depth; ++c) {
+            max_in_row = in[c] > max_in_row ? in[c] : max_in_row;
+        }
+        for (c = 0; c < depth; ++c) {
+            /* [-65535, 0] stands for [-10, 0]; recentred on the LUT's [-32768, 32767]. */
+            const int32_t scaled = th_multiply_by_quantized_multiplier((int32_t)in[c] - max_in_row,
+                                                                       p->input_multiplier, p->input_left_shift);
+            out[c] = lut_lookup_s16((int16_t)th_clamp(th_add_wrap(scaled, 32767), INT16_MIN, INT16_MAX), exp_lut);
+            sum_of_exps = th_add_wrap(sum_of_exps, out[c]);
+        }
+        {
+            /* Every exp is in [1, 32767] (validate) and depth <= 65536: 0 < sum < 2^31. */
+            const int headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
+            const int32_t shifted_sum =
+                (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
+            /* 1/(1 + x) of x = sum - 1, recentred from [0, 65535] to [-32768, 32767]. */
+            const int32_t sym_shifted_sum = th_clamp(shifted_sum - ((1 << 15) + (1 << 16)), INT16_MIN, INT16_MAX);
+            const int32_t reciprocal = lut_lookup_s16((int16_t)sym_shifted_sum, one_over_one_plus_x_lut);
+            const int right_shift = 31 - headroom_plus_one;
+            const int64_t round = right_shift > 0 ? (int64_t)1 << (right_shift - 1) : 0;
+            for (c = 0; c < depth; ++c) {
+                const int32_t result = (int32_t)(((int64_t)out[c] * reciprocal + round) >> right_shift);
+                out[c] = (int16_t)th_clamp(result, 0, INT16_MAX);
+            }
+        }
+    }
+}
+
 /* --- glue --- */
+
+enum {
+    LUT_S16_SIZE = 513,                     /* kInt16LUTArraySize */
+    LUT_S16_WORDS = (LUT_S16_SIZE + 1) / 2, /* int32 words of int16 pairs in the plan */
+    MAX_DEPTH_S16 = 65536                   /* 65536 exps of at most 32767 sum below 2^31 */
+};
+
+/* The int16 softmax's checks: dtypes, depth, the output's zero point, the
+ * input rescaling, both LUTs in bounds and every exp entry in [1, 32767] (so
+ * the row sum is positive and fits). */
+static th_status softmax_validate_s16(const th_op_ctx *ctx, th_error *err)
+{
+    const th_tensor *input = ctx->inputs[0];
+    const th_tensor *output = ctx->output;
+    th_softmax_params p;
+    const int32_t *exp_words, *recip_words;
+    th_status status;
+    int32_t i;
+
+    if (output->dtype != TH_DTYPE_INT16) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT16, output->dtype);
+    }
+    if (th_tensor_dims(input).c > MAX_DEPTH_S16) {
+        return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_DIM, MAX_DEPTH_S16,
+                          th_tensor_dims(input).c);
+    }
+    if (output->zero_point != 0) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_PARAM, 0, output->zero_point);
+    }
+    status = th_op_params(ctx, &p, sizeof p, err);
+    if (status == TH_OK) {
+        status = TH_CHECK_PARAM(ctx, p, input_multiplier, 0, INT32_MAX, err);
+    }
+    if (status == TH_OK) {
+        status = TH_CHECK_PARAM(ctx, p, input_left_shift, -31, 30, err);
+    }
+    if (status == TH_OK) {
+        status = TH_CHECK_PARAM(ctx, p, diff_min, 0, 0, err);
+    }
+    if (status == TH_OK) {
+        status = th_op_const_i32(ctx, p.exp_lut_offset, LUT_S16_WORDS, &exp_words, err);
+    }
+    if (status == TH_OK) {
+        status = th_op_const_i32(ctx, p.one_over_one_plus_x_lut_offset, LUT_S16_WORDS, &recip_words, err);
+    }
+    for (i = 0; i < LUT_S16_SIZE && status == TH_OK; ++i) {
+        status = th_op_check_range(ctx, ((const int16_t *)exp_words)[i], 1, INT16_MAX, err);
+        if (status != TH_OK && err != NULL) {
+            err->byte_offset = ctx->const_offset + p.exp_lut_offset + 2u * (uint32_t)i; /* the entry itself */
+        }
+    }
+    return status;
+}
+
 
 static th_status softmax_validate(const th_op_ctx *ctx, th_error *err)
 {
@@ -196,6 +303,17 @@ static th_status softmax_validate(const th_op_ctx *ctx, th_error *err)
 
     if (input == NULL) {
         return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
+    }
+    if (input->dtype == TH_DTYPE_INT16) {
+        if (input->rank < 1) {
+            return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_RANK, 1, input->rank);
+        }
+        if (th_tensor_elements(output) != th_tensor_elements(input) ||
+            th_tensor_dims(output).c != th_tensor_dims(input).c) {
+            return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->output_index, TH_FIELD_DIM, th_tensor_dims(input).c,
+                              th_tensor_dims(output).c);
+        }
+        return softmax_validate_s16(ctx, err);
     }
     if (input->dtype != TH_DTYPE_INT8) {
         return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[0], TH_FIELD_TYPE, TH_DTYPE_INT8, input->dtype);
@@ -242,7 +360,15 @@ static th_status softmax_validate(const th_op_ctx *ctx, th_error *err)
     }
     /* diff_min bounds |diff| * 2^left_shift by 31 * 2^26, TFLM's input radius. */
     max_magnitude = INPUT_RADIUS_UNSHIFTED >> p.input_left_shift;
-    return TH_CHECK_PARAM(ctx, p, diff_min, -max_magnitude, 0, err);
+    status = TH_CHECK_PARAM(ctx, p, diff_min, -max_magnitude, 0, err);
+    /* The int16 LUTs are absent. */
+    if (status == TH_OK) {
+        status = TH_CHECK_PARAM(ctx, p, exp_lut_offset, 0, 0, err);
+    }
+    if (status == TH_OK) {
+        status = TH_CHECK_PARAM(ctx, p, one_over_one_plus_x_lut_offset, 0, 0, err);
+    }
+    return status;
 }
 
 static void softmax_eval(const th_op_ctx *ctx)
@@ -251,6 +377,15 @@ static void softmax_eval(const th_op_ctx *ctx)
     const th_tensor *input = ctx->inputs[0];
     const int32_t depth = th_tensor_dims(input).c;
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
+    if (input->dtype == TH_DTYPE_INT16) {
+        const int32_t *exp_words, *recip_words;
+        th_op_const_i32(ctx, p.exp_lut_offset, LUT_S16_WORDS, &exp_words, NULL);
+        th_op_const_i32(ctx, p.one_over_one_plus_x_lut_offset, LUT_S16_WORDS, &recip_words, NULL);
+        th_softmax_s16(&p, (const int16_t *)exp_words, (const int16_t *)recip_words,
+                       th_tensor_elements(input) / depth, depth, (const int16_t *)input->data,
+                       (int16_t *)ctx->output->data);
+        return;
+    }
     th_softmax_s8(&p, th_tensor_elements(input) / depth, depth, (const int8_t *)input->data,
                   (int8_t *)ctx->output->data);
 }
