@@ -208,3 +208,12 @@ def test_float_input_data_for_an_int8_model_is_quantized_and_said_so(kws_file, t
     r = hil("run", "--board", "host", "--model", kws_file, "--input", tmp_path / "x.npy", "--json", check_rc=0)
     assert json.loads(r.stdout)["byte_equal"] == 2
     assert "float data quantized to int8 with input 0's scale" in r.stderr
+
+
+def test_the_readme_shows_the_current_op_table(capsys):
+    """The README's operator table is `hil ops --supported` as it prints today."""
+    from hil.cli import main
+    from hil.paths import REPO_ROOT
+    assert main(["ops", "--supported"]) == 0
+    table = capsys.readouterr().out.strip()
+    assert table in (REPO_ROOT / "README.md").read_text(), "README.md's operator table is stale: paste `hil ops --supported`"
