@@ -97,3 +97,31 @@ def test_float_io_model_converted_on_target(name):
     counted = {op["type"]: op["instructions"] for op in inferences[0].per_op}
     assert counted.get("QUANTIZE", 0) > 0 and counted.get("DEQUANTIZE", 0) > 0, counted
     assert inferences[0].boundary == "target"
+
+
+ARCHITECTURES = [n for n in case_names() if n.startswith("arch_")]
+
+
+@pytest.mark.parametrize("board", ["host", pytest.param("qemu-netduinoplus2", marks=needs_emulator)])
+@pytest.mark.parametrize("name", ARCHITECTURES or [pytest.param("none", marks=pytest.mark.skip(reason=MISSING_REASON))])
+def test_architecture_agrees_with_tflm_layer_by_layer(board, name):
+    """Random-weight networks give nearly constant outputs, so the final output is weak evidence:
+    every op's output of sample 0 against TFLM's (hil run --compare-layers), and TFLM's against the
+    tensors shipped beside the model."""
+    from hil.model import Model
+    from hil.results.layers import compare_layers
+    from hil.session import Session
+    case = load_case(name)
+    model = Model.from_file(case.path)
+    with Session(board) as session:
+        report = compare_layers(session, model, [case.batch()[0]])
+    assert report.all_equal, report.summary()
+    assert len(report.layers) == sum(len(op.outputs) for op in model.graph.ops)
+    shipped = np.load(case.tensors_file)
+    from hil.model.golden import TflmReference
+    reference = TflmReference(model, preserve_all_tensors=True)
+    reference.run(case.batch()[0])
+    for layer in report.layers:
+        key = f"t{layer.tensor}"
+        if key in shipped:
+            assert reference.tensor(layer.tensor).tobytes() == shipped[key].tobytes(), key
