@@ -146,6 +146,245 @@ static TH_DSP_NOINLINE void dw_line_run(const dw_line *l, int8_t *out)
     }
 }
 
+
+/* --- 3x3 filters, depth multiplier 1, dilation 1: four channels per pass, no bounds checks ---
+ *
+ * Every output pixel reads a 3x3 window that lies inside the image: where the
+ * real window crosses the border, the window is moved inside by d rows or
+ * columns (|d| <= 1, as SAME or VALID padding gives) and the filter with it,
+ * the taps that fall off the filter weighted 0.  Every tap of the real window
+ * inside the image is still read once with its weight, and the others add
+ * nothing, so the sum is the reference kernel's.  A filter moved by (dy, dx)
+ * is a "variant"; the pixels of an output row come in runs of one variant.
+ *
+ * The requantization takes one form: shift in [-23, -2] (e = -shift), so
+ * with right1 = e - 1 >= 1 th_dsp_requantize's round_lo is 2^30 and never
+ * carries, and round_hi = 2^(right1 - 1) may also carry the output zero point
+ * (offset << right1: |hi| < 2^30 + 2^29 + 2^21 stays in int32), so
+ * (hi >> right1) is requantized + offset; then SSAT to int8 and the
+ * activation clamp on four bytes at once (the clamp range lies in int8). */
+enum { DW3_MIN_SHIFT = -23, DW3_MAX_SHIFT = -2, DW3_MAX_RUNS = 8 };
+
+typedef struct {
+    int32_t bias[4];        /*   0 */
+    uint32_t lanes;         /*  16: the input offset in both int16 lanes */
+    int32_t s;              /*  20: one input pixel (in_c bytes) */
+    int32_t in_y;           /*  24: one input row */
+    int32_t adv;            /*  28: to the next pixel's window, after two rows */
+    int32_t out_step;       /*  32: out_c */
+    int8_t *out_end;        /*  36 */
+    uint32_t minv, maxv;    /*  40: act_min and act_max in every byte */
+    int32_t q[12];          /*  48: multiplier, round_hi (+ offset), right1 per channel */
+    uint32_t w[18];         /*  96: per tap, the filter's even and odd channels as int16 lanes */
+} dw3_ctx;
+
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
+/* The offsets the assembly below names. */
+_Static_assert(offsetof(dw3_ctx, lanes) == 16 && offsetof(dw3_ctx, adv) == 28 && offsetof(dw3_ctx, out_end) == 36 &&
+                   offsetof(dw3_ctx, minv) == 40 && offsetof(dw3_ctx, q) == 48 && offsetof(dw3_ctx, w) == 96,
+               "dw3_ctx layout");
+#define DW3_TAP(ADDR, W)                     \
+    "ldr r4, " ADDR "\n\t"                   \
+    "sxtab16 r5, r8, r4, ror #8\n\t"         \
+    "sxtab16 r4, r8, r4\n\t"                 \
+    "ldrd r6, r7, [r12, #" W "]\n\t"         \
+    "smlabb r0, r4, r6, r0\n\t"              \
+    "smlatt r2, r4, r6, r2\n\t"              \
+    "smlabb r1, r5, r7, r1\n\t"              \
+    "smlatt r3, r5, r7, r3\n\t"
+/* acc (r0..r3) requantized to int8 (result in acc); params in M, RH, SH; r10 free. */
+#define DW3_REQ(A, M, RH, SH)                \
+    "and r10, " A ", #0x80000000\n\t"        \
+    "orr r10, r10, #0x40000000\n\t"          \
+    "add " RH ", " RH ", " A ", asr #31\n\t" \
+    "smlal r10, " RH ", " A ", " M "\n\t"    \
+    "asr " RH ", " RH ", " SH "\n\t"         \
+    "ssat " A ", #8, " RH "\n\t"
+
+/* Pixels from out to out_end (at least one), each window at in, the next
+ * adv + 2 in_y later.  Registers: r0-r3 accumulators, r4-r7 input and filter
+ * lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 ctx, lr out. */
+__attribute__((naked, noinline)) static void dw3_run(dw3_ctx *k, const int8_t *in, int8_t *out, int8_t *out_end)
+{
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "mov r12, r0\n\t"
+        "mov r11, r1\n\t"
+        "mov lr, r2\n\t"
+        "str r3, [r12, #36]\n\t"
+        "1:\n\t"
+        "ldm r12, {r0-r3, r8-r10}\n\t"
+        DW3_TAP("[r11]", "96")
+        DW3_TAP("[r11, r9]", "104")
+        DW3_TAP("[r11, r9, lsl #1]", "112")
+        "add r11, r11, r10\n\t"
+        DW3_TAP("[r11]", "120")
+        DW3_TAP("[r11, r9]", "128")
+        DW3_TAP("[r11, r9, lsl #1]", "136")
+        "add r11, r11, r10\n\t"
+        DW3_TAP("[r11]", "144")
+        DW3_TAP("[r11, r9]", "152")
+        DW3_TAP("[r11, r9, lsl #1]", "160")
+        "ldr r4, [r12, #28]\n\t"
+        "add r11, r11, r4\n\t"
+        "add r10, r12, #48\n\t"
+        "ldm r10, {r4-r9}\n\t"
+        DW3_REQ("r0", "r4", "r5", "r6")
+        DW3_REQ("r1", "r7", "r8", "r9")
+        "add r10, r12, #72\n\t"
+        "ldm r10, {r4-r9}\n\t"
+        DW3_REQ("r2", "r4", "r5", "r6")
+        DW3_REQ("r3", "r7", "r8", "r9")
+        "bfi r0, r1, #8, #8\n\t"
+        "bfi r0, r2, #16, #8\n\t"
+        "bfi r0, r3, #24, #8\n\t"
+        "ldrd r4, r5, [r12, #40]\n\t"
+        "ssub8 r6, r0, r4\n\t"
+        "sel r0, r0, r4\n\t"
+        "ssub8 r6, r5, r0\n\t"
+        "sel r0, r0, r5\n\t"
+        "str r0, [lr]\n\t"
+        "ldrd r4, r5, [r12, #32]\n\t"
+        "add lr, lr, r4\n\t"
+        "cmp lr, r5\n\t"
+        "bne 1b\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#else
+static void dw3_run(dw3_ctx *k, const int8_t *in, int8_t *out, int8_t *out_end)
+{
+    do {
+        int32_t acc[4] = {k->bias[0], k->bias[1], k->bias[2], k->bias[3]};
+        for (int32_t t = 0; t < 9; ++t) {
+            const uint32_t v = th_dsp_read4(in + (t / 3) * k->in_y + (t % 3) * k->s);
+            const uint32_t ve = th_dsp_even_add(k->lanes, v), vo = th_dsp_odd_add(k->lanes, v);
+            const uint32_t we = k->w[2 * t], wo = k->w[2 * t + 1];
+            acc[0] = th_dsp_smlabb(ve, we, acc[0]);
+            acc[2] = th_dsp_smlatt(ve, we, acc[2]);
+            acc[1] = th_dsp_smlabb(vo, wo, acc[1]);
+            acc[3] = th_dsp_smlatt(vo, wo, acc[3]);
+        }
+        for (int32_t i = 0; i < 4; ++i) {
+            const int32_t a = acc[i], m = k->q[3 * i], rh = k->q[3 * i + 1], sh = k->q[3 * i + 2];
+            const int64_t x = (int64_t)a * m + (int64_t)(a < 0 ? 0xC0000000u : 0x40000000u) +
+                              (int64_t)(rh + (a < 0 ? -1 : 0)) * ((int64_t)1 << 32);
+            int32_t r = (int32_t)(x >> 32) >> sh;
+            r = th_clamp(r, -128, 127);
+            r = th_clamp(r, (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
+            out[i] = (int8_t)r;
+        }
+        in += 2 * k->in_y + k->adv;
+        out += k->out_step;
+    } while (out != out_end);
+}
+#endif
+
+/* Where the 3x3 window of a pixel starting at `origin` is moved to lie inside [0, size). */
+static int32_t dw3_clamp_origin(int32_t origin, int32_t size)
+{
+    return origin < 0 ? 0 : origin > size - 3 ? size - 3 : origin;
+}
+
+/* What the 3x3 path needs from the op, worked out once; 0 if it does not apply. */
+typedef struct {
+    int32_t runs;
+    int32_t run_x[DW3_MAX_RUNS + 1]; /* run r is pixels [run_x[r], run_x[r + 1]) */
+    int32_t run_d[DW3_MAX_RUNS];     /* their dx */
+} dw3_plan;
+
+static int dw3_applies(const th_conv_params *p, const th_dims *in, const th_dims *f, const th_dims *out, dw3_plan *pl)
+{
+    if (f->h != 3 || f->w != 3 || p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 ||
+        in->h < 3 || in->w < 3 || out->c < 4 || p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+        return 0;
+    }
+    /* d is monotone along an axis: its extremes bound it. */
+    const int32_t y_last = (out->h - 1) * p->stride_h - p->pad_h, x_last = (out->w - 1) * p->stride_w - p->pad_w;
+    if (dw3_clamp_origin(-p->pad_h, in->h) + p->pad_h > 1 || dw3_clamp_origin(y_last, in->h) - y_last < -1 ||
+        dw3_clamp_origin(-p->pad_w, in->w) + p->pad_w > 1 || dw3_clamp_origin(x_last, in->w) - x_last < -1) {
+        return 0;
+    }
+    pl->runs = 0;
+    for (int32_t x = 0; x < out->w; ++x) {
+        const int32_t x0 = x * p->stride_w - p->pad_w, d = dw3_clamp_origin(x0, in->w) - x0;
+        if (pl->runs == 0 || pl->run_d[pl->runs - 1] != d) {
+            if (pl->runs == DW3_MAX_RUNS) {
+                return 0;
+            }
+            pl->run_x[pl->runs] = x;
+            pl->run_d[pl->runs++] = d;
+        }
+    }
+    pl->run_x[pl->runs] = out->w;
+    return 1;
+}
+
+/* The quantization of channels c..c + 3 in dw3's form, or 0 if one is outside it. */
+static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset, int32_t *dst)
+{
+    for (int32_t i = 0; i < 4; ++i) {
+        const int32_t j = q->count > 1 ? c + i : 0;
+        const int32_t shift = q->shift[j];
+        if (shift < DW3_MIN_SHIFT || shift > DW3_MAX_SHIFT) {
+            return 0;
+        }
+        const int32_t right1 = -shift - 1;
+        dst[3 * i] = q->multiplier[j];
+        dst[3 * i + 1] = (int32_t)((1u << (right1 - 1)) + ((uint32_t)output_offset << right1));
+        dst[3 * i + 2] = right1;
+    }
+    return 1;
+}
+
+/* Channels c..c + 3 of the whole output. */
+static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *pl, const dw3_ctx *head,
+                                      const th_dims *input_dims, const int8_t *input, const int8_t *filter,
+                                      const th_dims *output_dims, int8_t *output, int32_t c)
+{
+    const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
+    const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
+    uint32_t split[9][2];
+    for (int32_t t = 0; t < 9; ++t) {
+        const uint32_t w = th_dsp_read4(filter + (size_t)t * out_c + c);
+        split[t][0] = th_dsp_even(w);
+        split[t][1] = th_dsp_odd(w);
+    }
+    dw3_ctx var[3]; /* the variants of the current dy, by dx + 1 */
+    int built[3] = {0, 0, 0};
+    int32_t var_dy = 2;
+    int8_t *out = output + c;
+    for (int32_t batch = 0; batch < output_dims->n; ++batch) {
+        const int8_t *input_batch = input + (size_t)batch * in_h * in_w * in_c + c;
+        for (int32_t out_y = 0; out_y < out_h; ++out_y, out += (size_t)out_w * out_c) {
+            const int32_t y0 = out_y * p->stride_h - p->pad_h, y0c = dw3_clamp_origin(y0, in_h), dy = y0c - y0;
+            if (dy != var_dy) {
+                var_dy = dy;
+                built[0] = built[1] = built[2] = 0;
+            }
+            const int8_t *row = input_batch + (size_t)y0c * in_w * in_c;
+            for (int32_t r = 0; r < pl->runs; ++r) {
+                const int32_t dx = pl->run_d[r], x = pl->run_x[r];
+                dw3_ctx *k = &var[dx + 1];
+                if (!built[dx + 1]) {
+                    built[dx + 1] = 1;
+                    *k = *head;
+                    for (int32_t ty = 0; ty < 3; ++ty) {
+                        for (int32_t tx = 0; tx < 3; ++tx) {
+                            const int32_t fy = ty + dy, fx = tx + dx, t = 3 * ty + tx;
+                            const int inside = fy >= 0 && fy < 3 && fx >= 0 && fx < 3;
+                            k->w[2 * t] = inside ? split[3 * fy + fx][0] : 0;
+                            k->w[2 * t + 1] = inside ? split[3 * fy + fx][1] : 0;
+                        }
+                    }
+                }
+                const int32_t x0 = x * p->stride_w - p->pad_w;
+                dw3_run(k, row + (size_t)dw3_clamp_origin(x0, in_w) * in_c, out + (size_t)x * out_c,
+                        out + (size_t)pl->run_x[r + 1] * out_c);
+            }
+        }
+    }
+}
+
 void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                             const th_dims *input_dims, const int8_t *input,
                             const th_dims *filter_dims, const int8_t *filter,
@@ -179,8 +418,27 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
     l.o.act_max = p->act_max;
     memset(l.bias, 0, sizeof(l.bias));
 
+    dw3_plan pl;
+    const int dw3 = dw3_applies(p, input_dims, filter_dims, output_dims, &pl);
+    dw3_ctx head;
+    if (dw3) {
+        head.lanes = l.st.lanes;
+        head.s = in_c;
+        head.in_y = in_w * in_c;
+        head.adv = p->stride_w * in_c - 2 * head.in_y;
+        head.out_step = out_c;
+        head.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
+        head.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
+    }
     for (int32_t c = 0; c < out_c; c += l.channels) {
         l.channels = c < wide ? 4 : 1;
+        if (l.channels == 4 && dw3 && dw3_quant(q, c, p->output_offset, head.q)) {
+            for (int32_t i = 0; i < 4; ++i) {
+                head.bias[i] = bias != NULL ? bias[c + i] : 0;
+            }
+            dw3_block(p, &pl, &head, input_dims, input, filter, output_dims, output, c);
+            continue;
+        }
         for (int32_t i = 0; i < l.channels; ++i) {
             l.q[i] = th_dsp_quant_of(q, c + i);
             l.bias[i] = bias != NULL ? bias[c + i] : 0;
