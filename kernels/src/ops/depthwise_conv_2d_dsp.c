@@ -172,15 +172,21 @@ typedef struct {
     int32_t in_y;           /*  24: one input row */
     int32_t adv;            /*  28: to the next pixel's window, after two rows */
     int32_t out_step;       /*  32: out_c */
-    int8_t *out_end;        /*  36 */
+    uint32_t out_end;       /*  36: where the run ends (dw3_row's) */
     uint32_t minv, maxv;    /*  40: act_min and act_max in every byte */
     int32_t q[12];          /*  48: multiplier, round_hi (+ offset), right1 per channel */
     uint32_t w[18];         /*  96: per tap, the filter's even and odd channels as int16 lanes */
 } dw3_ctx;
 
+/* A run of pixels of one variant (see dw3_row). */
+typedef struct {
+    int32_t in_off, end_off;
+    dw3_ctx *k;
+} dw3_run;
+
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
 /* The offsets the assembly below names. */
-_Static_assert(offsetof(dw3_ctx, lanes) == 16 && offsetof(dw3_ctx, adv) == 28 && offsetof(dw3_ctx, out_end) == 36 &&
+_Static_assert(sizeof(dw3_ctx) == 168 && offsetof(dw3_ctx, lanes) == 16 && offsetof(dw3_ctx, adv) == 28 && offsetof(dw3_ctx, out_end) == 36 &&
                    offsetof(dw3_ctx, minv) == 40 && offsetof(dw3_ctx, q) == 48 && offsetof(dw3_ctx, w) == 96,
                "dw3_ctx layout");
 #define DW3_TAP(ADDR, W)                     \
@@ -201,17 +207,28 @@ _Static_assert(offsetof(dw3_ctx, lanes) == 16 && offsetof(dw3_ctx, adv) == 28 &&
     "asr " RH ", " RH ", " SH "\n\t"         \
     "ssat " A ", #8, " RH "\n\t"
 
-/* Pixels from out to out_end (at least one), each window at in, the next
- * adv + 2 in_y later.  Registers: r0-r3 accumulators, r4-r7 input and filter
- * lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 ctx, lr out. */
-__attribute__((naked, noinline)) static void dw3_run(dw3_ctx *k, const int8_t *in, int8_t *out, int8_t *out_end)
+/* One output row: runs of pixels, each with its variant k, its first window
+ * at row + in_off and its last pixel ending at out + end_off (out: the row's
+ * first pixel).  Registers in a run: r0-r3 accumulators, r4-r7 input and
+ * filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 k, lr out; the
+ * run cursor, its end, row and out on the stack. */
+__attribute__((naked, noinline)) static void dw3_row(const dw3_run *first, const dw3_run *end, const int8_t *row,
+                                                     int8_t *out)
 {
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
-        "mov r12, r0\n\t"
-        "mov r11, r1\n\t"
-        "mov lr, r2\n\t"
-        "str r3, [r12, #36]\n\t"
+        "sub sp, sp, #16\n\t"
+        "strd r0, r1, [sp]\n\t"
+        "strd r2, r3, [sp, #8]\n\t"
+        "mov lr, r3\n\t"
+        "2:\n\t"
+        "ldr r4, [sp]\n\t"
+        "ldm r4!, {r5, r6, r12}\n\t"
+        "str r4, [sp]\n\t"
+        "ldrd r7, r8, [sp, #8]\n\t"
+        "add r11, r7, r5\n\t"
+        "add r6, r8, r6\n\t"
+        "str r6, [r12, #36]\n\t"
         "1:\n\t"
         "ldm r12, {r0-r3, r8-r10}\n\t"
         DW3_TAP("[r11]", "96")
@@ -248,10 +265,45 @@ __attribute__((naked, noinline)) static void dw3_run(dw3_ctx *k, const int8_t *i
         "add lr, lr, r4\n\t"
         "cmp lr, r5\n\t"
         "bne 1b\n\t"
+        "ldrd r4, r5, [sp]\n\t"
+        "cmp r4, r5\n\t"
+        "bne 2b\n\t"
+        "add sp, sp, #16\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+/* k = head with the filter rows at rows[0], rows[10], rows[20] (six words each). */
+__attribute__((naked, noinline)) static void dw3_build(dw3_ctx *k, const dw3_ctx *head, const uint32_t *rows)
+{
+    __asm__ volatile(
+        "push {r4-r10, lr}\n\t"
+        "ldm r1!, {r3-r10}\n\t"
+        "stm r0!, {r3-r10}\n\t"
+        "ldm r1!, {r3-r10}\n\t"
+        "stm r0!, {r3-r10}\n\t"
+        "ldm r1!, {r3-r10}\n\t"
+        "stm r0!, {r3-r10}\n\t"
+        "ldm r2, {r3-r8}\n\t"
+        "stm r0!, {r3-r8}\n\t"
+        "add r2, r2, #40\n\t"
+        "ldm r2, {r3-r8}\n\t"
+        "stm r0!, {r3-r8}\n\t"
+        "add r2, r2, #40\n\t"
+        "ldm r2, {r3-r8}\n\t"
+        "stm r0!, {r3-r8}\n\t"
+        "pop {r4-r10, pc}\n\t");
+}
 #else
-static void dw3_run(dw3_ctx *k, const int8_t *in, int8_t *out, int8_t *out_end)
+static void dw3_build(dw3_ctx *k, const dw3_ctx *head, const uint32_t *rows)
+{
+    *k = *head;
+    for (int32_t ty = 0; ty < 3; ++ty) {
+        for (int32_t i = 0; i < 6; ++i) {
+            k->w[6 * ty + i] = rows[10 * ty + i];
+        }
+    }
+}
+
+static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const int8_t *out_end)
 {
     do {
         int32_t acc[4] = {k->bias[0], k->bias[1], k->bias[2], k->bias[3]};
@@ -276,6 +328,15 @@ static void dw3_run(dw3_ctx *k, const int8_t *in, int8_t *out, int8_t *out_end)
         in += 2 * k->in_y + k->adv;
         out += k->out_step;
     } while (out != out_end);
+}
+
+static void dw3_row(const dw3_run *first, const dw3_run *end, const int8_t *row, int8_t *out)
+{
+    int8_t *p = out;
+    for (; first != end; ++first) {
+        dw3_pixels(first->k, row + first->in_off, p, out + first->end_off);
+        p = out + first->end_off;
+    }
 }
 #endif
 
@@ -343,44 +404,39 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
 {
     const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
-    uint32_t split[9][2];
+    /* The filter's lanes with a ring of zeros: a variant's rows are three rows of six words of it. */
+    uint32_t padded[5][5][2];
+    for (int32_t i = 0; i < 5; ++i) {
+        for (int32_t j = 0; j < 5; ++j) {
+            padded[i][j][0] = padded[i][j][1] = 0;
+        }
+    }
     for (int32_t t = 0; t < 9; ++t) {
         const uint32_t w = th_dsp_read4(filter + (size_t)t * out_c + c);
-        split[t][0] = th_dsp_even(w);
-        split[t][1] = th_dsp_odd(w);
+        padded[t / 3 + 1][t % 3 + 1][0] = th_dsp_even(w);
+        padded[t / 3 + 1][t % 3 + 1][1] = th_dsp_odd(w);
     }
-    dw3_ctx var[3]; /* the variants of the current dy, by dx + 1 */
+    dw3_ctx var[3][3];            /* by dy + 1, dx + 1 */
+    dw3_run runs[3][DW3_MAX_RUNS]; /* each dy's runs, built with its variants */
     int built[3] = {0, 0, 0};
-    int32_t var_dy = 2;
     int8_t *out = output + c;
     for (int32_t batch = 0; batch < output_dims->n; ++batch) {
         const int8_t *input_batch = input + (size_t)batch * in_h * in_w * in_c + c;
         for (int32_t out_y = 0; out_y < out_h; ++out_y, out += (size_t)out_w * out_c) {
             const int32_t y0 = out_y * p->stride_h - p->pad_h, y0c = dw3_clamp_origin(y0, in_h), dy = y0c - y0;
-            if (dy != var_dy) {
-                var_dy = dy;
-                built[0] = built[1] = built[2] = 0;
-            }
-            const int8_t *row = input_batch + (size_t)y0c * in_w * in_c;
-            for (int32_t r = 0; r < pl->runs; ++r) {
-                const int32_t dx = pl->run_d[r], x = pl->run_x[r];
-                dw3_ctx *k = &var[dx + 1];
-                if (!built[dx + 1]) {
-                    built[dx + 1] = 1;
-                    *k = *head;
-                    for (int32_t ty = 0; ty < 3; ++ty) {
-                        for (int32_t tx = 0; tx < 3; ++tx) {
-                            const int32_t fy = ty + dy, fx = tx + dx, t = 3 * ty + tx;
-                            const int inside = fy >= 0 && fy < 3 && fx >= 0 && fx < 3;
-                            k->w[2 * t] = inside ? split[3 * fy + fx][0] : 0;
-                            k->w[2 * t + 1] = inside ? split[3 * fy + fx][1] : 0;
-                        }
-                    }
+            if (!built[dy + 1]) {
+                built[dy + 1] = 1;
+                for (int32_t r = 0; r < pl->runs; ++r) {
+                    const int32_t dx = pl->run_d[r];
+                    dw3_ctx *k = &var[dy + 1][dx + 1];
+                    dw3_build(k, head, &padded[dy + 1][dx + 1][0]);
+                    const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
+                    runs[dy + 1][r].in_off = dw3_clamp_origin(x0, in_w) * in_c;
+                    runs[dy + 1][r].end_off = pl->run_x[r + 1] * out_c;
+                    runs[dy + 1][r].k = k;
                 }
-                const int32_t x0 = x * p->stride_w - p->pad_w;
-                dw3_run(k, row + (size_t)dw3_clamp_origin(x0, in_w) * in_c, out + (size_t)x * out_c,
-                        out + (size_t)pl->run_x[r + 1] * out_c);
             }
+            dw3_row(runs[dy + 1], runs[dy + 1] + pl->runs, input_batch + (size_t)y0c * in_w * in_c, out);
         }
     }
 }
