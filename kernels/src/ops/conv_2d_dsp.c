@@ -91,6 +91,328 @@ static void window_copy(int8_t *dst, const conv_source *s, const conv_window *w,
     }
 }
 
+
+/* --- The fast path: two output pixels by two output channels per block ---
+ *
+ * The two windows are stored as int16 lanes with the input offset added
+ * (what SXTAB16 makes of them), interleaved four values at a time: for values
+ * 4g..4g+3, pixel 0's even and odd lanes, then pixel 1's.  One LDM loads what
+ * four values of both pixels need; each filter word is split once (SXTB16)
+ * and feeds both pixels (SMLAD, two products each).  The requantization is
+ * dw3's form in depthwise_conv_2d_dsp.c (shift in [-23, -2], the output zero
+ * point in round_hi), then SSAT, and the activation clamp and the stores on
+ * the four outputs as one word.  Windows (padded with the input zero point,
+ * i.e. lanes 0) to a multiple of four values; a filter row read past its end
+ * reads the next row (times 0), and the last pair of rows is copied to the
+ * stack with zeros after it when the depth is not a multiple of four. */
+enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64 };
+
+typedef struct {
+    const uint32_t *x, *x_end;  /*  0: the interleaved lanes */
+    const int8_t *w;            /*  8: the filter row of the block's first channel */
+    int32_t depth;              /* 12: between filter rows */
+    const int32_t *bp;          /* 16: bias of the block's first channel */
+    const int32_t *qp;          /* 20: th_dsp_fast_quant's three words per channel */
+    int8_t *out0, *out1;        /* 24: the block's first output of each pixel */
+    uint32_t minv, maxv;        /* 32: act_min and act_max in every byte */
+    int32_t pairs;              /* 40: channel pairs left */
+} conv_job;
+
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
+_Static_assert(sizeof(void *) == 4, "conv_job layout");
+#define CONV_REQ(A, M, RH, SH)                \
+    "and r6, " A ", #0x80000000\n\t"         \
+    "orr r6, r6, #0x40000000\n\t"            \
+    "add r7, " RH ", " A ", asr #31\n\t"     \
+    "smlal r6, r7, " A ", " M "\n\t"         \
+    "asr r7, r7, " SH "\n\t"                 \
+    "sxtab r7, r7, " SH ", ror #8\n\t"       \
+    "ssat " A ", #8, r7\n\t"
+
+/* Registers in the dot loop: r0 lanes, r1 r2 filter rows, r3 lanes end,
+ * r4-r7 lanes, r8 r9 filter lanes, r10 r11 pixel 0's channels, r12 lr pixel
+ * 1's; the job on the stack. */
+__attribute__((naked, noinline)) static void conv_pairs(conv_job *j)
+{
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "push {r0}\n\t"
+        "2:\n\t"
+        "ldr r4, [sp]\n\t"
+        "ldr r5, [r4, #16]\n\t"
+        "ldrd r10, r11, [r5], #8\n\t"
+        "str r5, [r4, #16]\n\t"
+        "mov r12, r10\n\t"
+        "mov lr, r11\n\t"
+        "ldrd r1, r7, [r4, #8]\n\t"
+        "add r2, r1, r7\n\t"
+        "add r6, r2, r7\n\t"
+        "str r6, [r4, #8]\n\t"
+        "ldrd r0, r3, [r4]\n\t"
+        "1:\n\t"
+        "ldm r0!, {r4-r7}\n\t"
+        "ldr r8, [r1], #4\n\t"
+        "sxtb16 r9, r8, ror #8\n\t"
+        "sxtb16 r8, r8\n\t"
+        "smlad r10, r4, r8, r10\n\t"
+        "smlad r10, r5, r9, r10\n\t"
+        "smlad r12, r6, r8, r12\n\t"
+        "smlad r12, r7, r9, r12\n\t"
+        "ldr r8, [r2], #4\n\t"
+        "sxtb16 r9, r8, ror #8\n\t"
+        "sxtb16 r8, r8\n\t"
+        "smlad r11, r4, r8, r11\n\t"
+        "smlad r11, r5, r9, r11\n\t"
+        "smlad lr, r6, r8, lr\n\t"
+        "smlad lr, r7, r9, lr\n\t"
+        "cmp r0, r3\n\t"
+        "bne 1b\n\t"
+        "ldr r9, [sp]\n\t"
+        "ldr r8, [r9, #20]\n\t"
+        "ldm r8!, {r0-r5}\n\t"
+        "str r8, [r9, #20]\n\t"
+        CONV_REQ("r10", "r0", "r1", "r2")
+        CONV_REQ("r12", "r0", "r1", "r2")
+        CONV_REQ("r11", "r3", "r4", "r5")
+        CONV_REQ("lr", "r3", "r4", "r5")
+        "bfi r10, r11, #8, #8\n\t"
+        "bfi r10, r12, #16, #8\n\t"
+        "bfi r10, lr, #24, #8\n\t"
+        "ldrd r0, r1, [r9, #32]\n\t"
+        "ssub8 r2, r10, r0\n\t"
+        "sel r10, r10, r0\n\t"
+        "ssub8 r2, r1, r10\n\t"
+        "sel r10, r10, r1\n\t"
+        "ldrd r0, r1, [r9, #24]\n\t"
+        "strh r10, [r0], #2\n\t"
+        "lsr r10, r10, #16\n\t"
+        "strh r10, [r1], #2\n\t"
+        "strd r0, r1, [r9, #24]\n\t"
+        "ldr r0, [r9, #40]\n\t"
+        "subs r0, r0, #1\n\t"
+        "str r0, [r9, #40]\n\t"
+        "bne 2b\n\t"
+        "add sp, sp, #4\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#else
+static int8_t conv_fast_out(int32_t a, const int32_t *q, uint32_t minv, uint32_t maxv)
+{
+    const int32_t r = th_dsp_fast_requantize(a, q);
+    return (int8_t)th_clamp(r, (int8_t)(uint8_t)minv, (int8_t)(uint8_t)maxv);
+}
+
+static void conv_pairs(conv_job *j)
+{
+    for (; j->pairs > 0; --j->pairs) {
+        int32_t acc[4] = {j->bp[0], j->bp[1], j->bp[0], j->bp[1]};
+        const int8_t *w0 = j->w, *w1 = j->w + j->depth;
+        for (const uint32_t *x = j->x; x != j->x_end; x += 4, w0 += 4, w1 += 4) {
+            const uint32_t v0 = th_dsp_read4(w0), v1 = th_dsp_read4(w1);
+            const uint32_t e0 = th_dsp_even(v0), o0 = th_dsp_odd(v0), e1 = th_dsp_even(v1), o1 = th_dsp_odd(v1);
+            acc[0] = th_dsp_smlad(x[1], o0, th_dsp_smlad(x[0], e0, acc[0]));
+            acc[2] = th_dsp_smlad(x[3], o0, th_dsp_smlad(x[2], e0, acc[2]));
+            acc[1] = th_dsp_smlad(x[1], o1, th_dsp_smlad(x[0], e1, acc[1]));
+            acc[3] = th_dsp_smlad(x[3], o1, th_dsp_smlad(x[2], e1, acc[3]));
+        }
+        j->out0[0] = conv_fast_out(acc[0], j->qp, j->minv, j->maxv);
+        j->out0[1] = conv_fast_out(acc[1], j->qp + 3, j->minv, j->maxv);
+        j->out1[0] = conv_fast_out(acc[2], j->qp, j->minv, j->maxv);
+        j->out1[1] = conv_fast_out(acc[3], j->qp + 3, j->minv, j->maxv);
+        j->w += 2 * j->depth;
+        j->bp += 2;
+        j->qp += 6;
+        j->out0 += 2;
+        j->out1 += 2;
+    }
+}
+#endif
+
+/* Whether the fast path takes the op: no groups, an even number of output
+ * channels, a window that fits, every shift in range, act range in int8. */
+static int conv_fast_applies(const th_conv_params *p, const th_channel_quant *q, const th_dims *in,
+                             const th_dims *f, const th_dims *out)
+{
+    const int32_t window = f->h * f->w * f->c;
+    if (f->c != in->c || (out->c & 1) != 0 || window > CONV_FAST_MAX_WINDOW ||
+        ((window & 3) != 0 && window > 64) || p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+        return 0;
+    }
+    return 1;
+}
+
+static int conv_fast_shift(int32_t shift)
+{
+    return shift >= TH_DSP_FAST_MIN_SHIFT && shift <= TH_DSP_FAST_MAX_SHIFT;
+}
+
+/* Bias and requantization of channels [c0, c0 + n) for conv_pairs; slow[i]
+ * when channel pair i has a shift outside th_dsp_fast_quant's range (its
+ * words are then harmless placeholders, and conv_slow_pair does the pair). */
+static void conv_fast_params(const th_conv_params *p, const th_channel_quant *q, const int32_t *bias, int32_t c0,
+                             int32_t n, int32_t *bp, int32_t *qp, uint8_t *slow)
+{
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t j = q->count > 1 ? c0 + i : 0;
+        const int fast = conv_fast_shift(q->shift[j]);
+        bp[i] = bias != NULL ? bias[c0 + i] : 0;
+        th_dsp_fast_quant(q->multiplier[j], fast ? q->shift[j] : -2, p->output_offset, &qp[3 * i]);
+        if ((i & 1) == 0) {
+            slow[i / 2] = 0;
+        }
+        slow[i / 2] |= (uint8_t)!fast;
+    }
+}
+
+/* Value k of pixel `which` from the interleaved lanes (input offset added). */
+static int32_t conv_lane(const uint32_t *lanes, int32_t k, int which)
+{
+    const uint32_t word = lanes[4 * (k >> 2) + 2 * which + (k & 1)];
+    return (int32_t)(int16_t)(uint16_t)(word >> (8 * (k & 2)));
+}
+
+/* Channels col, col + 1 of both pixels (out0[0..1], out1[0..1]) one value at a time, with th_dsp_output. */
+static void conv_slow_pair(const uint32_t *lanes, int32_t window, const int8_t *filter, const int32_t *bias,
+                           const th_channel_quant *q, const th_dsp_out *o, int32_t col, int8_t *out0, int8_t *out1)
+{
+    for (int32_t c = col; c < col + 2; ++c) {
+        const int8_t *w = filter + (size_t)c * window;
+        int32_t a0 = bias != NULL ? bias[c] : 0, a1 = a0;
+        int32_t k = 0;
+        for (; k + 4 <= window; k += 4) {
+            const uint32_t v = th_dsp_read4(w + k), e = th_dsp_even(v), od = th_dsp_odd(v);
+            const uint32_t *x = lanes + k;
+            a0 = th_dsp_smlad(x[1], od, th_dsp_smlad(x[0], e, a0));
+            a1 = th_dsp_smlad(x[3], od, th_dsp_smlad(x[2], e, a1));
+        }
+        for (; k < window; ++k) {
+            a0 = th_add_wrap(a0, conv_lane(lanes, k, 0) * w[k]);
+            a1 = th_add_wrap(a1, conv_lane(lanes, k, 1) * w[k]);
+        }
+        const th_dsp_quant qc = th_dsp_quant_of(q, c);
+        out0[c - col] = th_dsp_output(a0, &qc, o);
+        out1[c - col] = th_dsp_output(a1, &qc, o);
+    }
+}
+
+/* Window bytes (n, a multiple of 4) into pixel `which`'s lanes of the interleaved buffer. */
+static void conv_split(uint32_t *lanes, const int8_t *bytes, int32_t n, uint32_t offset_lanes, int which)
+{
+    lanes += 2 * which;
+    for (int32_t i = 0; i < n; i += 4, lanes += 4) {
+        const uint32_t v = th_dsp_read4(bytes + i);
+        lanes[0] = th_dsp_even_add(offset_lanes, v);
+        lanes[1] = th_dsp_odd_add(offset_lanes, v);
+    }
+}
+
+static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_quant *q,
+                                      const th_dims *input_dims, const int8_t *input,
+                                      const th_dims *filter_dims, const int8_t *filter, const int32_t *bias,
+                                      const th_dims *output_dims, int8_t *output)
+{
+    const int32_t in_c = input_dims->c;
+    const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
+    const int32_t window = filter_dims->h * filter_dims->w * in_c, window4 = (window + 3) & ~3;
+    const uint32_t offset_lanes = th_dsp_dup16(p->input_offset);
+    uint32_t lanes[CONV_FAST_MAX_WINDOW];  /* two windows of window4 values as int16 */
+    int8_t bytes[CONV_FAST_MAX_WINDOW];
+    int32_t bp[CONV_FAST_COLS], qp[3 * CONV_FAST_COLS];
+    uint8_t slow[CONV_FAST_COLS / 2];
+    const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
+    int8_t sink[CONV_FAST_COLS];          /* pixel 1's outputs when there is none */
+    /* The last two filter rows with zeros after them, when a row read past its end would leave the filter. */
+    int8_t tail[2 * 64 + 4];
+    const int padded_tail = (window & 3) != 0;
+    if (padded_tail) {
+        memcpy(tail, filter + (size_t)(out_c - 2) * window, (size_t)(2 * window));
+        memset(tail + 2 * window, 0, 4);
+    }
+    conv_source s;
+    s.in_h = input_dims->h;
+    s.in_w = input_dims->w;
+    s.in_c = in_c;
+    s.filter_w = filter_dims->w;
+    s.depth = in_c;
+    s.dilation_h = p->dilation_h;
+    s.dilation_w = p->dilation_w;
+    s.merge = p->dilation_w == 1;
+    s.pad = (int8_t)-p->input_offset;
+    const int once = out_c <= CONV_FAST_COLS;
+    if (once) {
+        conv_fast_params(p, q, bias, 0, out_c, bp, qp, slow);
+    }
+    conv_job j;
+    j.depth = window;
+    j.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
+    j.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
+    conv_window w[2];
+    int8_t *out0 = output;
+    const int32_t pixels = output_dims->n * out_h * out_w;
+    int32_t batch = 0, out_y = 0, out_x = 0;
+    for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
+        const int two = pixel + 1 < pixels;
+        for (int i = 0; i <= two; ++i) {
+            w[i].batch = batch;
+            w[i].y0 = out_y * p->stride_h - p->pad_h;
+            w[i].x0 = out_x * p->stride_w - p->pad_w;
+            th_dsp_tap_range(w[i].x0, s.in_w, s.filter_w, s.dilation_w, &w[i].x_lo, &w[i].x_hi);
+            w[i].input = input + (size_t)batch * s.in_h * s.in_w * in_c;
+            if (++out_x == out_w) {
+                out_x = 0;
+                if (++out_y == out_h) {
+                    out_y = 0;
+                    ++batch;
+                }
+            }
+        }
+        for (int i = 0; i < 2; ++i) {
+            window_copy(bytes, &s, &w[two ? i : 0], 0, window);
+            for (int32_t k = window; k < window4; ++k) {
+                bytes[k] = s.pad;
+            }
+            conv_split(lanes, bytes, window4, offset_lanes, i);
+        }
+        for (int32_t c0 = 0; c0 < out_c; c0 += CONV_FAST_COLS) {
+            const int32_t n = out_c - c0 < CONV_FAST_COLS ? out_c - c0 : CONV_FAST_COLS;
+            if (!once) {
+                conv_fast_params(p, q, bias, c0, n, bp, qp, slow);
+            }
+            const int32_t pairs = n / 2;
+            const int last_padded = padded_tail && c0 + n == out_c;
+            int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : sink;
+            for (int32_t pr = 0; pr < pairs;) {
+                if (slow[pr]) {
+                    conv_slow_pair(lanes, window, filter, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
+                    ++pr;
+                    continue;
+                }
+                int32_t end = pr;
+                while (end < pairs && !slow[end] && !(last_padded && end == pairs - 1)) {
+                    ++end;
+                }
+                j.x = lanes;
+                j.x_end = lanes + window4;
+                j.out0 = o0 + 2 * pr;
+                j.out1 = o1 + 2 * pr;
+                j.bp = bp + 2 * pr;
+                j.qp = qp + 6 * pr;
+                if (end > pr) {
+                    j.w = filter + (size_t)(c0 + 2 * pr) * window;
+                    j.pairs = end - pr;
+                } else { /* the last pair, from the copy with zeros after it */
+                    j.w = tail;
+                    j.pairs = 1;
+                    end = pr + 1;
+                }
+                conv_pairs(&j);
+                pr = end;
+            }
+        }
+        out0 += (two + 1) * out_c;
+    }
+}
+
 void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                   const th_dims *input_dims, const int8_t *input,
                   const th_dims *filter_dims, const int8_t *filter,
@@ -101,6 +423,11 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
     const int32_t in_c = input_dims->c, filter_c = filter_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
+
+    if (conv_fast_applies(p, q, input_dims, filter_dims, output_dims)) {
+        conv_fast(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
+        return;
+    }
 
     if (filter_dims->h == 1 && filter_dims->w == 1 && filter_c == in_c && p->stride_h == 1 && p->stride_w == 1 &&
         p->pad_h == 0 && p->pad_w == 0) {

@@ -157,13 +157,10 @@ static TH_DSP_NOINLINE void dw_line_run(const dw_line *l, int8_t *out)
  * nothing, so the sum is the reference kernel's.  A filter moved by (dy, dx)
  * is a "variant"; the pixels of an output row come in runs of one variant.
  *
- * The requantization takes one form: shift in [-23, -2] (e = -shift), so
- * with right1 = e - 1 >= 1 th_dsp_requantize's round_lo is 2^30 and never
- * carries, and round_hi = 2^(right1 - 1) may also carry the output zero point
- * (offset << right1: |hi| < 2^30 + 2^29 + 2^21 stays in int32), so
- * (hi >> right1) is requantized + offset; then SSAT to int8 and the
- * activation clamp on four bytes at once (the clamp range lies in int8). */
-enum { DW3_MIN_SHIFT = -23, DW3_MAX_SHIFT = -2, DW3_MAX_RUNS = 8 };
+ * The requantization is th_dsp_fast_quant's (dsp_s8.h), then SSAT to int8
+ * and the activation clamp on four bytes at once (the clamp range lies in
+ * int8, so clamping the saturated value is the same). */
+enum { DW3_MAX_RUNS = 8 };
 
 typedef struct {
     int32_t bias[4];        /*   0 */
@@ -174,7 +171,7 @@ typedef struct {
     int32_t out_step;       /*  32: out_c */
     uint32_t out_end;       /*  36: where the run ends (dw3_row's) */
     uint32_t minv, maxv;    /*  40: act_min and act_max in every byte */
-    int32_t q[12];          /*  48: multiplier, round_hi (+ offset), right1 per channel */
+    int32_t q[12];          /*  48: th_dsp_fast_quant's three words per channel */
     uint32_t w[18];         /*  96: per tap, the filter's even and odd channels as int16 lanes */
 } dw3_ctx;
 
@@ -205,6 +202,7 @@ _Static_assert(sizeof(dw3_ctx) == 168 && offsetof(dw3_ctx, lanes) == 16 && offse
     "add " RH ", " RH ", " A ", asr #31\n\t" \
     "smlal r10, " RH ", " A ", " M "\n\t"    \
     "asr " RH ", " RH ", " SH "\n\t"         \
+    "sxtab " RH ", " RH ", " SH ", ror #8\n\t" \
     "ssat " A ", #8, " RH "\n\t"
 
 /* One output row: runs of pixels, each with its variant k, its first window
@@ -317,12 +315,7 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
             acc[3] = th_dsp_smlatt(vo, wo, acc[3]);
         }
         for (int32_t i = 0; i < 4; ++i) {
-            const int32_t a = acc[i], m = k->q[3 * i], rh = k->q[3 * i + 1], sh = k->q[3 * i + 2];
-            const int64_t x = (int64_t)a * m + (int64_t)(a < 0 ? 0xC0000000u : 0x40000000u) +
-                              (int64_t)(rh + (a < 0 ? -1 : 0)) * ((int64_t)1 << 32);
-            int32_t r = (int32_t)(x >> 32) >> sh;
-            r = th_clamp(r, -128, 127);
-            r = th_clamp(r, (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
+            const int32_t r = th_clamp(th_dsp_fast_requantize(acc[i], &k->q[3 * i]), (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
             out[i] = (int8_t)r;
         }
         in += 2 * k->in_y + k->adv;
@@ -386,13 +379,10 @@ static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset
     for (int32_t i = 0; i < 4; ++i) {
         const int32_t j = q->count > 1 ? c + i : 0;
         const int32_t shift = q->shift[j];
-        if (shift < DW3_MIN_SHIFT || shift > DW3_MAX_SHIFT) {
+        if (shift < TH_DSP_FAST_MIN_SHIFT || shift > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
-        const int32_t right1 = -shift - 1;
-        dst[3 * i] = q->multiplier[j];
-        dst[3 * i + 1] = (int32_t)((1u << (right1 - 1)) + ((uint32_t)output_offset << right1));
-        dst[3 * i + 2] = right1;
+        th_dsp_fast_quant(q->multiplier[j], shift, output_offset, &dst[3 * i]);
     }
     return 1;
 }
