@@ -295,6 +295,28 @@ static void conv_slow_pair(const uint32_t *lanes, int32_t window, const int8_t *
     }
 }
 
+/* The whole window of w (dilation_w 1: each filter row's taps inside the
+ * image are contiguous), the zero point where a tap falls outside. */
+static void conv_window_rows(int8_t *dst, const conv_source *s, int32_t filter_h, const conv_window *w)
+{
+    const int32_t c = s->in_c, row = s->filter_w * c;
+    const int32_t left = w->x_lo * c, inside = (w->x_hi - w->x_lo) * c;
+    for (int32_t fy = 0; fy < filter_h; ++fy, dst += row) {
+        const int32_t in_y = w->y0 + fy * s->dilation_h;
+        if (in_y < 0 || in_y >= s->in_h || inside == 0) {
+            memset(dst, s->pad, (size_t)row);
+            continue;
+        }
+        for (int32_t k = 0; k < left; ++k) {
+            dst[k] = s->pad;
+        }
+        copy_bytes(dst + left, w->input + ((size_t)in_y * s->in_w + w->x0 + w->x_lo) * c, inside);
+        for (int32_t k = left + inside; k < row; ++k) {
+            dst[k] = s->pad;
+        }
+    }
+}
+
 /* Window bytes (n, a multiple of 4) into pixel `which`'s lanes of the interleaved buffer. */
 static void conv_split(uint32_t *lanes, const int8_t *bytes, int32_t n, uint32_t offset_lanes, int which)
 {
@@ -339,6 +361,8 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
     s.merge = p->dilation_w == 1;
     s.pad = (int8_t)-p->input_offset;
     const int once = out_c <= CONV_FAST_COLS;
+    const int pointwise = filter_dims->h == 1 && filter_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+                          (window & 3) == 0;
     if (once) {
         conv_fast_params(p, q, bias, 0, out_c, bp, qp, slow);
     }
@@ -367,7 +391,16 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
             }
         }
         for (int i = 0; i < 2; ++i) {
-            window_copy(bytes, &s, &w[two ? i : 0], 0, window);
+            const conv_window *wi = &w[two ? i : 0];
+            if (pointwise) { /* the window is the pixel */
+                conv_split(lanes, wi->input + ((size_t)wi->y0 * s.in_w + wi->x0) * in_c, window, offset_lanes, i);
+                continue;
+            }
+            if (s.merge) {
+                conv_window_rows(bytes, &s, filter_dims->h, wi);
+            } else {
+                window_copy(bytes, &s, wi, 0, window);
+            }
             for (int32_t k = window; k < window4; ++k) {
                 bytes[k] = s.pad;
             }
