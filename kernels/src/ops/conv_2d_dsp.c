@@ -105,7 +105,7 @@ static void window_copy(int8_t *dst, const conv_source *s, const conv_window *w,
  * i.e. lanes 0) to a multiple of four values; a filter row read past its end
  * reads the next row (times 0), and the last pair of rows is copied to the
  * stack with zeros after it when the depth is not a multiple of four. */
-enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64 };
+enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64, CONV_FAST_PAD_BYTES = 1024 };
 
 typedef struct {
     const uint32_t *x, *x_end;  /*  0: the interleaved lanes */
@@ -230,12 +230,12 @@ static void conv_pairs(conv_job *j)
 
 /* Whether the fast path takes the op: no groups, an even number of output
  * channels, a window that fits, every shift in range, act range in int8. */
-static int conv_fast_applies(const th_conv_params *p, const th_channel_quant *q, const th_dims *in,
-                             const th_dims *f, const th_dims *out)
+static int conv_fast_applies(const th_conv_params *p, const th_dims *in, const th_dims *f, const th_dims *out)
 {
-    const int32_t window = f->h * f->w * f->c;
-    if (f->c != in->c || (out->c & 1) != 0 || window > CONV_FAST_MAX_WINDOW ||
-        ((window & 3) != 0 && window > 64) || p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+    const int32_t row = f->w * f->c, row4 = (row + 3) & ~3, depth4 = f->h * row4;
+    if (f->c != in->c || (out->c & 1) != 0 || p->dilation_w != 1 || depth4 > CONV_FAST_MAX_WINDOW ||
+        (row4 != row && (int64_t)out->c * depth4 > CONV_FAST_PAD_BYTES) || p->act_min < -128 || p->act_max > 127 ||
+        p->act_min > p->act_max) {
         return 0;
     }
     return 1;
@@ -295,28 +295,6 @@ static void conv_slow_pair(const uint32_t *lanes, int32_t window, const int8_t *
     }
 }
 
-/* The whole window of w (dilation_w 1: each filter row's taps inside the
- * image are contiguous), the zero point where a tap falls outside. */
-static void conv_window_rows(int8_t *dst, const conv_source *s, int32_t filter_h, const conv_window *w)
-{
-    const int32_t c = s->in_c, row = s->filter_w * c;
-    const int32_t left = w->x_lo * c, inside = (w->x_hi - w->x_lo) * c;
-    for (int32_t fy = 0; fy < filter_h; ++fy, dst += row) {
-        const int32_t in_y = w->y0 + fy * s->dilation_h;
-        if (in_y < 0 || in_y >= s->in_h || inside == 0) {
-            memset(dst, s->pad, (size_t)row);
-            continue;
-        }
-        for (int32_t k = 0; k < left; ++k) {
-            dst[k] = s->pad;
-        }
-        copy_bytes(dst + left, w->input + ((size_t)in_y * s->in_w + w->x0 + w->x_lo) * c, inside);
-        for (int32_t k = left + inside; k < row; ++k) {
-            dst[k] = s->pad;
-        }
-    }
-}
-
 /* Window bytes (n, a multiple of 4) into pixel `which`'s lanes of the interleaved buffer. */
 static void conv_split(uint32_t *lanes, const int8_t *bytes, int32_t n, uint32_t offset_lanes, int which)
 {
@@ -328,6 +306,49 @@ static void conv_split(uint32_t *lanes, const int8_t *bytes, int32_t n, uint32_t
     }
 }
 
+/* Where the fast path's windows come from. */
+typedef struct {
+    const int8_t *input, *input_end;
+    int32_t in_h, in_w, in_c, filter_h, filter_w, dilation_h;
+    int32_t row, row4;          /* a filter row's values, and that rounded up to a multiple of four */
+    uint32_t offset_lanes;
+    int8_t pad;                 /* the input zero point */
+} conv_fast_src;
+
+/* Pixel `which`'s window (origin y0, x0 in batch image `image`) into the lanes:
+ * filter row fy at values [fy * row4, fy * row4 + row), the values up to row4
+ * anything (their weights are 0).  A row inside the image is split straight
+ * from the input; one crossing the border goes through a copy padded with the
+ * zero point. */
+static void conv_fast_window(uint32_t *lanes, int which, const conv_fast_src *fs, const int8_t *image, int32_t y0,
+                             int32_t x0)
+{
+    const int32_t c = fs->in_c, fw = fs->filter_w;
+    const int32_t x_lo = x0 < 0 ? (-x0 < fw ? -x0 : fw) : 0;
+    const int32_t x_hi = x0 + fw > fs->in_w ? (fs->in_w - x0 > x_lo ? fs->in_w - x0 : x_lo) : fw;
+    int8_t buf[CONV_FAST_MAX_WINDOW];
+    for (int32_t fy = 0; fy < fs->filter_h; ++fy, lanes += fs->row4) {
+        const int32_t in_y = y0 + fy * fs->dilation_h;
+        const int inside_y = in_y >= 0 && in_y < fs->in_h;
+        const int8_t *src = image + ((size_t)in_y * fs->in_w + x0) * c;
+        if (inside_y && x_lo == 0 && x_hi == fw && (fs->row4 == fs->row || fs->input_end - src >= fs->row4)) {
+            conv_split(lanes, src, fs->row4, fs->offset_lanes, which);
+            continue;
+        }
+        const int32_t left = inside_y ? x_lo * c : fs->row4, inside = inside_y ? (x_hi - x_lo) * c : 0;
+        for (int32_t k = 0; k < left; ++k) {
+            buf[k] = fs->pad;
+        }
+        if (inside > 0) {
+            copy_bytes(buf + left, src + left, inside);
+        }
+        for (int32_t k = left + inside; k < fs->row4; ++k) {
+            buf[k] = fs->pad;
+        }
+        conv_split(lanes, buf, fs->row4, fs->offset_lanes, which);
+    }
+}
+
 static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_quant *q,
                                       const th_dims *input_dims, const int8_t *input,
                                       const th_dims *filter_dims, const int8_t *filter, const int32_t *bias,
@@ -335,53 +356,64 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
 {
     const int32_t in_c = input_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
-    const int32_t window = filter_dims->h * filter_dims->w * in_c, window4 = (window + 3) & ~3;
-    const uint32_t offset_lanes = th_dsp_dup16(p->input_offset);
-    uint32_t lanes[CONV_FAST_MAX_WINDOW];  /* two windows of window4 values as int16 */
-    int8_t bytes[CONV_FAST_MAX_WINDOW];
+    conv_fast_src fs;
+    fs.input = input;
+    fs.input_end = input + (size_t)input_dims->n * input_dims->h * input_dims->w * in_c;
+    fs.in_h = input_dims->h;
+    fs.in_w = input_dims->w;
+    fs.in_c = in_c;
+    fs.filter_h = filter_dims->h;
+    fs.filter_w = filter_dims->w;
+    fs.dilation_h = p->dilation_h;
+    fs.row = filter_dims->w * in_c;
+    fs.row4 = (fs.row + 3) & ~3;
+    fs.offset_lanes = th_dsp_dup16(p->input_offset);
+    fs.pad = (int8_t)-p->input_offset;
+    const int32_t depth4 = fs.filter_h * fs.row4;
+    uint32_t lanes[CONV_FAST_MAX_WINDOW];  /* two windows of depth4 values as int16 */
     int32_t bp[CONV_FAST_COLS], qp[3 * CONV_FAST_COLS];
     uint8_t slow[CONV_FAST_COLS / 2];
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
     int8_t sink[CONV_FAST_COLS];          /* pixel 1's outputs when there is none */
-    /* The last two filter rows with zeros after them, when a row read past its end would leave the filter. */
-    int8_t tail[2 * 64 + 4];
-    const int padded_tail = (window & 3) != 0;
-    if (padded_tail) {
-        memcpy(tail, filter + (size_t)(out_c - 2) * window, (size_t)(2 * window));
-        memset(tail + 2 * window, 0, 4);
+    /* Filter rows padded with zeros to row4 values, when row is not a multiple of four. */
+    int8_t wpad[CONV_FAST_PAD_BYTES];
+    const int8_t *weights = filter;
+    if (fs.row4 != fs.row) {
+        int8_t *d = wpad;
+        const int8_t *src = filter;
+        for (int32_t r = 0; r < out_c * fs.filter_h; ++r, src += fs.row) {
+            for (int32_t k = 0; k < fs.row4; ++k) {
+                *d++ = k < fs.row ? src[k] : 0;
+            }
+        }
+        weights = wpad;
     }
-    conv_source s;
-    s.in_h = input_dims->h;
-    s.in_w = input_dims->w;
-    s.in_c = in_c;
-    s.filter_w = filter_dims->w;
-    s.depth = in_c;
-    s.dilation_h = p->dilation_h;
-    s.dilation_w = p->dilation_w;
-    s.merge = p->dilation_w == 1;
-    s.pad = (int8_t)-p->input_offset;
     const int once = out_c <= CONV_FAST_COLS;
-    const int pointwise = filter_dims->h == 1 && filter_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
-                          (window & 3) == 0;
     if (once) {
         conv_fast_params(p, q, bias, 0, out_c, bp, qp, slow);
     }
     conv_job j;
-    j.depth = window;
+    j.depth = depth4;
     j.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
     j.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
-    conv_window w[2];
+    const size_t image = (size_t)fs.in_h * fs.in_w * in_c;
     int8_t *out0 = output;
     const int32_t pixels = output_dims->n * out_h * out_w;
     int32_t batch = 0, out_y = 0, out_x = 0;
     for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
         const int two = pixel + 1 < pixels;
-        for (int i = 0; i <= two; ++i) {
-            w[i].batch = batch;
-            w[i].y0 = out_y * p->stride_h - p->pad_h;
-            w[i].x0 = out_x * p->stride_w - p->pad_w;
-            th_dsp_tap_range(w[i].x0, s.in_w, s.filter_w, s.dilation_w, &w[i].x_lo, &w[i].x_hi);
-            w[i].input = input + (size_t)batch * s.in_h * s.in_w * in_c;
+        const int8_t *img[2];
+        int32_t y0[2], x0[2];
+        for (int i = 0; i < 2; ++i) {
+            if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs to the sink */
+                img[1] = img[0];
+                y0[1] = y0[0];
+                x0[1] = x0[0];
+                break;
+            }
+            img[i] = input + (size_t)batch * image;
+            y0[i] = out_y * p->stride_h - p->pad_h;
+            x0[i] = out_x * p->stride_w - p->pad_w;
             if (++out_x == out_w) {
                 out_x = 0;
                 if (++out_y == out_h) {
@@ -391,20 +423,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
             }
         }
         for (int i = 0; i < 2; ++i) {
-            const conv_window *wi = &w[two ? i : 0];
-            if (pointwise) { /* the window is the pixel */
-                conv_split(lanes, wi->input + ((size_t)wi->y0 * s.in_w + wi->x0) * in_c, window, offset_lanes, i);
-                continue;
-            }
-            if (s.merge) {
-                conv_window_rows(bytes, &s, filter_dims->h, wi);
-            } else {
-                window_copy(bytes, &s, wi, 0, window);
-            }
-            for (int32_t k = window; k < window4; ++k) {
-                bytes[k] = s.pad;
-            }
-            conv_split(lanes, bytes, window4, offset_lanes, i);
+            conv_fast_window(lanes, i, &fs, img[i], y0[i], x0[i]);
         }
         for (int32_t c0 = 0; c0 < out_c; c0 += CONV_FAST_COLS) {
             const int32_t n = out_c - c0 < CONV_FAST_COLS ? out_c - c0 : CONV_FAST_COLS;
@@ -412,32 +431,25 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
                 conv_fast_params(p, q, bias, c0, n, bp, qp, slow);
             }
             const int32_t pairs = n / 2;
-            const int last_padded = padded_tail && c0 + n == out_c;
             int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : sink;
             for (int32_t pr = 0; pr < pairs;) {
                 if (slow[pr]) {
-                    conv_slow_pair(lanes, window, filter, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
+                    conv_slow_pair(lanes, depth4, weights, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
                     ++pr;
                     continue;
                 }
-                int32_t end = pr;
-                while (end < pairs && !slow[end] && !(last_padded && end == pairs - 1)) {
+                int32_t end = pr + 1;
+                while (end < pairs && !slow[end]) {
                     ++end;
                 }
                 j.x = lanes;
-                j.x_end = lanes + window4;
+                j.x_end = lanes + depth4;
                 j.out0 = o0 + 2 * pr;
                 j.out1 = o1 + 2 * pr;
                 j.bp = bp + 2 * pr;
                 j.qp = qp + 6 * pr;
-                if (end > pr) {
-                    j.w = filter + (size_t)(c0 + 2 * pr) * window;
-                    j.pairs = end - pr;
-                } else { /* the last pair, from the copy with zeros after it */
-                    j.w = tail;
-                    j.pairs = 1;
-                    end = pr + 1;
-                }
+                j.w = weights + (size_t)(c0 + 2 * pr) * depth4;
+                j.pairs = end - pr;
                 conv_pairs(&j);
                 pr = end;
             }
@@ -457,7 +469,7 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
 
-    if (conv_fast_applies(p, q, input_dims, filter_dims, output_dims)) {
+    if (conv_fast_applies(p, input_dims, filter_dims, output_dims)) {
         conv_fast(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
         return;
     }
