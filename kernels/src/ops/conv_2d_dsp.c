@@ -1,8 +1,9 @@
 /* CONV_2D, int8, DSP-extension variant of th_conv2d_s8 (see dsp_s8.h):
  * byte-exact with the reference kernel in conv_2d.c.
  *
- * A 1x1 filter at stride 1 without padding over the whole input depth is a
- * matrix multiply of the pixels by the filters.  Anything else goes two
+ * Most convolutions take the fast path below (conv_fast).  Otherwise a 1x1
+ * filter at stride 1 without padding over the whole input depth is a
+ * matrix multiply of the pixels by the filters, and anything else goes two
  * output pixels at a time (consecutive in memory, so a pair may span two rows):
  * their windows (the filter's taps, tap-major like the filter rows, one
  * group's channels) are copied to the stack, with the input zero point where a
@@ -101,11 +102,14 @@ static void window_copy(int8_t *dst, const conv_source *s, const conv_window *w,
  * and feeds both pixels (SMLAD, two products each).  The requantization is
  * dw3's form in depthwise_conv_2d_dsp.c (shift in [-23, -2], the output zero
  * point in round_hi), then SSAT, and the activation clamp and the stores on
- * the four outputs as one word.  Windows (padded with the input zero point,
- * i.e. lanes 0) to a multiple of four values; a filter row read past its end
- * reads the next row (times 0), and the last pair of rows is copied to the
- * stack with zeros after it when the depth is not a multiple of four. */
-enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64, CONV_FAST_PAD_BYTES = 1024 };
+ * the four outputs as one word.  A window is laid out a filter row at a
+ * time, each row rounded up to a multiple of four values (the filter copied
+ * to the stack with zeros in the extra places when a row is not a multiple of
+ * four already), so a row inside the image is split straight from the input.
+ * Channels go in chunks of CONV_FAST_COLS, whose words are prepared once.
+ * The stack holds the lanes (up to 2304 bytes), a padded row, the padded
+ * filter (up to 640 bytes) and a chunk's words. */
+enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64, CONV_FAST_PAD_BYTES = 640 };
 
 typedef struct {
     const uint32_t *x, *x_end;  /*  0: the interleaved lanes */
@@ -299,8 +303,8 @@ static void conv_slow_pair(const uint32_t *lanes, int32_t window, const int8_t *
 static void conv_split(uint32_t *lanes, const int8_t *bytes, int32_t n, uint32_t offset_lanes, int which)
 {
     lanes += 2 * which;
-    for (int32_t i = 0; i < n; i += 4, lanes += 4) {
-        const uint32_t v = th_dsp_read4(bytes + i);
+    for (const int8_t *end = bytes + n; bytes != end; bytes += 4, lanes += 4) {
+        const uint32_t v = th_dsp_read4(bytes);
         lanes[0] = th_dsp_even_add(offset_lanes, v);
         lanes[1] = th_dsp_odd_add(offset_lanes, v);
     }
@@ -324,6 +328,17 @@ static void conv_fast_window(uint32_t *lanes, int which, const conv_fast_src *fs
                              int32_t x0)
 {
     const int32_t c = fs->in_c, fw = fs->filter_w;
+    if (y0 >= 0 && y0 + (fs->filter_h - 1) * fs->dilation_h < fs->in_h && x0 >= 0 && x0 + fw <= fs->in_w) {
+        /* Inside the image: every row straight from the input (unless the last reads past the input). */
+        const int8_t *src = image + ((size_t)y0 * fs->in_w + x0) * c;
+        const size_t step = (size_t)fs->dilation_h * fs->in_w * c;
+        if (fs->row4 == fs->row || fs->input_end - (src + (fs->filter_h - 1) * step) >= fs->row4) {
+            for (int32_t fy = 0; fy < fs->filter_h; ++fy, lanes += fs->row4, src += step) {
+                conv_split(lanes, src, fs->row4, fs->offset_lanes, which);
+            }
+            return;
+        }
+    }
     const int32_t x_lo = x0 < 0 ? (-x0 < fw ? -x0 : fw) : 0;
     const int32_t x_hi = x0 + fw > fs->in_w ? (fs->in_w - x0 > x_lo ? fs->in_w - x0 : x_lo) : fw;
     int8_t buf[CONV_FAST_MAX_WINDOW];
@@ -388,73 +403,70 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
         }
         weights = wpad;
     }
-    const int once = out_c <= CONV_FAST_COLS;
-    if (once) {
-        conv_fast_params(p, q, bias, 0, out_c, bp, qp, slow);
-    }
     conv_job j;
     j.depth = depth4;
     j.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
     j.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
     const size_t image = (size_t)fs.in_h * fs.in_w * in_c;
-    int8_t *out0 = output;
     const int32_t pixels = output_dims->n * out_h * out_w;
-    int32_t batch = 0, out_y = 0, out_x = 0;
-    for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
-        const int two = pixel + 1 < pixels;
-        const int8_t *img[2];
-        int32_t y0[2], x0[2];
-        for (int i = 0; i < 2; ++i) {
-            if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs to the sink */
-                img[1] = img[0];
-                y0[1] = y0[0];
-                x0[1] = x0[0];
-                break;
-            }
-            img[i] = input + (size_t)batch * image;
-            y0[i] = out_y * p->stride_h - p->pad_h;
-            x0[i] = out_x * p->stride_w - p->pad_w;
-            if (++out_x == out_w) {
-                out_x = 0;
-                if (++out_y == out_h) {
-                    out_y = 0;
-                    ++batch;
+    /* Channels in chunks (their bias and requantization words prepared once), then pixels in pairs. */
+    for (int32_t c0 = 0; c0 < out_c; c0 += CONV_FAST_COLS) {
+        const int32_t n = out_c - c0 < CONV_FAST_COLS ? out_c - c0 : CONV_FAST_COLS;
+        conv_fast_params(p, q, bias, c0, n, bp, qp, slow);
+        int8_t *out0 = output;
+        int32_t batch = 0, out_y = 0, out_x = 0;
+        for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
+            const int two = pixel + 1 < pixels;
+            const int8_t *img[2];
+            int32_t y0[2], x0[2];
+            for (int i = 0; i < 2; ++i) {
+                if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs to the sink */
+                    img[1] = img[0];
+                    y0[1] = y0[0];
+                    x0[1] = x0[0];
+                    break;
+                }
+                img[i] = input + (size_t)batch * image;
+                y0[i] = out_y * p->stride_h - p->pad_h;
+                x0[i] = out_x * p->stride_w - p->pad_w;
+                if (++out_x == out_w) {
+                    out_x = 0;
+                    if (++out_y == out_h) {
+                        out_y = 0;
+                        ++batch;
+                    }
                 }
             }
-        }
-        for (int i = 0; i < 2; ++i) {
-            conv_fast_window(lanes, i, &fs, img[i], y0[i], x0[i]);
-        }
-        for (int32_t c0 = 0; c0 < out_c; c0 += CONV_FAST_COLS) {
-            const int32_t n = out_c - c0 < CONV_FAST_COLS ? out_c - c0 : CONV_FAST_COLS;
-            if (!once) {
-                conv_fast_params(p, q, bias, c0, n, bp, qp, slow);
+            for (int i = 0; i < 2; ++i) {
+                conv_fast_window(lanes, i, &fs, img[i], y0[i], x0[i]);
             }
-            const int32_t pairs = n / 2;
-            int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : sink;
-            for (int32_t pr = 0; pr < pairs;) {
-                if (slow[pr]) {
-                    conv_slow_pair(lanes, depth4, weights, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
-                    ++pr;
-                    continue;
+            {
+                const int32_t pairs = n / 2;
+                int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : sink;
+                for (int32_t pr = 0; pr < pairs;) {
+                    if (slow[pr]) {
+                        conv_slow_pair(lanes, depth4, weights, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
+                        ++pr;
+                        continue;
+                    }
+                    int32_t end = pr + 1;
+                    while (end < pairs && !slow[end]) {
+                        ++end;
+                    }
+                    j.x = lanes;
+                    j.x_end = lanes + depth4;
+                    j.out0 = o0 + 2 * pr;
+                    j.out1 = o1 + 2 * pr;
+                    j.bp = bp + 2 * pr;
+                    j.qp = qp + 6 * pr;
+                    j.w = weights + (size_t)(c0 + 2 * pr) * depth4;
+                    j.pairs = end - pr;
+                    conv_pairs(&j);
+                    pr = end;
                 }
-                int32_t end = pr + 1;
-                while (end < pairs && !slow[end]) {
-                    ++end;
-                }
-                j.x = lanes;
-                j.x_end = lanes + depth4;
-                j.out0 = o0 + 2 * pr;
-                j.out1 = o1 + 2 * pr;
-                j.bp = bp + 2 * pr;
-                j.qp = qp + 6 * pr;
-                j.w = weights + (size_t)(c0 + 2 * pr) * depth4;
-                j.pairs = end - pr;
-                conv_pairs(&j);
-                pr = end;
             }
+            out0 += (two + 1) * out_c;
         }
-        out0 += (two + 1) * out_c;
     }
 }
 
