@@ -159,32 +159,49 @@ static TH_DSP_NOINLINE void dw_line_run(const dw_line *l, int8_t *out)
  *
  * The requantization is th_dsp_fast_quant's (dsp_s8.h), then SSAT to int8
  * and the activation clamp on four bytes at once (the clamp range lies in
- * int8, so clamping the saturated value is the same). */
-enum { DW3_MAX_RUNS = 8 };
+ * int8, so clamping the saturated value is the same).  Where the four
+ * channels' right1 are at most 22 the output zero point is folded into
+ * round_hi instead (offset << right1: |hi| < 2^30 + 2^29 + 2^21 stays in
+ * int32), which saves the SXTAB ("fold").
+ *
+ * One call does every output row of four channels: the rows' runs come from
+ * a list, and the output pointer runs on from pixel to pixel and row to row. */
+enum { DW3_MAX_RUNS = 8, DW3_MAX_FOLD = 22, DW3_LINES = 16 };
 
+/* A variant: the assembly's base register points at q; the seven words
+ * before it are loaded with one LDMDB. */
 typedef struct {
-    int32_t bias[4];        /*   0 */
-    uint32_t lanes;         /*  16: the input offset in both int16 lanes */
-    int32_t s;              /*  20: one input pixel (in_c bytes) */
-    int32_t in_y;           /*  24: one input row */
-    int32_t adv;            /*  28: to the next pixel's window, after two rows */
-    int32_t out_step;       /*  32: out_c */
-    uint32_t out_end;       /*  36: where the run ends (dw3_row's) */
-    uint32_t minv, maxv;    /*  40: act_min and act_max in every byte */
-    int32_t q[12];          /*  48: th_dsp_fast_quant's three words per channel */
-    uint32_t w[18];         /*  96: per tap, the filter's even and odd channels as int16 lanes */
+    int32_t bias[4];        /* -28 */
+    uint32_t lanes;         /* -12: the input offset in both int16 lanes */
+    int32_t s;              /*  -8: one input pixel (in_c bytes) */
+    int32_t in_y;           /*  -4: one input row */
+    int32_t q[12];          /*   0: th_dsp_fast_quant's three words per channel (round_hi with the offset when folded) */
+    int32_t adv;            /*  48: to the next pixel's window, after two rows */
+    int32_t out_step;       /*  52: out_c */
+    uint32_t out_end;       /*  56: where the run ends (dw3_rows's) */
+    uint32_t minv, maxv;    /*  60: act_min and act_max in every byte */
+    uint32_t w[18];         /*  68: per tap, the filter's even and odd channels as int16 lanes */
+    int32_t fold;           /* 140: (the C version's) */
 } dw3_ctx;
 
-/* A run of pixels of one variant (see dw3_row). */
+/* A run of pixels of one variant: its first window at the row's input + in_off,
+ * its last pixel ending at the row's first output + end_off. */
 typedef struct {
     int32_t in_off, end_off;
-    dw3_ctx *k;
+    const int32_t *k;       /* &variant->q */
 } dw3_run;
+
+/* An output row: its runs and the input row its windows start in. */
+typedef struct {
+    const dw3_run *first, *end;
+    const int8_t *in;
+} dw3_line;
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
 /* The offsets the assembly below names. */
-_Static_assert(sizeof(dw3_ctx) == 168 && offsetof(dw3_ctx, lanes) == 16 && offsetof(dw3_ctx, adv) == 28 && offsetof(dw3_ctx, out_end) == 36 &&
-                   offsetof(dw3_ctx, minv) == 40 && offsetof(dw3_ctx, q) == 48 && offsetof(dw3_ctx, w) == 96,
+_Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3_ctx, adv) == 28 + 48 &&
+                   offsetof(dw3_ctx, out_end) == 28 + 56 && offsetof(dw3_ctx, minv) == 28 + 60 &&
+                   offsetof(dw3_ctx, w) == 28 + 68 && offsetof(dw3_ctx, fold) == 28 + 140,
                "dw3_ctx layout");
 #define DW3_TAP(ADDR, W)                     \
     "ldr r4, " ADDR "\n\t"                   \
@@ -196,79 +213,104 @@ _Static_assert(sizeof(dw3_ctx) == 168 && offsetof(dw3_ctx, lanes) == 16 && offse
     "smlabb r1, r5, r7, r1\n\t"              \
     "smlatt r3, r5, r7, r3\n\t"
 /* acc (r0..r3) requantized to int8 (result in acc); params in M, RH, SH; r10 free. */
-#define DW3_REQ(A, M, RH, SH)                \
+#define DW3_REQ_CORE(A, M, RH, SH)           \
     "and r10, " A ", #0x80000000\n\t"        \
     "orr r10, r10, #0x40000000\n\t"          \
     "add " RH ", " RH ", " A ", asr #31\n\t" \
     "smlal r10, " RH ", " A ", " M "\n\t"    \
-    "asr " RH ", " RH ", " SH "\n\t"         \
+    "asr " RH ", " RH ", " SH "\n\t"
+#define DW3_REQ_SX(A, M, RH, SH) DW3_REQ_CORE(A, M, RH, SH) \
     "sxtab " RH ", " RH ", " SH ", ror #8\n\t" \
     "ssat " A ", #8, " RH "\n\t"
+#define DW3_REQ_FOLD(A, M, RH, SH) DW3_REQ_CORE(A, M, RH, SH) \
+    "ssat " A ", #8, " RH "\n\t"
 
-/* One output row: runs of pixels, each with its variant k, its first window
- * at row + in_off and its last pixel ending at out + end_off (out: the row's
- * first pixel).  Registers in a run: r0-r3 accumulators, r4-r7 input and
- * filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 k, lr out; the
- * run cursor, its end, row and out on the stack. */
-__attribute__((naked, noinline)) static void dw3_row(const dw3_run *first, const dw3_run *end, const int8_t *row,
-                                                     int8_t *out)
+/* Every row of lines [first, end): registers in a run r0-r3 accumulators,
+ * r4-r7 input and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in,
+ * r12 the variant (at q), lr out; on the stack the run cursor, its end, the
+ * row's input, the row's first output, the line cursor and its end. */
+#define DW3_ROWS_ASM(REQ)                                  \
+    "push {r4-r11, lr}\n\t"                                \
+    "sub sp, sp, #24\n\t"                                  \
+    "strd r0, r1, [sp, #16]\n\t"                           \
+    "mov lr, r2\n\t"                                       \
+    "3:\n\t"                                               \
+    "ldr r4, [sp, #16]\n\t"                                \
+    "ldm r4!, {r5, r6, r7}\n\t"                            \
+    "str r4, [sp, #16]\n\t"                                \
+    "strd r5, r6, [sp]\n\t"                                \
+    "strd r7, lr, [sp, #8]\n\t"                            \
+    "2:\n\t"                                               \
+    "ldr r4, [sp]\n\t"                                     \
+    "ldm r4!, {r5, r6, r12}\n\t"                           \
+    "str r4, [sp]\n\t"                                     \
+    "ldrd r7, r8, [sp, #8]\n\t"                            \
+    "add r11, r7, r5\n\t"                                  \
+    "add r6, r8, r6\n\t"                                   \
+    "str r6, [r12, #56]\n\t"                               \
+    "1:\n\t"                                               \
+    "ldmdb r12, {r0-r3, r8-r10}\n\t"                       \
+    DW3_TAP("[r11]", "68")                                 \
+    DW3_TAP("[r11, r9]", "76")                             \
+    DW3_TAP("[r11, r9, lsl #1]", "84")                     \
+    "add r11, r11, r10\n\t"                                \
+    DW3_TAP("[r11]", "92")                                 \
+    DW3_TAP("[r11, r9]", "100")                            \
+    DW3_TAP("[r11, r9, lsl #1]", "108")                    \
+    "add r11, r11, r10\n\t"                                \
+    DW3_TAP("[r11]", "116")                                \
+    DW3_TAP("[r11, r9]", "124")                            \
+    DW3_TAP("[r11, r9, lsl #1]", "132")                    \
+    "ldr r4, [r12, #48]\n\t"                               \
+    "add r11, r11, r4\n\t"                                 \
+    "ldm r12, {r4-r9}\n\t"                                 \
+    REQ("r0", "r4", "r5", "r6")                            \
+    REQ("r1", "r7", "r8", "r9")                            \
+    "add r10, r12, #24\n\t"                                \
+    "ldm r10, {r4-r9}\n\t"                                 \
+    REQ("r2", "r4", "r5", "r6")                            \
+    REQ("r3", "r7", "r8", "r9")                            \
+    "bfi r0, r1, #8, #8\n\t"                               \
+    "bfi r0, r2, #16, #8\n\t"                              \
+    "bfi r0, r3, #24, #8\n\t"                              \
+    "ldrd r4, r5, [r12, #60]\n\t"                          \
+    "ssub8 r6, r0, r4\n\t"                                 \
+    "sel r0, r0, r4\n\t"                                   \
+    "ssub8 r6, r5, r0\n\t"                                 \
+    "sel r0, r0, r5\n\t"                                   \
+    "str r0, [lr]\n\t"                                     \
+    "ldrd r4, r5, [r12, #52]\n\t"                          \
+    "add lr, lr, r4\n\t"                                   \
+    "cmp lr, r5\n\t"                                       \
+    "bne 1b\n\t"                                           \
+    "ldrd r4, r5, [sp]\n\t"                                \
+    "cmp r4, r5\n\t"                                       \
+    "bne 2b\n\t"                                           \
+    "ldrd r4, r5, [sp, #16]\n\t"                           \
+    "cmp r4, r5\n\t"                                       \
+    "bne 3b\n\t"                                           \
+    "add sp, sp, #24\n\t"                                  \
+    "pop {r4-r11, pc}\n\t"
+
+__attribute__((naked, noinline)) static void dw3_rows_sx(const dw3_line *first, const dw3_line *end, int8_t *out)
 {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "sub sp, sp, #16\n\t"
-        "strd r0, r1, [sp]\n\t"
-        "strd r2, r3, [sp, #8]\n\t"
-        "mov lr, r3\n\t"
-        "2:\n\t"
-        "ldr r4, [sp]\n\t"
-        "ldm r4!, {r5, r6, r12}\n\t"
-        "str r4, [sp]\n\t"
-        "ldrd r7, r8, [sp, #8]\n\t"
-        "add r11, r7, r5\n\t"
-        "add r6, r8, r6\n\t"
-        "str r6, [r12, #36]\n\t"
-        "1:\n\t"
-        "ldm r12, {r0-r3, r8-r10}\n\t"
-        DW3_TAP("[r11]", "96")
-        DW3_TAP("[r11, r9]", "104")
-        DW3_TAP("[r11, r9, lsl #1]", "112")
-        "add r11, r11, r10\n\t"
-        DW3_TAP("[r11]", "120")
-        DW3_TAP("[r11, r9]", "128")
-        DW3_TAP("[r11, r9, lsl #1]", "136")
-        "add r11, r11, r10\n\t"
-        DW3_TAP("[r11]", "144")
-        DW3_TAP("[r11, r9]", "152")
-        DW3_TAP("[r11, r9, lsl #1]", "160")
-        "ldr r4, [r12, #28]\n\t"
-        "add r11, r11, r4\n\t"
-        "add r10, r12, #48\n\t"
-        "ldm r10, {r4-r9}\n\t"
-        DW3_REQ("r0", "r4", "r5", "r6")
-        DW3_REQ("r1", "r7", "r8", "r9")
-        "add r10, r12, #72\n\t"
-        "ldm r10, {r4-r9}\n\t"
-        DW3_REQ("r2", "r4", "r5", "r6")
-        DW3_REQ("r3", "r7", "r8", "r9")
-        "bfi r0, r1, #8, #8\n\t"
-        "bfi r0, r2, #16, #8\n\t"
-        "bfi r0, r3, #24, #8\n\t"
-        "ldrd r4, r5, [r12, #40]\n\t"
-        "ssub8 r6, r0, r4\n\t"
-        "sel r0, r0, r4\n\t"
-        "ssub8 r6, r5, r0\n\t"
-        "sel r0, r0, r5\n\t"
-        "str r0, [lr]\n\t"
-        "ldrd r4, r5, [r12, #32]\n\t"
-        "add lr, lr, r4\n\t"
-        "cmp lr, r5\n\t"
-        "bne 1b\n\t"
-        "ldrd r4, r5, [sp]\n\t"
-        "cmp r4, r5\n\t"
-        "bne 2b\n\t"
-        "add sp, sp, #16\n\t"
-        "pop {r4-r11, pc}\n\t");
+    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX));
 }
+
+__attribute__((naked, noinline)) static void dw3_rows_fold(const dw3_line *first, const dw3_line *end, int8_t *out)
+{
+    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD));
+}
+
+static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int fold)
+{
+    if (fold) {
+        dw3_rows_fold(first, end, out);
+    } else {
+        dw3_rows_sx(first, end, out);
+    }
+}
+
 /* k = head with the filter rows at rows[0], rows[10], rows[20] (six words each). */
 __attribute__((naked, noinline)) static void dw3_build(dw3_ctx *k, const dw3_ctx *head, const uint32_t *rows)
 {
@@ -315,7 +357,12 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
             acc[3] = th_dsp_smlatt(vo, wo, acc[3]);
         }
         for (int32_t i = 0; i < 4; ++i) {
-            const int32_t r = th_clamp(th_dsp_fast_requantize(acc[i], &k->q[3 * i]), (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
+            int32_t q3[3] = {k->q[3 * i], k->q[3 * i + 1], k->q[3 * i + 2]};
+            if (k->fold) {
+                q3[2] &= 0xFF; /* the offset is in round_hi */
+            }
+            const int32_t r = th_clamp(th_dsp_fast_requantize(acc[i], q3),
+                                       (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
             out[i] = (int8_t)r;
         }
         in += 2 * k->in_y + k->adv;
@@ -323,12 +370,16 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
     } while (out != out_end);
 }
 
-static void dw3_row(const dw3_run *first, const dw3_run *end, const int8_t *row, int8_t *out)
+static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int fold)
 {
-    int8_t *p = out;
+    (void)fold;
     for (; first != end; ++first) {
-        dw3_pixels(first->k, row + first->in_off, p, out + first->end_off);
-        p = out + first->end_off;
+        int8_t *row_out = out;
+        for (const dw3_run *r = first->first; r != first->end; ++r) {
+            const dw3_ctx *k = (const dw3_ctx *)(const void *)((const char *)r->k - offsetof(dw3_ctx, q));
+            dw3_pixels(k, first->in + r->in_off, out, row_out + r->end_off);
+            out = row_out + r->end_off;
+        }
     }
 }
 #endif
@@ -373,16 +424,24 @@ static int dw3_applies(const th_conv_params *p, const th_dims *in, const th_dims
     return 1;
 }
 
-/* The quantization of channels c..c + 3 in dw3's form, or 0 if one is outside it. */
-static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset, int32_t *dst)
+/* The quantization of channels c..c + 3 in dw3's form into head (folded
+ * where it can be), or 0 if one is outside it. */
+static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset, dw3_ctx *head)
 {
+    int fold = 1;
     for (int32_t i = 0; i < 4; ++i) {
         const int32_t j = q->count > 1 ? c + i : 0;
         const int32_t shift = q->shift[j];
         if (shift < TH_DSP_FAST_MIN_SHIFT || shift > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
-        th_dsp_fast_quant(q->multiplier[j], shift, output_offset, &dst[3 * i]);
+        th_dsp_fast_quant(q->multiplier[j], shift, output_offset, &head->q[3 * i]);
+        fold &= -shift - 1 <= DW3_MAX_FOLD;
+    }
+    head->fold = fold;
+    for (int32_t i = 0; fold && i < 4; ++i) {
+        const int32_t right1 = head->q[3 * i + 2] & 0xFF;
+        head->q[3 * i + 1] = (int32_t)((uint32_t)head->q[3 * i + 1] + ((uint32_t)output_offset << right1));
     }
     return 1;
 }
@@ -409,10 +468,12 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
     dw3_ctx var[3][3];            /* by dy + 1, dx + 1 */
     dw3_run runs[3][DW3_MAX_RUNS]; /* each dy's runs, built with its variants */
     int built[3] = {0, 0, 0};
+    dw3_line lines[DW3_LINES];
+    int32_t n_lines = 0;
     int8_t *out = output + c;
     for (int32_t batch = 0; batch < output_dims->n; ++batch) {
         const int8_t *input_batch = input + (size_t)batch * in_h * in_w * in_c + c;
-        for (int32_t out_y = 0; out_y < out_h; ++out_y, out += (size_t)out_w * out_c) {
+        for (int32_t out_y = 0; out_y < out_h; ++out_y) {
             const int32_t y0 = out_y * p->stride_h - p->pad_h, y0c = dw3_clamp_origin(y0, in_h), dy = y0c - y0;
             if (!built[dy + 1]) {
                 built[dy + 1] = 1;
@@ -420,14 +481,25 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
                     const int32_t dx = pl->run_d[r];
                     dw3_ctx *k = &var[dy + 1][dx + 1];
                     dw3_build(k, head, &padded[dy + 1][dx + 1][0]);
+                    k->fold = head->fold;
                     const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
                     runs[dy + 1][r].in_off = dw3_clamp_origin(x0, in_w) * in_c;
                     runs[dy + 1][r].end_off = pl->run_x[r + 1] * out_c;
-                    runs[dy + 1][r].k = k;
+                    runs[dy + 1][r].k = k->q;
                 }
             }
-            dw3_row(runs[dy + 1], runs[dy + 1] + pl->runs, input_batch + (size_t)y0c * in_w * in_c, out);
+            lines[n_lines].first = runs[dy + 1];
+            lines[n_lines].end = runs[dy + 1] + pl->runs;
+            lines[n_lines].in = input_batch + (size_t)y0c * in_w * in_c;
+            if (++n_lines == DW3_LINES) {
+                dw3_rows(lines, lines + n_lines, out, head->fold);
+                out += (size_t)n_lines * out_w * out_c;
+                n_lines = 0;
+            }
         }
+    }
+    if (n_lines > 0) {
+        dw3_rows(lines, lines + n_lines, out, head->fold);
     }
 }
 
@@ -478,7 +550,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
     }
     for (int32_t c = 0; c < out_c; c += l.channels) {
         l.channels = c < wide ? 4 : 1;
-        if (l.channels == 4 && dw3 && dw3_quant(q, c, p->output_offset, head.q)) {
+        if (l.channels == 4 && dw3 && dw3_quant(q, c, p->output_offset, &head)) {
             for (int32_t i = 0; i < 4; ++i) {
                 head.bias[i] = bias != NULL ? bias[c + i] : 0;
             }
