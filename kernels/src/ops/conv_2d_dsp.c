@@ -136,68 +136,84 @@ _Static_assert(sizeof(void *) == 4, "conv_job layout");
 /* Registers in the dot loop: r0 lanes, r1 r2 filter rows, r3 lanes end,
  * r4-r7 lanes, r8 r9 filter lanes, r10 r11 pixel 0's channels, r12 lr pixel
  * 1's; the job on the stack. */
-__attribute__((naked, noinline)) static void conv_pairs(conv_job *j)
+#define CONV_PAIRS_ASM(CLAMP) \
+        "push {r4-r11, lr}\n\t" \
+        "push {r0}\n\t" \
+        "2:\n\t" \
+        "ldr r4, [sp]\n\t" \
+        "ldr r5, [r4, #16]\n\t" \
+        "ldrd r10, r11, [r5], #8\n\t" \
+        "str r5, [r4, #16]\n\t" \
+        "mov r12, r10\n\t" \
+        "mov lr, r11\n\t" \
+        "ldrd r1, r7, [r4, #8]\n\t" \
+        "add r2, r1, r7\n\t" \
+        "add r6, r2, r7\n\t" \
+        "str r6, [r4, #8]\n\t" \
+        "ldrd r0, r3, [r4]\n\t" \
+        "1:\n\t" \
+        "ldm r0!, {r4-r7}\n\t" \
+        "ldr r8, [r1], #4\n\t" \
+        "sxtb16 r9, r8, ror #8\n\t" \
+        "sxtb16 r8, r8\n\t" \
+        "smlad r10, r4, r8, r10\n\t" \
+        "smlad r10, r5, r9, r10\n\t" \
+        "smlad r12, r6, r8, r12\n\t" \
+        "smlad r12, r7, r9, r12\n\t" \
+        "ldr r8, [r2], #4\n\t" \
+        "sxtb16 r9, r8, ror #8\n\t" \
+        "sxtb16 r8, r8\n\t" \
+        "smlad r11, r4, r8, r11\n\t" \
+        "smlad r11, r5, r9, r11\n\t" \
+        "smlad lr, r6, r8, lr\n\t" \
+        "smlad lr, r7, r9, lr\n\t" \
+        "cmp r0, r3\n\t" \
+        "bne 1b\n\t" \
+        "ldr r9, [sp]\n\t" \
+        "ldr r8, [r9, #20]\n\t" \
+        "ldm r8!, {r0-r5}\n\t" \
+        "str r8, [r9, #20]\n\t" \
+        CONV_REQ("r10", "r0", "r1", "r2") \
+        CONV_REQ("r12", "r0", "r1", "r2") \
+        CONV_REQ("r11", "r3", "r4", "r5") \
+        CONV_REQ("lr", "r3", "r4", "r5") \
+        "bfi r10, r11, #8, #8\n\t" \
+        "bfi r10, r12, #16, #8\n\t" \
+        "bfi r10, lr, #24, #8\n\t" \
+        CLAMP \
+        "ldrd r0, r1, [r9, #24]\n\t" \
+        "strh r10, [r0], #2\n\t" \
+        "lsr r10, r10, #16\n\t" \
+        "strh r10, [r1], #2\n\t" \
+        "strd r0, r1, [r9, #24]\n\t" \
+        "ldr r0, [r9, #40]\n\t" \
+        "subs r0, r0, #1\n\t" \
+        "str r0, [r9, #40]\n\t" \
+        "bne 2b\n\t" \
+        "add sp, sp, #4\n\t" \
+        "pop {r4-r11, pc}\n\t"
+
+/* The activation clamp on the four bytes in r10 (left out when it is the whole int8 range). */
+#define CONV_CLAMP                  \
+    "ldrd r0, r1, [r9, #32]\n\t"   \
+    "ssub8 r2, r10, r0\n\t"        \
+    "sel r10, r10, r0\n\t"         \
+    "ssub8 r2, r1, r10\n\t"        \
+    "sel r10, r10, r1\n\t"
+
+__attribute__((naked, noinline)) static void conv_pairs_clamp(conv_job *j)
 {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "push {r0}\n\t"
-        "2:\n\t"
-        "ldr r4, [sp]\n\t"
-        "ldr r5, [r4, #16]\n\t"
-        "ldrd r10, r11, [r5], #8\n\t"
-        "str r5, [r4, #16]\n\t"
-        "mov r12, r10\n\t"
-        "mov lr, r11\n\t"
-        "ldrd r1, r7, [r4, #8]\n\t"
-        "add r2, r1, r7\n\t"
-        "add r6, r2, r7\n\t"
-        "str r6, [r4, #8]\n\t"
-        "ldrd r0, r3, [r4]\n\t"
-        "1:\n\t"
-        "ldm r0!, {r4-r7}\n\t"
-        "ldr r8, [r1], #4\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "sxtb16 r8, r8\n\t"
-        "smlad r10, r4, r8, r10\n\t"
-        "smlad r10, r5, r9, r10\n\t"
-        "smlad r12, r6, r8, r12\n\t"
-        "smlad r12, r7, r9, r12\n\t"
-        "ldr r8, [r2], #4\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "sxtb16 r8, r8\n\t"
-        "smlad r11, r4, r8, r11\n\t"
-        "smlad r11, r5, r9, r11\n\t"
-        "smlad lr, r6, r8, lr\n\t"
-        "smlad lr, r7, r9, lr\n\t"
-        "cmp r0, r3\n\t"
-        "bne 1b\n\t"
-        "ldr r9, [sp]\n\t"
-        "ldr r8, [r9, #20]\n\t"
-        "ldm r8!, {r0-r5}\n\t"
-        "str r8, [r9, #20]\n\t"
-        CONV_REQ("r10", "r0", "r1", "r2")
-        CONV_REQ("r12", "r0", "r1", "r2")
-        CONV_REQ("r11", "r3", "r4", "r5")
-        CONV_REQ("lr", "r3", "r4", "r5")
-        "bfi r10, r11, #8, #8\n\t"
-        "bfi r10, r12, #16, #8\n\t"
-        "bfi r10, lr, #24, #8\n\t"
-        "ldrd r0, r1, [r9, #32]\n\t"
-        "ssub8 r2, r10, r0\n\t"
-        "sel r10, r10, r0\n\t"
-        "ssub8 r2, r1, r10\n\t"
-        "sel r10, r10, r1\n\t"
-        "ldrd r0, r1, [r9, #24]\n\t"
-        "strh r10, [r0], #2\n\t"
-        "lsr r10, r10, #16\n\t"
-        "strh r10, [r1], #2\n\t"
-        "strd r0, r1, [r9, #24]\n\t"
-        "ldr r0, [r9, #40]\n\t"
-        "subs r0, r0, #1\n\t"
-        "str r0, [r9, #40]\n\t"
-        "bne 2b\n\t"
-        "add sp, sp, #4\n\t"
-        "pop {r4-r11, pc}\n\t");
+    __asm__ volatile(CONV_PAIRS_ASM(CONV_CLAMP));
+}
+
+__attribute__((naked, noinline)) static void conv_pairs_full(conv_job *j)
+{
+    __asm__ volatile(CONV_PAIRS_ASM(""));
+}
+
+static void conv_pairs(conv_job *j, int full)
+{
+    (full ? conv_pairs_full : conv_pairs_clamp)(j);
 }
 #else
 static int8_t conv_fast_out(int32_t a, const int32_t *q, uint32_t minv, uint32_t maxv)
@@ -206,8 +222,9 @@ static int8_t conv_fast_out(int32_t a, const int32_t *q, uint32_t minv, uint32_t
     return (int8_t)th_clamp(r, (int8_t)(uint8_t)minv, (int8_t)(uint8_t)maxv);
 }
 
-static void conv_pairs(conv_job *j)
+static void conv_pairs(conv_job *j, int full)
 {
+    (void)full;
     for (; j->pairs > 0; --j->pairs) {
         int32_t acc[4] = {j->bp[0], j->bp[1], j->bp[0], j->bp[1]};
         const int8_t *w0 = j->w, *w1 = j->w + j->depth;
@@ -407,6 +424,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
     j.depth = depth4;
     j.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
     j.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
+    const int full = p->act_min == -128 && p->act_max == 127; /* SSAT already clamps */
     const size_t image = (size_t)fs.in_h * fs.in_w * in_c;
     const int32_t pixels = output_dims->n * out_h * out_w;
     /* Channels in chunks (their bias and requantization words prepared once), then pixels in pairs. */
@@ -461,7 +479,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
                     j.qp = qp + 6 * pr;
                     j.w = weights + (size_t)(c0 + 2 * pr) * depth4;
                     j.pairs = end - pr;
-                    conv_pairs(&j);
+                    conv_pairs(&j, full);
                     pr = end;
                 }
             }

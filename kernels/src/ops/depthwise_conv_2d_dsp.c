@@ -229,7 +229,7 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
  * r4-r7 input and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in,
  * r12 the variant (at q), lr out; on the stack the run cursor, its end, the
  * row's input, the row's first output, the line cursor and its end. */
-#define DW3_ROWS_ASM(REQ)                                  \
+#define DW3_ROWS_ASM(REQ, CLAMP)                           \
     "push {r4-r11, lr}\n\t"                                \
     "sub sp, sp, #24\n\t"                                  \
     "strd r0, r1, [sp, #16]\n\t"                           \
@@ -273,11 +273,7 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "bfi r0, r1, #8, #8\n\t"                               \
     "bfi r0, r2, #16, #8\n\t"                              \
     "bfi r0, r3, #24, #8\n\t"                              \
-    "ldrd r4, r5, [r12, #60]\n\t"                          \
-    "ssub8 r6, r0, r4\n\t"                                 \
-    "sel r0, r0, r4\n\t"                                   \
-    "ssub8 r6, r5, r0\n\t"                                 \
-    "sel r0, r0, r5\n\t"                                   \
+    CLAMP                                                  \
     "str r0, [lr]\n\t"                                     \
     "ldrd r4, r5, [r12, #52]\n\t"                          \
     "add lr, lr, r4\n\t"                                   \
@@ -292,22 +288,43 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "add sp, sp, #24\n\t"                                  \
     "pop {r4-r11, pc}\n\t"
 
+/* The activation clamp on the four bytes in r0 (left out when it is the whole int8 range). */
+#define DW3_CLAMP                  \
+    "ldrd r4, r5, [r12, #60]\n\t" \
+    "ssub8 r6, r0, r4\n\t"        \
+    "sel r0, r0, r4\n\t"          \
+    "ssub8 r6, r5, r0\n\t"        \
+    "sel r0, r0, r5\n\t"
+
 __attribute__((naked, noinline)) static void dw3_rows_sx(const dw3_line *first, const dw3_line *end, int8_t *out)
 {
-    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX));
+    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX, DW3_CLAMP));
 }
 
 __attribute__((naked, noinline)) static void dw3_rows_fold(const dw3_line *first, const dw3_line *end, int8_t *out)
 {
-    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD));
+    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD, DW3_CLAMP));
 }
 
-static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int fold)
+__attribute__((naked, noinline)) static void dw3_rows_sx_full(const dw3_line *first, const dw3_line *end,
+                                                              int8_t *out)
 {
-    if (fold) {
-        dw3_rows_fold(first, end, out);
+    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX, ""));
+}
+
+__attribute__((naked, noinline)) static void dw3_rows_fold_full(const dw3_line *first, const dw3_line *end,
+                                                                int8_t *out)
+{
+    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD, ""));
+}
+
+/* full: the activation range is all of int8 (SSAT already clamps). */
+static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int fold, int full)
+{
+    if (full) {
+        (fold ? dw3_rows_fold_full : dw3_rows_sx_full)(first, end, out);
     } else {
-        dw3_rows_sx(first, end, out);
+        (fold ? dw3_rows_fold : dw3_rows_sx)(first, end, out);
     }
 }
 
@@ -370,9 +387,10 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
     } while (out != out_end);
 }
 
-static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int fold)
+static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int fold, int full)
 {
     (void)fold;
+    (void)full;
     for (; first != end; ++first) {
         int8_t *row_out = out;
         for (const dw3_run *r = first->first; r != first->end; ++r) {
@@ -492,14 +510,14 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
             lines[n_lines].end = runs[dy + 1] + pl->runs;
             lines[n_lines].in = input_batch + (size_t)y0c * in_w * in_c;
             if (++n_lines == DW3_LINES) {
-                dw3_rows(lines, lines + n_lines, out, head->fold);
+                dw3_rows(lines, lines + n_lines, out, head->fold, head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu);
                 out += (size_t)n_lines * out_w * out_c;
                 n_lines = 0;
             }
         }
     }
     if (n_lines > 0) {
-        dw3_rows(lines, lines + n_lines, out, head->fold);
+        dw3_rows(lines, lines + n_lines, out, head->fold, head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu);
     }
 }
 

@@ -40,79 +40,96 @@ _Static_assert(sizeof(void *) == 4, "fc_job layout");
 /* Registers in the dot loop: r0 lanes, r1 their end, r2-r5 filter rows,
  * r6 r7 lanes, r8 r9 filter lanes, r10 r11 r12 lr the four channels; the job
  * on the stack. */
-__attribute__((naked, noinline)) static void fc_blocks(fc_job *j)
+#define FC_BLOCKS_ASM(CLAMP) \
+        "push {r4-r11, lr}\n\t" \
+        "push {r0}\n\t" \
+        "2:\n\t" \
+        "ldr r4, [sp]\n\t" \
+        "ldr r5, [r4, #16]\n\t" \
+        "ldm r5!, {r10, r11, r12, lr}\n\t" \
+        "str r5, [r4, #16]\n\t" \
+        "ldrd r2, r6, [r4, #8]\n\t" \
+        "add r3, r2, r6\n\t" \
+        "add r5, r3, r6, lsl #1\n\t" \
+        "add r7, r5, r6\n\t" \
+        "str r7, [r4, #8]\n\t" \
+        "ldrd r0, r1, [r4]\n\t" \
+        "add r4, r2, r6, lsl #1\n\t" \
+        "1:\n\t" \
+        "ldm r0!, {r6, r7}\n\t" \
+        "ldr r8, [r2], #4\n\t" \
+        "sxtb16 r9, r8, ror #8\n\t" \
+        "sxtb16 r8, r8\n\t" \
+        "smlad r10, r6, r8, r10\n\t" \
+        "smlad r10, r7, r9, r10\n\t" \
+        "ldr r8, [r3], #4\n\t" \
+        "sxtb16 r9, r8, ror #8\n\t" \
+        "sxtb16 r8, r8\n\t" \
+        "smlad r11, r6, r8, r11\n\t" \
+        "smlad r11, r7, r9, r11\n\t" \
+        "ldr r8, [r4], #4\n\t" \
+        "sxtb16 r9, r8, ror #8\n\t" \
+        "sxtb16 r8, r8\n\t" \
+        "smlad r12, r6, r8, r12\n\t" \
+        "smlad r12, r7, r9, r12\n\t" \
+        "ldr r8, [r5], #4\n\t" \
+        "sxtb16 r9, r8, ror #8\n\t" \
+        "sxtb16 r8, r8\n\t" \
+        "smlad lr, r6, r8, lr\n\t" \
+        "smlad lr, r7, r9, lr\n\t" \
+        "cmp r0, r1\n\t" \
+        "bne 1b\n\t" \
+        "ldr r7, [sp]\n\t" \
+        "ldr r6, [r7, #20]\n\t" \
+        "ldm r6!, {r0-r5}\n\t" \
+        FC_REQ("r10", "r0", "r1", "r2") \
+        FC_REQ("r11", "r3", "r4", "r5") \
+        "ldm r6!, {r0-r5}\n\t" \
+        "ldr r8, [r7, #40]\n\t" \
+        "sub r6, r6, r8\n\t" \
+        "str r6, [r7, #20]\n\t" \
+        FC_REQ("r12", "r0", "r1", "r2") \
+        FC_REQ("lr", "r3", "r4", "r5") \
+        "bfi r10, r11, #8, #8\n\t" \
+        "bfi r10, r12, #16, #8\n\t" \
+        "bfi r10, lr, #24, #8\n\t" \
+        CLAMP \
+        "ldr r0, [r7, #24]\n\t" \
+        "str r10, [r0], #4\n\t" \
+        "str r0, [r7, #24]\n\t" \
+        "ldr r0, [r7, #36]\n\t" \
+        "subs r0, r0, #1\n\t" \
+        "str r0, [r7, #36]\n\t" \
+        "bne 2b\n\t" \
+        "add sp, sp, #4\n\t" \
+        "pop {r4-r11, pc}\n\t"
+
+/* The activation clamp on the four bytes in r10 (left out when it is the whole int8 range). */
+#define FC_CLAMP                    \
+    "ldrd r0, r1, [r7, #28]\n\t"   \
+    "ssub8 r2, r10, r0\n\t"        \
+    "sel r10, r10, r0\n\t"         \
+    "ssub8 r2, r1, r10\n\t"        \
+    "sel r10, r10, r1\n\t"
+
+__attribute__((naked, noinline)) static void fc_blocks_clamp(fc_job *j)
 {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "push {r0}\n\t"
-        "2:\n\t"
-        "ldr r4, [sp]\n\t"
-        "ldr r5, [r4, #16]\n\t"
-        "ldm r5!, {r10, r11, r12, lr}\n\t"
-        "str r5, [r4, #16]\n\t"
-        "ldrd r2, r6, [r4, #8]\n\t"
-        "add r3, r2, r6\n\t"
-        "add r5, r3, r6, lsl #1\n\t"
-        "add r7, r5, r6\n\t"
-        "str r7, [r4, #8]\n\t"
-        "ldrd r0, r1, [r4]\n\t"
-        "add r4, r2, r6, lsl #1\n\t"
-        "1:\n\t"
-        "ldm r0!, {r6, r7}\n\t"
-        "ldr r8, [r2], #4\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "sxtb16 r8, r8\n\t"
-        "smlad r10, r6, r8, r10\n\t"
-        "smlad r10, r7, r9, r10\n\t"
-        "ldr r8, [r3], #4\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "sxtb16 r8, r8\n\t"
-        "smlad r11, r6, r8, r11\n\t"
-        "smlad r11, r7, r9, r11\n\t"
-        "ldr r8, [r4], #4\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "sxtb16 r8, r8\n\t"
-        "smlad r12, r6, r8, r12\n\t"
-        "smlad r12, r7, r9, r12\n\t"
-        "ldr r8, [r5], #4\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "sxtb16 r8, r8\n\t"
-        "smlad lr, r6, r8, lr\n\t"
-        "smlad lr, r7, r9, lr\n\t"
-        "cmp r0, r1\n\t"
-        "bne 1b\n\t"
-        "ldr r7, [sp]\n\t"
-        "ldr r6, [r7, #20]\n\t"
-        "ldm r6!, {r0-r5}\n\t"
-        FC_REQ("r10", "r0", "r1", "r2")
-        FC_REQ("r11", "r3", "r4", "r5")
-        "ldm r6!, {r0-r5}\n\t"
-        "ldr r8, [r7, #40]\n\t"
-        "sub r6, r6, r8\n\t"
-        "str r6, [r7, #20]\n\t"
-        FC_REQ("r12", "r0", "r1", "r2")
-        FC_REQ("lr", "r3", "r4", "r5")
-        "bfi r10, r11, #8, #8\n\t"
-        "bfi r10, r12, #16, #8\n\t"
-        "bfi r10, lr, #24, #8\n\t"
-        "ldrd r0, r1, [r7, #28]\n\t"
-        "ssub8 r2, r10, r0\n\t"
-        "sel r10, r10, r0\n\t"
-        "ssub8 r2, r1, r10\n\t"
-        "sel r10, r10, r1\n\t"
-        "ldr r0, [r7, #24]\n\t"
-        "str r10, [r0], #4\n\t"
-        "str r0, [r7, #24]\n\t"
-        "ldr r0, [r7, #36]\n\t"
-        "subs r0, r0, #1\n\t"
-        "str r0, [r7, #36]\n\t"
-        "bne 2b\n\t"
-        "add sp, sp, #4\n\t"
-        "pop {r4-r11, pc}\n\t");
+    __asm__ volatile(FC_BLOCKS_ASM(FC_CLAMP));
+}
+
+__attribute__((naked, noinline)) static void fc_blocks_full(fc_job *j)
+{
+    __asm__ volatile(FC_BLOCKS_ASM(""));
+}
+
+static void fc_blocks(fc_job *j, int full)
+{
+    (full ? fc_blocks_full : fc_blocks_clamp)(j);
 }
 #else
-static void fc_blocks(fc_job *j)
+static void fc_blocks(fc_job *j, int full)
 {
+    (void)full;
     for (; j->blocks > 0; --j->blocks) {
         for (int32_t c = 0; c < 4; ++c) {
             const int8_t *w = j->w + (size_t)c * j->depth;
@@ -199,7 +216,7 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, int32_t bat
             j.out = out + c0;
             j.blocks = n / 4;
             if (j.blocks > 0) {
-                fc_blocks(&j);
+                fc_blocks(&j, p->act_min == -128 && p->act_max == 127);
             }
             /* The last n % 4 channels one at a time. */
             for (int32_t c = c0 + (n & ~3); c < c0 + n; ++c) {
