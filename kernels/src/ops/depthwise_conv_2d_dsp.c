@@ -166,7 +166,7 @@ static TH_DSP_NOINLINE void dw_line_run(const dw_line *l, int8_t *out)
  *
  * One call does every output row of four channels: the rows' runs come from
  * a list, and the output pointer runs on from pixel to pixel and row to row. */
-enum { DW3_MAX_RUNS = 8, DW3_MAX_FOLD = 22, DW3_LINES = 64 };
+enum { DW3_MAX_RUNS = 8, DW3_MAX_FOLD = 22, DW3_FLAT = 96 };
 
 /* A variant: the assembly's base register points at q; the seven words
  * before it are loaded with one LDMDB. */
@@ -184,18 +184,13 @@ typedef struct {
     int32_t fold;           /* 140: (the C version's) */
 } dw3_ctx;
 
-/* A run of pixels of one variant: its first window at the row's input + in_off,
- * its last pixel ending at the row's first output + end_off. */
+/* A run of pixels of one variant: its first window at in + the channel, its
+ * last pixel ending at out_end + the channel. */
 typedef struct {
-    int32_t in_off, end_off;
+    const int8_t *in;
+    int8_t *out_end;
     const int32_t *k;       /* &variant->q */
 } dw3_run;
-
-/* An output row: its runs and the input row its windows start in. */
-typedef struct {
-    const dw3_run *first, *end;
-    const int8_t *in;       /* at channel 0 */
-} dw3_line;
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
 /* The offsets the assembly below names. */
@@ -225,32 +220,23 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
 #define DW3_REQ_FOLD(A, M, RH, SH) DW3_REQ_CORE(A, M, RH, SH) \
     "ssat " A ", #8, " RH "\n\t"
 
-/* Every row of lines [first, end): registers in a run r0-r3 accumulators,
- * r4-r7 input and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in,
- * r12 the variant (at q), lr out; on the stack the run cursor, its end, the
- * row's input, the row's first output, the line cursor, its end and the
- * channel offset added to every line's input. */
+/* The runs [first, end) of pixels (of the whole output, in order) for
+ * channels `channel`..+3: registers in a run r0-r3 accumulators, r4-r7 input
+ * and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 the variant
+ * (at q), lr out; on the stack the run cursor, its end and the channel. */
 #define DW3_ROWS_ASM(REQ, CLAMP)                           \
     "push {r4-r11, lr}\n\t"                                \
-    "sub sp, sp, #32\n\t"                                  \
-    "strd r0, r1, [sp, #16]\n\t"                           \
-    "str r3, [sp, #24]\n\t"                                \
+    "sub sp, sp, #16\n\t"                                  \
+    "strd r0, r1, [sp]\n\t"                                \
+    "str r3, [sp, #8]\n\t"                                 \
     "mov lr, r2\n\t"                                       \
-    "3:\n\t"                                               \
-    "ldr r4, [sp, #16]\n\t"                                \
-    "ldm r4!, {r5, r6, r7}\n\t"                            \
-    "str r4, [sp, #16]\n\t"                                \
-    "ldr r8, [sp, #24]\n\t"                                \
-    "add r7, r7, r8\n\t"                                   \
-    "strd r5, r6, [sp]\n\t"                                \
-    "strd r7, lr, [sp, #8]\n\t"                            \
     "2:\n\t"                                               \
     "ldr r4, [sp]\n\t"                                     \
     "ldm r4!, {r5, r6, r12}\n\t"                           \
     "str r4, [sp]\n\t"                                     \
-    "ldrd r7, r8, [sp, #8]\n\t"                            \
-    "add r11, r7, r5\n\t"                                  \
-    "add r6, r8, r6\n\t"                                   \
+    "ldr r7, [sp, #8]\n\t"                                 \
+    "add r11, r5, r7\n\t"                                  \
+    "add r6, r6, r7\n\t"                                   \
     "str r6, [r12, #56]\n\t"                               \
     "1:\n\t"                                               \
     "ldmdb r12, {r0-r3, r8-r10}\n\t"                       \
@@ -286,10 +272,7 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "ldrd r4, r5, [sp]\n\t"                                \
     "cmp r4, r5\n\t"                                       \
     "bne 2b\n\t"                                           \
-    "ldrd r4, r5, [sp, #16]\n\t"                           \
-    "cmp r4, r5\n\t"                                       \
-    "bne 3b\n\t"                                           \
-    "add sp, sp, #32\n\t"                                  \
+    "add sp, sp, #16\n\t"                                  \
     "pop {r4-r11, pc}\n\t"
 
 /* The activation clamp on the four bytes in r0 (left out when it is the whole int8 range). */
@@ -300,32 +283,32 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "ssub8 r6, r5, r0\n\t"        \
     "sel r0, r0, r5\n\t"
 
-__attribute__((naked, noinline)) static void dw3_rows_sx(const dw3_line *first, const dw3_line *end, int8_t *out,
+__attribute__((naked, noinline)) static void dw3_rows_sx(const dw3_run *first, const dw3_run *end, int8_t *out,
                                                          int32_t channel)
 {
     __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX, DW3_CLAMP));
 }
 
-__attribute__((naked, noinline)) static void dw3_rows_fold(const dw3_line *first, const dw3_line *end, int8_t *out,
+__attribute__((naked, noinline)) static void dw3_rows_fold(const dw3_run *first, const dw3_run *end, int8_t *out,
                                                            int32_t channel)
 {
     __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD, DW3_CLAMP));
 }
 
-__attribute__((naked, noinline)) static void dw3_rows_sx_full(const dw3_line *first, const dw3_line *end,
+__attribute__((naked, noinline)) static void dw3_rows_sx_full(const dw3_run *first, const dw3_run *end,
                                                               int8_t *out, int32_t channel)
 {
     __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX, ""));
 }
 
-__attribute__((naked, noinline)) static void dw3_rows_fold_full(const dw3_line *first, const dw3_line *end,
+__attribute__((naked, noinline)) static void dw3_rows_fold_full(const dw3_run *first, const dw3_run *end,
                                                                 int8_t *out, int32_t channel)
 {
     __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD, ""));
 }
 
 /* full: the activation range is all of int8 (SSAT already clamps). */
-static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int32_t channel, int fold, int full)
+static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full)
 {
     if (full) {
         (fold ? dw3_rows_fold_full : dw3_rows_sx_full)(first, end, out, channel);
@@ -393,17 +376,14 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
     } while (out != out_end);
 }
 
-static void dw3_rows(const dw3_line *first, const dw3_line *end, int8_t *out, int32_t channel, int fold, int full)
+static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full)
 {
     (void)fold;
     (void)full;
     for (; first != end; ++first) {
-        int8_t *row_out = out;
-        for (const dw3_run *r = first->first; r != first->end; ++r) {
-            const dw3_ctx *k = (const dw3_ctx *)(const void *)((const char *)r->k - offsetof(dw3_ctx, q));
-            dw3_pixels(k, first->in + channel + r->in_off, out, row_out + r->end_off);
-            out = row_out + r->end_off;
-        }
+        const dw3_ctx *k = (const dw3_ctx *)(const void *)((const char *)first->k - offsetof(dw3_ctx, q));
+        dw3_pixels(k, first->in + channel, out, first->out_end + channel);
+        out = first->out_end + channel;
     }
 }
 #endif
@@ -470,15 +450,14 @@ static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset
     return 1;
 }
 
-/* The variants, their runs and the list of rows: the rows' list is the same
- * for every four channels (the variants are rebuilt in place), so it is made
- * once when all the rows fit in it. */
+/* The variants and the runs of every output row (for channel 0): the runs
+ * are the same for every four channels (the variants are rebuilt in place),
+ * so they are listed once when they fit. */
 typedef struct {
     dw3_ctx var[3][3];            /* by dy + 1, dx + 1 */
-    dw3_run runs[3][DW3_MAX_RUNS]; /* each dy's runs */
     int used[3];                  /* which dy occur */
-    dw3_line lines[DW3_LINES];
-    int32_t n_lines;              /* the whole list when rows <= DW3_LINES, else 0 */
+    dw3_run runs[DW3_FLAT];
+    int32_t n_runs;               /* every run when they fit, else 0 */
 } dw3_work;
 
 /* dy of output row out_y, and the row's input at channel 0 of batch image `image`. */
@@ -490,33 +469,39 @@ static int32_t dw3_row_in(const th_conv_params *p, const th_dims *in, const int8
     return y0c - y0;
 }
 
+/* The runs of output row `row` (counting over the batches) into dst. */
+static dw3_run *dw3_row_runs(dw3_run *dst, dw3_work *wk, const th_conv_params *p, const dw3_plan *pl,
+                             const th_dims *in, const int8_t *input, const th_dims *out, int8_t *output, int32_t row)
+{
+    const int32_t batch = row / out->h, out_y = row - batch * out->h;
+    const int8_t *row_in;
+    const int32_t dy = dw3_row_in(p, in, input + (size_t)batch * in->h * in->w * in->c, out_y, &row_in);
+    int8_t *row_out = output + (size_t)row * out->w * out->c;
+    for (int32_t r = 0; r < pl->runs; ++r, ++dst) {
+        const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
+        dst->in = row_in + (size_t)dw3_clamp_origin(x0, in->w) * in->c;
+        dst->out_end = row_out + (size_t)pl->run_x[r + 1] * out->c;
+        dst->k = wk->var[dy + 1][pl->run_d[r] + 1].q;
+    }
+    return dst;
+}
+
 static void dw3_work_init(dw3_work *wk, const th_conv_params *p, const dw3_plan *pl, const th_dims *in,
-                          const int8_t *input, const th_dims *out)
+                          const int8_t *input, const th_dims *out, int8_t *output)
 {
     wk->used[0] = wk->used[1] = wk->used[2] = 0;
     for (int32_t out_y = 0; out_y < out->h; ++out_y) {
         const int8_t *row;
         wk->used[dw3_row_in(p, in, input, out_y, &row) + 1] = 1;
     }
-    for (int32_t dy = -1; dy <= 1; ++dy) {
-        for (int32_t r = 0; r < pl->runs; ++r) {
-            const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
-            wk->runs[dy + 1][r].in_off = dw3_clamp_origin(x0, in->w) * in->c;
-            wk->runs[dy + 1][r].end_off = pl->run_x[r + 1] * out->c;
-            wk->runs[dy + 1][r].k = wk->var[dy + 1][pl->run_d[r] + 1].q;
+    wk->n_runs = 0;
+    const int32_t rows = out->n * out->h;
+    if ((int64_t)rows * pl->runs <= DW3_FLAT) {
+        dw3_run *r = wk->runs;
+        for (int32_t row = 0; row < rows; ++row) {
+            r = dw3_row_runs(r, wk, p, pl, in, input, out, output, row);
         }
-    }
-    wk->n_lines = 0;
-    const size_t image = (size_t)in->h * in->w * in->c;
-    if ((int64_t)out->n * out->h <= DW3_LINES) {
-        for (int32_t batch = 0; batch < out->n; ++batch) {
-            for (int32_t out_y = 0; out_y < out->h; ++out_y) {
-                dw3_line *ln = &wk->lines[wk->n_lines++];
-                const int32_t dy = dw3_row_in(p, in, input + batch * image, out_y, &ln->in);
-                ln->first = wk->runs[dy + 1];
-                ln->end = wk->runs[dy + 1] + pl->runs;
-            }
-        }
+        wk->n_runs = (int32_t)(r - wk->runs);
     }
 }
 
@@ -525,7 +510,7 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
                                       const dw3_ctx *head, const th_dims *input_dims, const int8_t *input,
                                       const int8_t *filter, const th_dims *output_dims, int8_t *output, int32_t c)
 {
-    const int32_t out_w = output_dims->w, out_c = output_dims->c;
+    const int32_t out_c = output_dims->c;
     /* The filter's lanes with a ring of zeros: a variant's rows are three rows of six words of it. */
     uint32_t padded[5][5][2];
     for (int32_t i = 0; i < 5; ++i) {
@@ -548,28 +533,19 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
     }
     const int full = head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu;
     int8_t *out = output + c;
-    if (wk->n_lines > 0) {
-        dw3_rows(wk->lines, wk->lines + wk->n_lines, out, c, head->fold, full);
+    if (wk->n_runs > 0) {
+        dw3_rows(wk->runs, wk->runs + wk->n_runs, out, c, head->fold, full);
         return;
     }
-    /* More rows than the list holds: a list at a time. */
-    const size_t image = (size_t)input_dims->h * input_dims->w * input_dims->c;
-    int32_t n_lines = 0;
-    for (int32_t batch = 0; batch < output_dims->n; ++batch) {
-        for (int32_t out_y = 0; out_y < output_dims->h; ++out_y) {
-            dw3_line *ln = &wk->lines[n_lines];
-            const int32_t dy = dw3_row_in(p, input_dims, input + batch * image, out_y, &ln->in);
-            ln->first = wk->runs[dy + 1];
-            ln->end = wk->runs[dy + 1] + pl->runs;
-            if (++n_lines == DW3_LINES) {
-                dw3_rows(wk->lines, wk->lines + n_lines, out, c, head->fold, full);
-                out += (size_t)n_lines * out_w * out_c;
-                n_lines = 0;
-            }
+    /* More runs than the list holds: as many rows as fit at a time. */
+    const int32_t rows = output_dims->n * output_dims->h, per = DW3_FLAT / pl->runs;
+    for (int32_t row = 0; row < rows; row += per) {
+        dw3_run *r = wk->runs;
+        for (int32_t i = row; i < rows && i < row + per; ++i) {
+            r = dw3_row_runs(r, wk, p, pl, input_dims, input, output_dims, output, i);
         }
-    }
-    if (n_lines > 0) {
-        dw3_rows(wk->lines, wk->lines + n_lines, out, c, head->fold, full);
+        dw3_rows(wk->runs, r, out, c, head->fold, full);
+        out = r[-1].out_end + c;
     }
 }
 
@@ -627,7 +603,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                 head.bias[i] = bias != NULL ? bias[c + i] : 0;
             }
             if (!work_ready) {
-                dw3_work_init(&work, p, &pl, input_dims, input, output_dims);
+                dw3_work_init(&work, p, &pl, input_dims, input, output_dims, output);
                 work_ready = 1;
             }
             dw3_block(p, &pl, &work, &head, input_dims, input, filter, output_dims, output, c);
