@@ -176,7 +176,7 @@ typedef struct {
     int32_t s;              /*  -8: one input pixel (in_c bytes) */
     int32_t in_y;           /*  -4: one input row */
     int32_t q[12];          /*   0: th_dsp_fast_quant's three words per channel (round_hi with the offset when folded) */
-    int32_t adv;            /*  48: to the next pixel's window, after two rows */
+    int32_t adv;            /*  48: to the next pixel's window from its third column */
     int32_t out_step;       /*  52: out_c */
     uint32_t out_end;       /*  56: where the run ends (dw3_rows's) */
     uint32_t minv, maxv;    /*  60: act_min and act_max in every byte */
@@ -224,7 +224,7 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
  * channels `channel`..+3: registers in a run r0-r3 accumulators, r4-r7 input
  * and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 the variant
  * (at q), lr out; on the stack the run cursor, its end and the channel. */
-#define DW3_ROWS_ASM(REQ, CLAMP)                           \
+#define DW3_ROWS_ASM(REQ, CLAMP, ADV)                      \
     "push {r4-r11, lr}\n\t"                                \
     "sub sp, sp, #16\n\t"                                  \
     "strd r0, r1, [sp]\n\t"                                \
@@ -241,18 +241,17 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "1:\n\t"                                               \
     "ldmdb r12, {r0-r3, r8-r10}\n\t"                       \
     DW3_TAP("[r11]", "68")                                 \
-    DW3_TAP("[r11, r9]", "76")                             \
-    DW3_TAP("[r11, r9, lsl #1]", "84")                     \
-    "add r11, r11, r10\n\t"                                \
-    DW3_TAP("[r11]", "92")                                 \
-    DW3_TAP("[r11, r9]", "100")                            \
-    DW3_TAP("[r11, r9, lsl #1]", "108")                    \
-    "add r11, r11, r10\n\t"                                \
-    DW3_TAP("[r11]", "116")                                \
-    DW3_TAP("[r11, r9]", "124")                            \
-    DW3_TAP("[r11, r9, lsl #1]", "132")                    \
-    "ldr r4, [r12, #48]\n\t"                               \
-    "add r11, r11, r4\n\t"                                 \
+    DW3_TAP("[r11, r10]", "92")                            \
+    DW3_TAP("[r11, r10, lsl #1]", "116")                   \
+    "add r11, r11, r9\n\t"                                 \
+    DW3_TAP("[r11]", "76")                                 \
+    DW3_TAP("[r11, r10]", "100")                           \
+    DW3_TAP("[r11, r10, lsl #1]", "124")                   \
+    "add r11, r11, r9\n\t"                                 \
+    DW3_TAP("[r11]", "84")                                 \
+    DW3_TAP("[r11, r10]", "108")                           \
+    DW3_TAP("[r11, r10, lsl #1]", "132")                   \
+    ADV                                                    \
     "ldm r12, {r4-r9}\n\t"                                 \
     REQ("r0", "r4", "r5", "r6")                            \
     REQ("r1", "r7", "r8", "r9")                            \
@@ -283,38 +282,35 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "ssub8 r6, r5, r0\n\t"        \
     "sel r0, r0, r5\n\t"
 
-__attribute__((naked, noinline)) static void dw3_rows_sx(const dw3_run *first, const dw3_run *end, int8_t *out,
-                                                         int32_t channel)
-{
-    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX, DW3_CLAMP));
-}
+/* To the next window, the filter's columns done: back one pixel at stride 1, else adv. */
+#define DW3_ADV_1 "sub r11, r11, r9\n\t"
+#define DW3_ADV_N "ldr r4, [r12, #48]\n\t" "add r11, r11, r4\n\t"
 
-__attribute__((naked, noinline)) static void dw3_rows_fold(const dw3_run *first, const dw3_run *end, int8_t *out,
-                                                           int32_t channel)
-{
-    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD, DW3_CLAMP));
-}
-
-__attribute__((naked, noinline)) static void dw3_rows_sx_full(const dw3_run *first, const dw3_run *end,
-                                                              int8_t *out, int32_t channel)
-{
-    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_SX, ""));
-}
-
-__attribute__((naked, noinline)) static void dw3_rows_fold_full(const dw3_run *first, const dw3_run *end,
-                                                                int8_t *out, int32_t channel)
-{
-    __asm__ volatile(DW3_ROWS_ASM(DW3_REQ_FOLD, ""));
-}
+#define DW3_ROWS_FN(NAME, REQ, CLAMP, ADV)                                                                \
+    __attribute__((naked, noinline)) static void NAME(const dw3_run *first, const dw3_run *end, int8_t *out, \
+                                                      int32_t channel)                                   \
+    {                                                                                                     \
+        __asm__ volatile(DW3_ROWS_ASM(REQ, CLAMP, ADV));                                                  \
+    }
+DW3_ROWS_FN(dw3_rows_sx, DW3_REQ_SX, DW3_CLAMP, DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_fold, DW3_REQ_FOLD, DW3_CLAMP, DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_sx_full, DW3_REQ_SX, "", DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_fold_full, DW3_REQ_FOLD, "", DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_sx_1, DW3_REQ_SX, DW3_CLAMP, DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_fold_1, DW3_REQ_FOLD, DW3_CLAMP, DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_sx_full_1, DW3_REQ_SX, "", DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_fold_full_1, DW3_REQ_FOLD, "", DW3_ADV_1)
 
 /* full: the activation range is all of int8 (SSAT already clamps). */
-static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full)
+static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
+                     int stride1)
 {
-    if (full) {
-        (fold ? dw3_rows_fold_full : dw3_rows_sx_full)(first, end, out, channel);
-    } else {
-        (fold ? dw3_rows_fold : dw3_rows_sx)(first, end, out, channel);
-    }
+    typedef void (*rows_fn)(const dw3_run *, const dw3_run *, int8_t *, int32_t);
+    static const rows_fn fns[2][2][2] = {
+        {{dw3_rows_sx, dw3_rows_fold}, {dw3_rows_sx_full, dw3_rows_fold_full}},
+        {{dw3_rows_sx_1, dw3_rows_fold_1}, {dw3_rows_sx_full_1, dw3_rows_fold_full_1}},
+    };
+    fns[stride1 != 0][full != 0][fold != 0](first, end, out, channel);
 }
 
 /* k = head with the filter rows at rows[0], rows[10], rows[20] (six words each). */
@@ -371,15 +367,17 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
                                        (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
             out[i] = (int8_t)r;
         }
-        in += 2 * k->in_y + k->adv;
+        in += 2 * k->s + k->adv;
         out += k->out_step;
     } while (out != out_end);
 }
 
-static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full)
+static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
+                     int stride1)
 {
     (void)fold;
     (void)full;
+    (void)stride1;
     for (; first != end; ++first) {
         const dw3_ctx *k = (const dw3_ctx *)(const void *)((const char *)first->k - offsetof(dw3_ctx, q));
         dw3_pixels(k, first->in + channel, out, first->out_end + channel);
@@ -534,7 +532,7 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
     const int full = head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu;
     int8_t *out = output + c;
     if (wk->n_runs > 0) {
-        dw3_rows(wk->runs, wk->runs + wk->n_runs, out, c, head->fold, full);
+        dw3_rows(wk->runs, wk->runs + wk->n_runs, out, c, head->fold, full, p->stride_w == 1);
         return;
     }
     /* More runs than the list holds: as many rows as fit at a time. */
@@ -544,7 +542,7 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
         for (int32_t i = row; i < rows && i < row + per; ++i) {
             r = dw3_row_runs(r, wk, p, pl, input_dims, input, output_dims, output, i);
         }
-        dw3_rows(wk->runs, r, out, c, head->fold, full);
+        dw3_rows(wk->runs, r, out, c, head->fold, full, p->stride_w == 1);
         out = r[-1].out_end + c;
     }
 }
@@ -591,7 +589,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
         head.lanes = l.st.lanes;
         head.s = in_c;
         head.in_y = in_w * in_c;
-        head.adv = p->stride_w * in_c - 2 * head.in_y;
+        head.adv = (p->stride_w - 2) * in_c; /* after the filter's third column */
         head.out_step = out_c;
         head.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
         head.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
