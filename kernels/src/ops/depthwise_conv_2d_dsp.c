@@ -430,20 +430,23 @@ static int dw3_applies(const th_conv_params *p, const th_dims *in, const th_dims
  * where it can be), or 0 if one is outside it. */
 static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset, dw3_ctx *head)
 {
+    const int32_t step = q->count > 1 ? 1 : 0;
+    const int32_t *shift = q->shift + step * c, *multiplier = q->multiplier + step * c;
     int fold = 1;
     for (int32_t i = 0; i < 4; ++i) {
-        const int32_t j = q->count > 1 ? c + i : 0;
-        const int32_t shift = q->shift[j];
-        if (shift < TH_DSP_FAST_MIN_SHIFT || shift > TH_DSP_FAST_MAX_SHIFT) {
+        const int32_t sh = shift[step * i];
+        if (sh < TH_DSP_FAST_MIN_SHIFT || sh > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
-        th_dsp_fast_quant(q->multiplier[j], shift, output_offset, &head->q[3 * i]);
-        fold &= -shift - 1 <= DW3_MAX_FOLD;
+        fold &= -sh - 1 <= DW3_MAX_FOLD;
     }
     head->fold = fold;
-    for (int32_t i = 0; fold && i < 4; ++i) {
-        const int32_t right1 = head->q[3 * i + 2] & 0xFF;
-        head->q[3 * i + 1] = (int32_t)((uint32_t)head->q[3 * i + 1] + ((uint32_t)output_offset << right1));
+    for (int32_t i = 0; i < 4; ++i) {
+        const int32_t sh = shift[step * i];
+        th_dsp_fast_quant(multiplier[step * i], sh, output_offset, &head->q[3 * i]);
+        if (fold) {
+            head->q[3 * i + 1] = (int32_t)((uint32_t)head->q[3 * i + 1] + ((uint32_t)output_offset << (-sh - 1)));
+        }
     }
     return 1;
 }
@@ -511,22 +514,26 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
     const int32_t out_c = output_dims->c;
     /* The filter's lanes with a ring of zeros: a variant's rows are three rows of six words of it. */
     uint32_t padded[5][5][2];
-    for (int32_t i = 0; i < 5; ++i) {
-        for (int32_t j = 0; j < 5; ++j) {
-            padded[i][j][0] = padded[i][j][1] = 0;
-        }
+    for (int32_t i = 0; i < 5; ++i) { /* the ring */
+        padded[0][i][0] = padded[0][i][1] = padded[4][i][0] = padded[4][i][1] = 0;
+        padded[i][0][0] = padded[i][0][1] = padded[i][4][0] = padded[i][4][1] = 0;
     }
-    for (int32_t t = 0; t < 9; ++t) {
-        const uint32_t w = th_dsp_read4(filter + (size_t)t * out_c + c);
-        padded[t / 3 + 1][t % 3 + 1][0] = th_dsp_even(w);
-        padded[t / 3 + 1][t % 3 + 1][1] = th_dsp_odd(w);
+    const int8_t *f = filter + c;
+    for (int32_t fy = 1; fy <= 3; ++fy) {
+        for (int32_t fx = 1; fx <= 3; ++fx, f += out_c) {
+            const uint32_t w = th_dsp_read4(f);
+            padded[fy][fx][0] = th_dsp_even(w);
+            padded[fy][fx][1] = th_dsp_odd(w);
+        }
     }
     for (int32_t dy = -1; dy <= 1; ++dy) {
         for (int32_t r = 0; wk->used[dy + 1] && r < pl->runs; ++r) {
             const int32_t dx = pl->run_d[r];
             dw3_ctx *k = &wk->var[dy + 1][dx + 1];
             dw3_build(k, head, &padded[dy + 1][dx + 1][0]);
-            k->fold = head->fold;
+#if !defined(__ARM_FEATURE_DSP) || defined(TH_KERNELS_DSP_PORTABLE)
+            k->fold = head->fold; /* (only the C version reads it) */
+#endif
         }
     }
     const int full = head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu;
@@ -597,8 +604,13 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
     for (int32_t c = 0; c < out_c; c += l.channels) {
         l.channels = c < wide ? 4 : 1;
         if (l.channels == 4 && dw3 && dw3_quant(q, c, p->output_offset, &head)) {
-            for (int32_t i = 0; i < 4; ++i) {
-                head.bias[i] = bias != NULL ? bias[c + i] : 0;
+            if (bias != NULL) {
+                head.bias[0] = bias[c];
+                head.bias[1] = bias[c + 1];
+                head.bias[2] = bias[c + 2];
+                head.bias[3] = bias[c + 3];
+            } else {
+                head.bias[0] = head.bias[1] = head.bias[2] = head.bias[3] = 0;
             }
             if (!work_ready) {
                 dw3_work_init(&work, p, &pl, input_dims, input, output_dims, output);
