@@ -146,6 +146,414 @@ static TH_DSP_NOINLINE void dw_line_run(const dw_line *l, int8_t *out)
     }
 }
 
+
+/* --- 3x3 filters, depth multiplier 1, dilation 1: four channels per pass, no bounds checks ---
+ *
+ * Every output pixel reads a 3x3 window that lies inside the image: where the
+ * real window crosses the border, the window is moved inside by d rows or
+ * columns (|d| <= 1, as SAME or VALID padding gives) and the filter with it,
+ * the taps that fall off the filter weighted 0.  Every tap of the real window
+ * inside the image is still read once with its weight, and the others add
+ * nothing, so the sum is the reference kernel's.  A filter moved by (dy, dx)
+ * is a "variant"; the pixels of an output row come in runs of one variant.
+ *
+ * The requantization is th_dsp_fast_quant's (dsp_s8.h), then SSAT to int8
+ * and the activation clamp on four bytes at once (the clamp range lies in
+ * int8, so clamping the saturated value is the same).  Where the four
+ * channels' right1 are at most 22 the output zero point is folded into
+ * round_hi instead (offset << right1: |hi| < 2^30 + 2^29 + 2^21 stays in
+ * int32), which saves the SXTAB ("fold").
+ *
+ * One call does every output row of four channels: the rows' runs come from
+ * a list, and the output pointer runs on from pixel to pixel and row to row. */
+enum { DW3_MAX_RUNS = 8, DW3_MAX_FOLD = 22, DW3_FLAT = 96 };
+
+/* A variant: the assembly's base register points at q; the seven words
+ * before it are loaded with one LDMDB. */
+typedef struct {
+    int32_t bias[4];        /* -28 */
+    uint32_t lanes;         /* -12: the input offset in both int16 lanes */
+    int32_t s;              /*  -8: one input pixel (in_c bytes) */
+    int32_t in_y;           /*  -4: one input row */
+    int32_t q[12];          /*   0: th_dsp_fast_quant's three words per channel (round_hi with the offset when folded) */
+    int32_t adv;            /*  48: to the next pixel's window from its third column */
+    int32_t out_step;       /*  52: out_c */
+    uint32_t out_end;       /*  56: where the run ends (dw3_rows's) */
+    uint32_t minv, maxv;    /*  60: act_min and act_max in every byte */
+    uint32_t w[18];         /*  68: per tap, the filter's even and odd channels as int16 lanes */
+    int32_t fold;           /* 140: (the C version's) */
+} dw3_ctx;
+
+/* A run of pixels of one variant: its first window at in + the channel, its
+ * last pixel ending at out_end + the channel. */
+typedef struct {
+    const int8_t *in;
+    int8_t *out_end;
+    const int32_t *k;       /* &variant->q */
+} dw3_run;
+
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
+/* The offsets the assembly below names. */
+_Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3_ctx, adv) == 28 + 48 &&
+                   offsetof(dw3_ctx, out_end) == 28 + 56 && offsetof(dw3_ctx, minv) == 28 + 60 &&
+                   offsetof(dw3_ctx, w) == 28 + 68 && offsetof(dw3_ctx, fold) == 28 + 140,
+               "dw3_ctx layout");
+#define DW3_TAP(ADDR, W)                     \
+    "ldr r4, " ADDR "\n\t"                   \
+    "sxtab16 r5, r8, r4, ror #8\n\t"         \
+    "sxtab16 r4, r8, r4\n\t"                 \
+    "ldrd r6, r7, [r12, #" W "]\n\t"         \
+    "smlabb r0, r4, r6, r0\n\t"              \
+    "smlatt r2, r4, r6, r2\n\t"              \
+    "smlabb r1, r5, r7, r1\n\t"              \
+    "smlatt r3, r5, r7, r3\n\t"
+/* acc (r0..r3) requantized to int8 (result in acc); params in M, RH, SH; r10 free. */
+#define DW3_REQ_CORE(A, M, RH, SH)           \
+    "and r10, " A ", #0x80000000\n\t"        \
+    "orr r10, r10, #0x40000000\n\t"          \
+    "add " RH ", " RH ", " A ", asr #31\n\t" \
+    "smlal r10, " RH ", " A ", " M "\n\t"    \
+    "asr " RH ", " RH ", " SH "\n\t"
+#define DW3_REQ_SX(A, M, RH, SH) DW3_REQ_CORE(A, M, RH, SH) \
+    "sxtab " RH ", " RH ", " SH ", ror #8\n\t" \
+    "ssat " A ", #8, " RH "\n\t"
+#define DW3_REQ_FOLD(A, M, RH, SH) DW3_REQ_CORE(A, M, RH, SH) \
+    "ssat " A ", #8, " RH "\n\t"
+
+/* The runs [first, end) of pixels (of the whole output, in order) for
+ * channels `channel`..+3: registers in a run r0-r3 accumulators, r4-r7 input
+ * and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 the variant
+ * (at q), lr out; on the stack the run cursor, its end and the channel. */
+#define DW3_ROWS_ASM(REQ, CLAMP, ADV)                      \
+    "push {r4-r11, lr}\n\t"                                \
+    "sub sp, sp, #16\n\t"                                  \
+    "strd r0, r1, [sp]\n\t"                                \
+    "str r3, [sp, #8]\n\t"                                 \
+    "mov lr, r2\n\t"                                       \
+    "2:\n\t"                                               \
+    "ldr r4, [sp]\n\t"                                     \
+    "ldm r4!, {r5, r6, r12}\n\t"                           \
+    "str r4, [sp]\n\t"                                     \
+    "ldr r7, [sp, #8]\n\t"                                 \
+    "add r11, r5, r7\n\t"                                  \
+    "add r6, r6, r7\n\t"                                   \
+    "str r6, [r12, #56]\n\t"                               \
+    "1:\n\t"                                               \
+    "ldmdb r12, {r0-r3, r8-r10}\n\t"                       \
+    DW3_TAP("[r11]", "68")                                 \
+    DW3_TAP("[r11, r10]", "92")                            \
+    DW3_TAP("[r11, r10, lsl #1]", "116")                   \
+    "add r11, r11, r9\n\t"                                 \
+    DW3_TAP("[r11]", "76")                                 \
+    DW3_TAP("[r11, r10]", "100")                           \
+    DW3_TAP("[r11, r10, lsl #1]", "124")                   \
+    "add r11, r11, r9\n\t"                                 \
+    DW3_TAP("[r11]", "84")                                 \
+    DW3_TAP("[r11, r10]", "108")                           \
+    DW3_TAP("[r11, r10, lsl #1]", "132")                   \
+    ADV                                                    \
+    "ldm r12, {r4-r9}\n\t"                                 \
+    REQ("r0", "r4", "r5", "r6")                            \
+    REQ("r1", "r7", "r8", "r9")                            \
+    "add r10, r12, #24\n\t"                                \
+    "ldm r10, {r4-r9}\n\t"                                 \
+    REQ("r2", "r4", "r5", "r6")                            \
+    REQ("r3", "r7", "r8", "r9")                            \
+    "bfi r0, r1, #8, #8\n\t"                               \
+    "bfi r0, r2, #16, #8\n\t"                              \
+    "bfi r0, r3, #24, #8\n\t"                              \
+    CLAMP                                                  \
+    "str r0, [lr]\n\t"                                     \
+    "ldrd r4, r5, [r12, #52]\n\t"                          \
+    "add lr, lr, r4\n\t"                                   \
+    "cmp lr, r5\n\t"                                       \
+    "bne 1b\n\t"                                           \
+    "ldrd r4, r5, [sp]\n\t"                                \
+    "cmp r4, r5\n\t"                                       \
+    "bne 2b\n\t"                                           \
+    "add sp, sp, #16\n\t"                                  \
+    "pop {r4-r11, pc}\n\t"
+
+/* The activation clamp on the four bytes in r0 (left out when it is the whole int8 range). */
+#define DW3_CLAMP                  \
+    "ldrd r4, r5, [r12, #60]\n\t" \
+    "ssub8 r6, r0, r4\n\t"        \
+    "sel r0, r0, r4\n\t"          \
+    "ssub8 r6, r5, r0\n\t"        \
+    "sel r0, r0, r5\n\t"
+
+/* To the next window, the filter's columns done: back one pixel at stride 1, else adv. */
+#define DW3_ADV_1 "sub r11, r11, r9\n\t"
+#define DW3_ADV_N "ldr r4, [r12, #48]\n\t" "add r11, r11, r4\n\t"
+
+#define DW3_ROWS_FN(NAME, REQ, CLAMP, ADV)                                                                \
+    __attribute__((naked, noinline)) static void NAME(const dw3_run *first, const dw3_run *end, int8_t *out, \
+                                                      int32_t channel)                                   \
+    {                                                                                                     \
+        __asm__ volatile(DW3_ROWS_ASM(REQ, CLAMP, ADV));                                                  \
+    }
+DW3_ROWS_FN(dw3_rows_sx, DW3_REQ_SX, DW3_CLAMP, DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_fold, DW3_REQ_FOLD, DW3_CLAMP, DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_sx_full, DW3_REQ_SX, "", DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_fold_full, DW3_REQ_FOLD, "", DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_sx_1, DW3_REQ_SX, DW3_CLAMP, DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_fold_1, DW3_REQ_FOLD, DW3_CLAMP, DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_sx_full_1, DW3_REQ_SX, "", DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_fold_full_1, DW3_REQ_FOLD, "", DW3_ADV_1)
+
+/* full: the activation range is all of int8 (SSAT already clamps). */
+static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
+                     int stride1)
+{
+    typedef void (*rows_fn)(const dw3_run *, const dw3_run *, int8_t *, int32_t);
+    static const rows_fn fns[2][2][2] = {
+        {{dw3_rows_sx, dw3_rows_fold}, {dw3_rows_sx_full, dw3_rows_fold_full}},
+        {{dw3_rows_sx_1, dw3_rows_fold_1}, {dw3_rows_sx_full_1, dw3_rows_fold_full_1}},
+    };
+    fns[stride1 != 0][full != 0][fold != 0](first, end, out, channel);
+}
+
+/* k = head with the filter rows at rows[0], rows[10], rows[20] (six words each). */
+__attribute__((naked, noinline)) static void dw3_build(dw3_ctx *k, const dw3_ctx *head, const uint32_t *rows)
+{
+    __asm__ volatile(
+        "push {r4-r10, lr}\n\t"
+        "ldm r1!, {r3-r10}\n\t"
+        "stm r0!, {r3-r10}\n\t"
+        "ldm r1!, {r3-r10}\n\t"
+        "stm r0!, {r3-r10}\n\t"
+        "ldm r1!, {r3-r10}\n\t"
+        "stm r0!, {r3-r10}\n\t"
+        "ldm r2, {r3-r8}\n\t"
+        "stm r0!, {r3-r8}\n\t"
+        "add r2, r2, #40\n\t"
+        "ldm r2, {r3-r8}\n\t"
+        "stm r0!, {r3-r8}\n\t"
+        "add r2, r2, #40\n\t"
+        "ldm r2, {r3-r8}\n\t"
+        "stm r0!, {r3-r8}\n\t"
+        "pop {r4-r10, pc}\n\t");
+}
+#else
+static void dw3_build(dw3_ctx *k, const dw3_ctx *head, const uint32_t *rows)
+{
+    *k = *head;
+    for (int32_t ty = 0; ty < 3; ++ty) {
+        for (int32_t i = 0; i < 6; ++i) {
+            k->w[6 * ty + i] = rows[10 * ty + i];
+        }
+    }
+}
+
+static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const int8_t *out_end)
+{
+    do {
+        int32_t acc[4] = {k->bias[0], k->bias[1], k->bias[2], k->bias[3]};
+        for (int32_t t = 0; t < 9; ++t) {
+            const uint32_t v = th_dsp_read4(in + (t / 3) * k->in_y + (t % 3) * k->s);
+            const uint32_t ve = th_dsp_even_add(k->lanes, v), vo = th_dsp_odd_add(k->lanes, v);
+            const uint32_t we = k->w[2 * t], wo = k->w[2 * t + 1];
+            acc[0] = th_dsp_smlabb(ve, we, acc[0]);
+            acc[2] = th_dsp_smlatt(ve, we, acc[2]);
+            acc[1] = th_dsp_smlabb(vo, wo, acc[1]);
+            acc[3] = th_dsp_smlatt(vo, wo, acc[3]);
+        }
+        for (int32_t i = 0; i < 4; ++i) {
+            int32_t q3[3] = {k->q[3 * i], k->q[3 * i + 1], k->q[3 * i + 2]};
+            if (k->fold) {
+                q3[2] &= 0xFF; /* the offset is in round_hi */
+            }
+            const int32_t r = th_clamp(th_dsp_fast_requantize(acc[i], q3),
+                                       (int8_t)(uint8_t)k->minv, (int8_t)(uint8_t)k->maxv);
+            out[i] = (int8_t)r;
+        }
+        in += 2 * k->s + k->adv;
+        out += k->out_step;
+    } while (out != out_end);
+}
+
+static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
+                     int stride1)
+{
+    (void)fold;
+    (void)full;
+    (void)stride1;
+    for (; first != end; ++first) {
+        const dw3_ctx *k = (const dw3_ctx *)(const void *)((const char *)first->k - offsetof(dw3_ctx, q));
+        dw3_pixels(k, first->in + channel, out, first->out_end + channel);
+        out = first->out_end + channel;
+    }
+}
+#endif
+
+/* Where the 3x3 window of a pixel starting at `origin` is moved to lie inside [0, size). */
+static int32_t dw3_clamp_origin(int32_t origin, int32_t size)
+{
+    return origin < 0 ? 0 : origin > size - 3 ? size - 3 : origin;
+}
+
+/* What the 3x3 path needs from the op, worked out once; 0 if it does not apply. */
+typedef struct {
+    int32_t runs;
+    int32_t run_x[DW3_MAX_RUNS + 1]; /* run r is pixels [run_x[r], run_x[r + 1]) */
+    int32_t run_d[DW3_MAX_RUNS];     /* their dx */
+} dw3_plan;
+
+static int dw3_applies(const th_conv_params *p, const th_dims *in, const th_dims *f, const th_dims *out, dw3_plan *pl)
+{
+    if (f->h != 3 || f->w != 3 || p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 ||
+        in->h < 3 || in->w < 3 || out->c < 4 || p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+        return 0;
+    }
+    /* d is monotone along an axis: its extremes bound it. */
+    const int32_t y_last = (out->h - 1) * p->stride_h - p->pad_h, x_last = (out->w - 1) * p->stride_w - p->pad_w;
+    if (dw3_clamp_origin(-p->pad_h, in->h) + p->pad_h > 1 || dw3_clamp_origin(y_last, in->h) - y_last < -1 ||
+        dw3_clamp_origin(-p->pad_w, in->w) + p->pad_w > 1 || dw3_clamp_origin(x_last, in->w) - x_last < -1) {
+        return 0;
+    }
+    pl->runs = 0;
+    for (int32_t x = 0; x < out->w; ++x) {
+        const int32_t x0 = x * p->stride_w - p->pad_w, d = dw3_clamp_origin(x0, in->w) - x0;
+        if (pl->runs == 0 || pl->run_d[pl->runs - 1] != d) {
+            if (pl->runs == DW3_MAX_RUNS) {
+                return 0;
+            }
+            pl->run_x[pl->runs] = x;
+            pl->run_d[pl->runs++] = d;
+        }
+    }
+    pl->run_x[pl->runs] = out->w;
+    return 1;
+}
+
+/* The quantization of channels c..c + 3 in dw3's form into head (folded
+ * where it can be), or 0 if one is outside it. */
+static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset, dw3_ctx *head)
+{
+    const int32_t step = q->count > 1 ? 1 : 0;
+    const int32_t *shift = q->shift + step * c, *multiplier = q->multiplier + step * c;
+    int fold = 1;
+    for (int32_t i = 0; i < 4; ++i) {
+        const int32_t sh = shift[step * i];
+        if (sh < TH_DSP_FAST_MIN_SHIFT || sh > TH_DSP_FAST_MAX_SHIFT) {
+            return 0;
+        }
+        fold &= -sh - 1 <= DW3_MAX_FOLD;
+    }
+    head->fold = fold;
+    for (int32_t i = 0; i < 4; ++i) {
+        const int32_t sh = shift[step * i];
+        th_dsp_fast_quant(multiplier[step * i], sh, output_offset, &head->q[3 * i]);
+        if (fold) {
+            head->q[3 * i + 1] = (int32_t)((uint32_t)head->q[3 * i + 1] + ((uint32_t)output_offset << (-sh - 1)));
+        }
+    }
+    return 1;
+}
+
+/* The variants and the runs of every output row (for channel 0): the runs
+ * are the same for every four channels (the variants are rebuilt in place),
+ * so they are listed once when they fit. */
+typedef struct {
+    dw3_ctx var[3][3];            /* by dy + 1, dx + 1 */
+    int used[3];                  /* which dy occur */
+    dw3_run runs[DW3_FLAT];
+    int32_t n_runs;               /* every run when they fit, else 0 */
+} dw3_work;
+
+/* dy of output row out_y, and the row's input at channel 0 of batch image `image`. */
+static int32_t dw3_row_in(const th_conv_params *p, const th_dims *in, const int8_t *image, int32_t out_y,
+                          const int8_t **row)
+{
+    const int32_t y0 = out_y * p->stride_h - p->pad_h, y0c = dw3_clamp_origin(y0, in->h);
+    *row = image + (size_t)y0c * in->w * in->c;
+    return y0c - y0;
+}
+
+/* The runs of output row `row` (counting over the batches) into dst. */
+static dw3_run *dw3_row_runs(dw3_run *dst, dw3_work *wk, const th_conv_params *p, const dw3_plan *pl,
+                             const th_dims *in, const int8_t *input, const th_dims *out, int8_t *output, int32_t row)
+{
+    const int32_t batch = row / out->h, out_y = row - batch * out->h;
+    const int8_t *row_in;
+    const int32_t dy = dw3_row_in(p, in, input + (size_t)batch * in->h * in->w * in->c, out_y, &row_in);
+    int8_t *row_out = output + (size_t)row * out->w * out->c;
+    for (int32_t r = 0; r < pl->runs; ++r, ++dst) {
+        const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
+        dst->in = row_in + (size_t)dw3_clamp_origin(x0, in->w) * in->c;
+        dst->out_end = row_out + (size_t)pl->run_x[r + 1] * out->c;
+        dst->k = wk->var[dy + 1][pl->run_d[r] + 1].q;
+    }
+    return dst;
+}
+
+static void dw3_work_init(dw3_work *wk, const th_conv_params *p, const dw3_plan *pl, const th_dims *in,
+                          const int8_t *input, const th_dims *out, int8_t *output)
+{
+    wk->used[0] = wk->used[1] = wk->used[2] = 0;
+    for (int32_t out_y = 0; out_y < out->h; ++out_y) {
+        const int8_t *row;
+        wk->used[dw3_row_in(p, in, input, out_y, &row) + 1] = 1;
+    }
+    wk->n_runs = 0;
+    const int32_t rows = out->n * out->h;
+    if ((int64_t)rows * pl->runs <= DW3_FLAT) {
+        dw3_run *r = wk->runs;
+        for (int32_t row = 0; row < rows; ++row) {
+            r = dw3_row_runs(r, wk, p, pl, in, input, out, output, row);
+        }
+        wk->n_runs = (int32_t)(r - wk->runs);
+    }
+}
+
+/* Channels c..c + 3 of the whole output. */
+static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *pl, dw3_work *wk,
+                                      const dw3_ctx *head, const th_dims *input_dims, const int8_t *input,
+                                      const int8_t *filter, const th_dims *output_dims, int8_t *output, int32_t c)
+{
+    const int32_t out_c = output_dims->c;
+    /* The filter's lanes with a ring of zeros: a variant's rows are three rows of six words of it. */
+    uint32_t padded[5][5][2];
+    for (int32_t i = 0; i < 5; ++i) { /* the ring */
+        padded[0][i][0] = padded[0][i][1] = padded[4][i][0] = padded[4][i][1] = 0;
+        padded[i][0][0] = padded[i][0][1] = padded[i][4][0] = padded[i][4][1] = 0;
+    }
+    const int8_t *f = filter + c;
+    for (int32_t fy = 1; fy <= 3; ++fy) {
+        for (int32_t fx = 1; fx <= 3; ++fx, f += out_c) {
+            const uint32_t w = th_dsp_read4(f);
+            padded[fy][fx][0] = th_dsp_even(w);
+            padded[fy][fx][1] = th_dsp_odd(w);
+        }
+    }
+    for (int32_t dy = -1; dy <= 1; ++dy) {
+        for (int32_t r = 0; wk->used[dy + 1] && r < pl->runs; ++r) {
+            const int32_t dx = pl->run_d[r];
+            dw3_ctx *k = &wk->var[dy + 1][dx + 1];
+            dw3_build(k, head, &padded[dy + 1][dx + 1][0]);
+#if !defined(__ARM_FEATURE_DSP) || defined(TH_KERNELS_DSP_PORTABLE)
+            k->fold = head->fold; /* (only the C version reads it) */
+#endif
+        }
+    }
+    const int full = head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu;
+    int8_t *out = output + c;
+    if (wk->n_runs > 0) {
+        dw3_rows(wk->runs, wk->runs + wk->n_runs, out, c, head->fold, full, p->stride_w == 1);
+        return;
+    }
+    /* More runs than the list holds: as many rows as fit at a time. */
+    const int32_t rows = output_dims->n * output_dims->h, per = DW3_FLAT / pl->runs;
+    for (int32_t row = 0; row < rows; row += per) {
+        dw3_run *r = wk->runs;
+        for (int32_t i = row; i < rows && i < row + per; ++i) {
+            r = dw3_row_runs(r, wk, p, pl, input_dims, input, output_dims, output, i);
+        }
+        dw3_rows(wk->runs, r, out, c, head->fold, full, p->stride_w == 1);
+        out = r[-1].out_end + c;
+    }
+}
+
 void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                             const th_dims *input_dims, const int8_t *input,
                             const th_dims *filter_dims, const int8_t *filter,
@@ -179,8 +587,38 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
     l.o.act_max = p->act_max;
     memset(l.bias, 0, sizeof(l.bias));
 
+    dw3_plan pl;
+    const int dw3 = dw3_applies(p, input_dims, filter_dims, output_dims, &pl);
+    dw3_ctx head;
+    dw3_work work;
+    int work_ready = 0;
+    if (dw3) {
+        head.lanes = l.st.lanes;
+        head.s = in_c;
+        head.in_y = in_w * in_c;
+        head.adv = (p->stride_w - 2) * in_c; /* after the filter's third column */
+        head.out_step = out_c;
+        head.minv = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
+        head.maxv = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
+    }
     for (int32_t c = 0; c < out_c; c += l.channels) {
         l.channels = c < wide ? 4 : 1;
+        if (l.channels == 4 && dw3 && dw3_quant(q, c, p->output_offset, &head)) {
+            if (bias != NULL) {
+                head.bias[0] = bias[c];
+                head.bias[1] = bias[c + 1];
+                head.bias[2] = bias[c + 2];
+                head.bias[3] = bias[c + 3];
+            } else {
+                head.bias[0] = head.bias[1] = head.bias[2] = head.bias[3] = 0;
+            }
+            if (!work_ready) {
+                dw3_work_init(&work, p, &pl, input_dims, input, output_dims, output);
+                work_ready = 1;
+            }
+            dw3_block(p, &pl, &work, &head, input_dims, input, filter, output_dims, output, c);
+            continue;
+        }
         for (int32_t i = 0; i < l.channels; ++i) {
             l.q[i] = th_dsp_quant_of(q, c + i);
             l.bias[i] = bias != NULL ? bias[c + i] : 0;

@@ -197,6 +197,33 @@ static inline int32_t th_dsp_requantize(int32_t acc, const th_dsp_quant *q)
 #endif
 }
 
+/* The requantization of the 3x3 depthwise and the conv fast paths, for shift
+ * in [-31, -2] (e = -shift >= 2): with right1 = e - 1 >= 1, round_lo is 2^30
+ * and never carries, so it is made from the accumulator's sign bit with
+ * round_hi = 2^(right1 - 1); the result is hi >> right1, and the output zero
+ * point is added after it from the second byte of the shift word (an ASR by
+ * register reads only its low byte; SXTAB adds the other, sign-extended).
+ * Three words per channel: multiplier, round_hi, right1 | offset << 8. */
+#define TH_DSP_FAST_MIN_SHIFT (-31)
+#define TH_DSP_FAST_MAX_SHIFT (-2)
+
+static inline void th_dsp_fast_quant(int32_t multiplier, int32_t shift, int32_t output_offset, int32_t *dst)
+{
+    const int32_t right1 = -shift - 1;
+    dst[0] = multiplier;
+    dst[1] = (int32_t)(1u << (right1 - 1));
+    dst[2] = (int32_t)((uint32_t)right1 | ((uint32_t)output_offset & 0xFFu) << 8);
+}
+
+/* What the assembly makes of acc (before the activation clamp): int8 saturated. */
+static inline int32_t th_dsp_fast_requantize(int32_t acc, const int32_t *q)
+{
+    const int64_t x = (int64_t)acc * q[0] + (int64_t)(acc < 0 ? 0xC0000000u : 0x40000000u) +
+                      (int64_t)(q[1] + (acc < 0 ? -1 : 0)) * ((int64_t)1 << 32);
+    const int32_t r = ((int32_t)(x >> 32) >> (q[2] & 0xFF)) + (int8_t)(uint8_t)((uint32_t)q[2] >> 8);
+    return th_clamp(r, -128, 127);
+}
+
 /* Output zero point and fused-activation clamp. */
 typedef struct {
     int32_t offset, act_min, act_max;
