@@ -121,7 +121,7 @@ def _float_model(tmp_path):
 
 @pytest.mark.parametrize("command", ["compile", "run"])
 @pytest.mark.parametrize("make, words", [(_unsupported_model, ["op 0 (FLOOR)", "not implemented"]),
-                                         (_float_model, ["op 0 (FULLY_CONNECTED)", "FLOAT32"])])
+                                         (_float_model, ["op 0 (FULLY_CONNECTED)", "float32", "integer-only"])])
 def test_unsupported_model_exit_2_one_line(tmp_path, command, make, words):
     path = make(tmp_path)
     args = ("compile", path) if command == "compile" else ("run", "--model", path)

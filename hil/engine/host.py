@@ -125,11 +125,13 @@ class HostEngine:
 
 
 def run_sanitized(plan_blob: bytes, batch: list[list[np.ndarray]],
-                  output_shapes: list[tuple[int, ...]] | None = None, float_io: bool = False) -> list[list[np.ndarray]]:
+                  output_shapes: list[tuple[int, ...]] | None = None, float_io: bool = False,
+                  defines: tuple[str, ...] = ()) -> list[list[np.ndarray]]:
     """Run a batch of inferences in the ASan+UBSan build of kernels/tools/th_run.c.
 
     Any memory error or undefined behaviour aborts the tool, which is raised
-    here with the sanitizer's report."""
+    here with the sanitizer's report.  `float_io`: the TH_FLOAT_IO engine build;
+    `defines`: more C definitions for the build (e.g. TH_KERNELS_DSP_PORTABLE)."""
     import subprocess
     import tempfile
     from pathlib import Path
@@ -140,7 +142,7 @@ def run_sanitized(plan_blob: bytes, batch: list[list[np.ndarray]],
     if output_shapes is not None and [tuple(s) for s in output_shapes] != [s.shape for s in output_specs]:
         # a deliberately edited plan: the caller's shapes win, the dtypes stay the plan's
         output_specs = [type(spec)(tuple(shape), spec.dtype) for spec, shape in zip(output_specs, output_shapes)]
-    tool = build_host_tool("th_run", sanitize=True, defines=FLOAT_IO_DEFINES if float_io else ())
+    tool = build_host_tool("th_run", sanitize=True, defines=(FLOAT_IO_DEFINES if float_io else ()) + tuple(defines))
     with tempfile.TemporaryDirectory(prefix="tinyhil-run-") as tmp:
         plan_path, in_path, out_path = (Path(tmp) / n for n in ("plan.bin", "inputs.bin", "outputs.bin"))
         plan_path.write_bytes(plan_blob)

@@ -28,7 +28,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.engine.build import build_host_tool
-from hil.engine.host import HostEngine
+from hil.engine.host import HostEngine, run_sanitized
 from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.conv_2d import conv_model
@@ -162,7 +162,7 @@ def _zoo_and_odd_models() -> dict[str, bytes]:
 def test_every_zoo_case_and_odd_shape_matches_tflm_on_the_board(session):
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
-        batch = [random_inputs([t.shape for t in plan.inputs], seed) for seed in range(3)]
+        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
         golden = TflmReference(model)
         _assert_equal(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.board} {name}")
 
@@ -203,7 +203,7 @@ def test_deepest_accumulation_and_filter_offset_match_tflm_on_the_board(session)
 def test_reference_model_matches_tflm_on_the_board(session, name):
     model = shared_model(name).read_bytes()
     plan = compile_model(model)
-    batch = [random_inputs([t.shape for t in plan.inputs], 700 + seed) for seed in range(2)]
+    batch = [random_inputs(plan.inputs, 700 + seed) for seed in range(2)]
     golden = TflmReference(model)
     _assert_equal(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.board} {name}")
 
@@ -212,32 +212,14 @@ def test_reference_model_matches_tflm_on_the_board(session, name):
 
 
 def _run_portable_dsp(blob: bytes, batch: list[list[np.ndarray]], out_shapes) -> list[list[np.ndarray]]:
-    tool = build_host_tool("th_run", sanitize=True, defines=("TH_KERNELS_DSP_PORTABLE",))
-    with tempfile.TemporaryDirectory(prefix="tinyhil-dsp-") as tmp:
-        plan_path, in_path, out_path = (Path(tmp) / n for n in ("plan.bin", "inputs.bin", "outputs.bin"))
-        plan_path.write_bytes(blob)
-        in_path.write_bytes(b"".join(np.ascontiguousarray(x, dtype=np.int8).tobytes() for xs in batch for x in xs))
-        result = subprocess.run([str(tool), str(plan_path), str(in_path), str(out_path)], capture_output=True,
-                                text=True, check=False, env={"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0",
-                                                             "PATH": "/usr/bin:/bin"})
-        assert result.returncode == 0, f"sanitized DSP-variant run failed:\n{result.stderr.strip()[-4000:]}"
-        raw = np.frombuffer(out_path.read_bytes(), dtype=np.int8)
-    sizes = [int(np.prod(s, dtype=np.int64)) for s in out_shapes]
-    assert raw.size == sum(sizes) * len(batch)
-    results, cursor = [], 0
-    for _ in batch:
-        outs = []
-        for size, shape in zip(sizes, out_shapes):
-            outs.append(raw[cursor:cursor + size].reshape(shape))
-            cursor += size
-        results.append(outs)
-    return results
+    """The DSP variants with their instructions written in C, under ASan and UBSan."""
+    return run_sanitized(blob, batch, out_shapes, defines=("TH_KERNELS_DSP_PORTABLE",))
 
 
 def test_dsp_variants_built_for_the_host_match_tflm_under_sanitizers():
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
-        batch = [random_inputs([t.shape for t in plan.inputs], seed) for seed in range(3)]
+        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
         golden = TflmReference(model)
         got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
         _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
@@ -269,7 +251,7 @@ def test_dsp_variants_built_for_the_host_match_tflm_on_the_deepest_accumulation_
 def test_dsp_variants_built_for_the_host_match_tflm_on_reference_models(name):
     model = shared_model(name).read_bytes()
     plan = compile_model(model)
-    batch = [random_inputs([t.shape for t in plan.inputs], 700 + seed) for seed in range(2)]
+    batch = [random_inputs(plan.inputs, 700 + seed) for seed in range(2)]
     golden = TflmReference(model)
     got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
     _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
