@@ -16,6 +16,8 @@
 
 typedef void (*th_broadcast_row_fn)(const void *params, const int8_t *in1, int32_t step1, const int8_t *in2,
                                     int32_t step2, int8_t *out, int32_t count);
+typedef void (*th_broadcast_row_s16_fn)(const void *params, const int16_t *in1, int32_t step1, const int16_t *in2,
+                                        int32_t step2, int16_t *out, int32_t count);
 
 /* A tensor's shape right-aligned to TH_MAX_RANK dims. */
 static inline th_shape th_tensor_shape(const th_tensor *t)
@@ -50,25 +52,37 @@ static inline th_status th_broadcast_check(const th_op_ctx *ctx, th_error *err)
     return TH_OK;
 }
 
-/* The common checks of a binary int8 op: inputs 0 and 1 present and int8,
- * the output int8 and of the inputs' broadcast shape. */
-static inline th_status th_binary_check_s8(const th_op_ctx *ctx, th_error *err)
+/* The common checks of a binary op on one element type: inputs 0 and 1
+ * present and of `dtype`, the output too and of the inputs' broadcast shape. */
+static inline th_status th_binary_check(const th_op_ctx *ctx, int32_t dtype, th_error *err)
 {
     int i;
     for (i = 0; i < 2; ++i) {
         if (ctx->inputs[i] == NULL) {
             return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
         }
-        if (ctx->inputs[i]->dtype != TH_DTYPE_INT8) {
-            return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[i], TH_FIELD_TYPE, TH_DTYPE_INT8,
+        if (ctx->inputs[i]->dtype != dtype) {
+            return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[i], TH_FIELD_TYPE, dtype,
                               ctx->inputs[i]->dtype);
         }
     }
-    if (ctx->output->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->output->dtype);
+    if (ctx->output->dtype != dtype) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, dtype, ctx->output->dtype);
     }
     return th_broadcast_check(ctx, err);
+}
+
+/* The common checks of a binary int8 op. */
+static inline th_status th_binary_check_s8(const th_op_ctx *ctx, th_error *err)
+{
+    return th_binary_check(ctx, TH_DTYPE_INT8, err);
+}
+
+/* A binary op on int8 or int16 (the output's dtype; both inputs must share it). */
+static inline th_status th_binary_check_s8_s16(const th_op_ctx *ctx, th_error *err)
+{
+    const int32_t dtype = ctx->output->dtype == TH_DTYPE_INT16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    return th_binary_check(ctx, dtype, err);
 }
 
 /* A zero point stored in the params (negated offsets are passed negated back)
@@ -82,62 +96,67 @@ static inline th_status th_check_zero_point(const th_op_ctx *ctx, int32_t tensor
     return TH_OK;
 }
 
-/* Walks `out` (shape so, the broadcast of s1 and s2) calling `row` on runs. */
-static inline void th_broadcast_s8(const th_shape *s1, const int8_t *in1, const th_shape *s2, const int8_t *in2,
-                                   const th_shape *so, int8_t *out, const void *params, th_broadcast_row_fn row)
-{
-    size_t st1[TH_MAX_RANK], st2[TH_MAX_RANK];
-    int32_t idx[TH_MAX_RANK];
-    size_t e1 = 1, e2 = 1, off1 = 0, off2 = 0, step1, step2;
-    int32_t i, inner, run, rows, r;
-
-    for (i = TH_MAX_RANK - 1; i >= 0; --i) {
-        if (so->d[i] <= 0) {
-            return;
-        }
-        st1[i] = s1->d[i] == 1 ? 0 : e1;
-        st2[i] = s2->d[i] == 1 ? 0 : e2;
-        e1 *= (size_t)s1->d[i];
-        e2 *= (size_t)s2->d[i];
-        idx[i] = 0;
-    }
-    /* Merge leading dims into the run while every input's element at
-     * (index in dim k, position t in the run) stays at base + t * step. */
-    inner = TH_MAX_RANK - 1;
-    while (inner > 0 && so->d[inner] == 1) { /* trailing 1s move nothing */
-        --inner;
-    }
-    run = so->d[inner];
-    step1 = st1[inner];
-    step2 = st2[inner];
-    while (inner > 0) {
-        const int32_t k = inner - 1;
-        const int ok1 = so->d[k] == 1 || st1[k] == (size_t)run * step1;
-        const int ok2 = so->d[k] == 1 || st2[k] == (size_t)run * step2;
-        if (!(ok1 && ok2)) {
-            break;
-        }
-        run *= so->d[k];
-        inner = k;
-    }
-    rows = 1;
-    for (i = 0; i < inner; ++i) {
-        rows *= so->d[i];
-    }
-    for (r = 0; r < rows; ++r) {
-        row(params, in1 + off1, (int32_t)step1, in2 + off2, (int32_t)step2, out, run);
-        out += run;
-        for (i = inner - 1; i >= 0; --i) {
-            off1 += st1[i];
-            off2 += st2[i];
-            if (++idx[i] < so->d[i]) {
-                break;
-            }
-            off1 -= st1[i] * (size_t)so->d[i];
-            off2 -= st2[i] * (size_t)so->d[i];
-            idx[i] = 0;
-        }
-    }
+/* Walks `out` (shape so, the broadcast of s1 and s2) calling `row` on runs;
+ * one walker per element type. */
+#define TH_BROADCAST_WALKER(name, type, row_type)                                                  \
+static inline void name(const th_shape *s1, const type *in1, const th_shape *s2, const type *in2,  \
+                        const th_shape *so, type *out, const void *params, row_type row)           \
+{                                                                                                  \
+    size_t st1[TH_MAX_RANK], st2[TH_MAX_RANK];                                                     \
+    int32_t idx[TH_MAX_RANK];                                                                      \
+    size_t e1 = 1, e2 = 1, off1 = 0, off2 = 0, step1, step2;                                       \
+    int32_t i, inner, run, rows, r;                                                                \
+                                                                                                   \
+    for (i = TH_MAX_RANK - 1; i >= 0; --i) {                                                       \
+        if (so->d[i] <= 0) {                                                                       \
+            return;                                                                                \
+        }                                                                                          \
+        st1[i] = s1->d[i] == 1 ? 0 : e1;                                                           \
+        st2[i] = s2->d[i] == 1 ? 0 : e2;                                                           \
+        e1 *= (size_t)s1->d[i];                                                                    \
+        e2 *= (size_t)s2->d[i];                                                                    \
+        idx[i] = 0;                                                                                \
+    }                                                                                              \
+    /* Merge leading dims into the run while every input's element at                              \
+     * (index in dim k, position t in the run) stays at base + t * step. */                        \
+    inner = TH_MAX_RANK - 1;                                                                       \
+    while (inner > 0 && so->d[inner] == 1) { /* trailing 1s move nothing */                        \
+        --inner;                                                                                   \
+    }                                                                                              \
+    run = so->d[inner];                                                                            \
+    step1 = st1[inner];                                                                            \
+    step2 = st2[inner];                                                                            \
+    while (inner > 0) {                                                                            \
+        const int32_t k = inner - 1;                                                               \
+        const int ok1 = so->d[k] == 1 || st1[k] == (size_t)run * step1;                            \
+        const int ok2 = so->d[k] == 1 || st2[k] == (size_t)run * step2;                            \
+        if (!(ok1 && ok2)) {                                                                       \
+            break;                                                                                 \
+        }                                                                                          \
+        run *= so->d[k];                                                                           \
+        inner = k;                                                                                 \
+    }                                                                                              \
+    rows = 1;                                                                                      \
+    for (i = 0; i < inner; ++i) {                                                                  \
+        rows *= so->d[i];                                                                          \
+    }                                                                                              \
+    for (r = 0; r < rows; ++r) {                                                                   \
+        row(params, in1 + off1, (int32_t)step1, in2 + off2, (int32_t)step2, out, run);             \
+        out += run;                                                                                \
+        for (i = inner - 1; i >= 0; --i) {                                                         \
+            off1 += st1[i];                                                                        \
+            off2 += st2[i];                                                                        \
+            if (++idx[i] < so->d[i]) {                                                             \
+                break;                                                                             \
+            }                                                                                      \
+            off1 -= st1[i] * (size_t)so->d[i];                                                     \
+            off2 -= st2[i] * (size_t)so->d[i];                                                     \
+            idx[i] = 0;                                                                            \
+        }                                                                                          \
+    }                                                                                              \
 }
+
+TH_BROADCAST_WALKER(th_broadcast_s8, int8_t, th_broadcast_row_fn)
+TH_BROADCAST_WALKER(th_broadcast_s16, int16_t, th_broadcast_row_s16_fn)
 
 #endif
