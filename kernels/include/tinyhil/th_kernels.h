@@ -178,6 +178,7 @@ void th_minimum_s8(TH_BINARY_S8_ARGS);
     const int16_t *input2, const th_shape *output_shape, int16_t *output
 void th_add_s16(const th_add_params *p, TH_BINARY_S16_ARGS);
 void th_sub_s16(const th_sub_params *p, TH_BINARY_S16_ARGS);
+void th_mul_s16(const th_mul_params *p, TH_BINARY_S16_ARGS);
 /* int16 softmax (output scale 1/32768): TFLM's two 513-entry LUTs, exp on [-10, 0] and 1/(1+x) on [0, 1]. */
 void th_softmax_s16(const th_softmax_params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
                     int32_t outer, int32_t depth, const int16_t *input, int16_t *output);
