@@ -191,6 +191,10 @@ void th_leaky_relu_s8(const th_leaky_relu_params *p, size_t count, const int8_t 
 void th_hard_swish_s8(const th_hard_swish_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_logistic_s8(const th_logistic_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8_t *output);
+/* int16 (output scale 2^-15, zero points 0): TFLM's sigmoid LUT interpolation; input_multiplier
+ * and input_left_shift are the table input's (x * multiplier + round) >> shift. */
+void th_logistic_s16(const th_logistic_params *p, size_t count, const int16_t *input, int16_t *output);
+void th_tanh_s16(const th_tanh_params *p, size_t count, const int16_t *input, int16_t *output);
 
 /* QUANTIZE between integer types: `count` elements of input_dtype to output_dtype (th_dtype). */
 void th_requantize(const th_quantize_params *p, size_t count, uint8_t input_dtype, const void *input,
