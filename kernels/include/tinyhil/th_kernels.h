@@ -139,6 +139,7 @@ void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank
 /* MEAN / SUM (TFLM's QuantizedMeanOrSum): per output, the int32 sum of its
  * `count` inputs, centred and requantized by p's multiplier and shift. */
 void th_mean_s8(const th_mean_params *p, th_reduce_shape *s, const int8_t *input, int8_t *output);
+void th_mean_s16(const th_mean_params *p, th_reduce_shape *s, const int16_t *input, int16_t *output);
 /* REDUCE_MAX (flip 0) and REDUCE_MIN (flip -1: the max of ~x is ~ the min of x): the int8 bytes
  * compared as they are, no requantization (TFLM's ReduceGeneric). */
 void th_reduce_max_s8(th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output);
