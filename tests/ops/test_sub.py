@@ -115,3 +115,19 @@ def test_int16_bad_params_are_refused(fields):
 @pytest.mark.parametrize("tensor", [0, 2])
 def test_int16_mixed_dtypes_are_refused(tensor):
     _binary16.assert_mixed_dtype_refused("SUB", tensor)
+
+
+@pytest.mark.parametrize("dtype, scales, zero_points, x1, x2, expected", [
+    (np.int8, (0.01110037136822939, 0.06952224671840668, 0.08765840530395508), (15, -7, -11), 44, -119, 81),
+    (np.int16, (0.0008069528848864138, 0.000809861405286938, 0.0005201722960919142), (0, 0, 0), -32649, -29573,
+     -4606),
+])
+def test_multipliers_are_computed_in_double_as_the_wheel_does(dtype, scales, zero_points, x1, x2, expected):
+    """Newer TFLM sources compute SUB's twice_max_input_scale and ratios in float32 (sub_common.cc); the pinned
+    wheel computes them in double as ADD does.  With these scales the float32 multipliers give expected + 1."""
+    model = binary_model("SUB", (1,), (1,), scales=scales, zero_points=zero_points, dtype=dtype,
+                         options_name="SubOptions", fused_activation_function=0)
+    batch = [[np.array([x1], dtype), np.array([x2], dtype)]]
+    assert_matches_tflm(model, batch=batch)
+    from hil.model.golden import TflmReference
+    assert int(TflmReference(model).run(batch[0])[0][0]) == expected
