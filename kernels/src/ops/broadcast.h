@@ -96,67 +96,93 @@ static inline th_status th_check_zero_point(const th_op_ctx *ctx, int32_t tensor
     return TH_OK;
 }
 
-/* Walks `out` (shape so, the broadcast of s1 and s2) calling `row` on runs;
- * one walker per element type. */
-#define TH_BROADCAST_WALKER(name, type, row_type)                                                  \
-static inline void name(const th_shape *s1, const type *in1, const th_shape *s2, const type *in2,  \
-                        const th_shape *so, type *out, const void *params, row_type row)           \
-{                                                                                                  \
-    size_t st1[TH_MAX_RANK], st2[TH_MAX_RANK];                                                     \
-    int32_t idx[TH_MAX_RANK];                                                                      \
-    size_t e1 = 1, e2 = 1, off1 = 0, off2 = 0, step1, step2;                                       \
-    int32_t i, inner, run, rows, r;                                                                \
-                                                                                                   \
-    for (i = TH_MAX_RANK - 1; i >= 0; --i) {                                                       \
-        if (so->d[i] <= 0) {                                                                       \
-            return;                                                                                \
-        }                                                                                          \
-        st1[i] = s1->d[i] == 1 ? 0 : e1;                                                           \
-        st2[i] = s2->d[i] == 1 ? 0 : e2;                                                           \
-        e1 *= (size_t)s1->d[i];                                                                    \
-        e2 *= (size_t)s2->d[i];                                                                    \
-        idx[i] = 0;                                                                                \
-    }                                                                                              \
-    /* Merge leading dims into the run while every input's element at                              \
-     * (index in dim k, position t in the run) stays at base + t * step. */                        \
-    inner = TH_MAX_RANK - 1;                                                                       \
-    while (inner > 0 && so->d[inner] == 1) { /* trailing 1s move nothing */                        \
-        --inner;                                                                                   \
-    }                                                                                              \
-    run = so->d[inner];                                                                            \
-    step1 = st1[inner];                                                                            \
-    step2 = st2[inner];                                                                            \
-    while (inner > 0) {                                                                            \
-        const int32_t k = inner - 1;                                                               \
-        const int ok1 = so->d[k] == 1 || st1[k] == (size_t)run * step1;                            \
-        const int ok2 = so->d[k] == 1 || st2[k] == (size_t)run * step2;                            \
-        if (!(ok1 && ok2)) {                                                                       \
-            break;                                                                                 \
-        }                                                                                          \
-        run *= so->d[k];                                                                           \
-        inner = k;                                                                                 \
-    }                                                                                              \
-    rows = 1;                                                                                      \
-    for (i = 0; i < inner; ++i) {                                                                  \
-        rows *= so->d[i];                                                                          \
-    }                                                                                              \
-    for (r = 0; r < rows; ++r) {                                                                   \
-        row(params, in1 + off1, (int32_t)step1, in2 + off2, (int32_t)step2, out, run);             \
-        out += run;                                                                                \
-        for (i = inner - 1; i >= 0; --i) {                                                         \
-            off1 += st1[i];                                                                        \
-            off2 += st2[i];                                                                        \
-            if (++idx[i] < so->d[i]) {                                                             \
-                break;                                                                             \
-            }                                                                                      \
-            off1 -= st1[i] * (size_t)so->d[i];                                                     \
-            off2 -= st2[i] * (size_t)so->d[i];                                                     \
-            idx[i] = 0;                                                                            \
-        }                                                                                          \
-    }                                                                                              \
+/* Walks `out` (shape so, the broadcast of s1 and s2) calling `row` on runs. */
+static inline void th_broadcast_s8(const th_shape *s1, const int8_t *in1, const th_shape *s2, const int8_t *in2,
+                                   const th_shape *so, int8_t *out, const void *params, th_broadcast_row_fn row)
+{
+    size_t st1[TH_MAX_RANK], st2[TH_MAX_RANK];
+    int32_t idx[TH_MAX_RANK];
+    size_t e1 = 1, e2 = 1, off1 = 0, off2 = 0, step1, step2;
+    int32_t i, inner, run, rows, r;
+
+    for (i = TH_MAX_RANK - 1; i >= 0; --i) {
+        if (so->d[i] <= 0) {
+            return;
+        }
+        st1[i] = s1->d[i] == 1 ? 0 : e1;
+        st2[i] = s2->d[i] == 1 ? 0 : e2;
+        e1 *= (size_t)s1->d[i];
+        e2 *= (size_t)s2->d[i];
+        idx[i] = 0;
+    }
+    /* Merge leading dims into the run while every input's element at
+     * (index in dim k, position t in the run) stays at base + t * step. */
+    inner = TH_MAX_RANK - 1;
+    while (inner > 0 && so->d[inner] == 1) { /* trailing 1s move nothing */
+        --inner;
+    }
+    run = so->d[inner];
+    step1 = st1[inner];
+    step2 = st2[inner];
+    while (inner > 0) {
+        const int32_t k = inner - 1;
+        const int ok1 = so->d[k] == 1 || st1[k] == (size_t)run * step1;
+        const int ok2 = so->d[k] == 1 || st2[k] == (size_t)run * step2;
+        if (!(ok1 && ok2)) {
+            break;
+        }
+        run *= so->d[k];
+        inner = k;
+    }
+    rows = 1;
+    for (i = 0; i < inner; ++i) {
+        rows *= so->d[i];
+    }
+    for (r = 0; r < rows; ++r) {
+        row(params, in1 + off1, (int32_t)step1, in2 + off2, (int32_t)step2, out, run);
+        out += run;
+        for (i = inner - 1; i >= 0; --i) {
+            off1 += st1[i];
+            off2 += st2[i];
+            if (++idx[i] < so->d[i]) {
+                break;
+            }
+            off1 -= st1[i] * (size_t)so->d[i];
+            off2 -= st2[i] * (size_t)so->d[i];
+            idx[i] = 0;
+        }
+    }
 }
 
-TH_BROADCAST_WALKER(th_broadcast_s8, int8_t, th_broadcast_row_fn)
-TH_BROADCAST_WALKER(th_broadcast_s16, int16_t, th_broadcast_row_s16_fn)
+/* int16 runs walk with the int8 walker over element offsets: it is handed the
+ * int16 buffers as bytes, so each pointer it passes is base + element offset,
+ * and the trampoline turns that offset back into an int16 pointer.  One walker
+ * serves both types (no second copy of it in the build). */
+typedef struct {
+    const void *params;
+    th_broadcast_row_s16_fn row;
+    const int16_t *in1, *in2;
+    int16_t *out;
+} th_broadcast_s16_ctx;
+
+static inline void th_broadcast_s16_row(const void *ctx, const int8_t *in1, int32_t step1, const int8_t *in2,
+                                        int32_t step2, int8_t *out, int32_t count)
+{
+    const th_broadcast_s16_ctx *c = (const th_broadcast_s16_ctx *)ctx;
+    c->row(c->params, c->in1 + (in1 - (const int8_t *)c->in1), step1, c->in2 + (in2 - (const int8_t *)c->in2), step2,
+           c->out + (out - (int8_t *)c->out), count);
+}
+
+static inline void th_broadcast_s16(const th_shape *s1, const int16_t *in1, const th_shape *s2, const int16_t *in2,
+                                    const th_shape *so, int16_t *out, const void *params, th_broadcast_row_s16_fn row)
+{
+    th_broadcast_s16_ctx ctx;
+    ctx.params = params;
+    ctx.row = row;
+    ctx.in1 = in1;
+    ctx.in2 = in2;
+    ctx.out = out;
+    th_broadcast_s8(s1, (const int8_t *)in1, s2, (const int8_t *)in2, so, (int8_t *)out, &ctx, th_broadcast_s16_row);
+}
 
 #endif
