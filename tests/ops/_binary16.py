@@ -73,3 +73,13 @@ def assert_bad_params16_refused(op: str, fields: dict):
 def assert_mixed_dtype_refused(op: str, tensor: int):
     """A plan whose tensor `tensor` is int8 (its bytes halved) among int16 ones is refused."""
     assert_bad_tensor_refused(plan16(op), tensor, {"dtype": 1, "bytes": 128}, "TH_ERR_BAD_TENSOR")
+
+
+def assert_6d_broadcast_matches_tflm(op: str):
+    """Rank-6 broadcasting both ways, the second operand an input and a constant (the wheel's int16 path
+    broadcasts up to 6-D as its int8 one does)."""
+    for const2 in (False, True):
+        model = binary_model(op, (2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), scales=(3.1e-4, 1.7e-4, 4.6e-4),
+                             dtype=np.int16, options_name=OPTIONS[op], const2=const2, fused_activation_function=0,
+                             seed=3)
+        assert_matches_tflm(model, num_inputs=3)

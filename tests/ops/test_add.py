@@ -242,3 +242,7 @@ def test_int16_extreme_accepted_params_run_without_undefined_behaviour():
     shape = (1, 4, 4, 8)
     lo, hi = np.full(shape, -32768, np.int16), np.full(shape, 32767, np.int16)
     run_sanitized(patched, [[lo, lo], [hi, hi], [lo, hi]], [shape])
+
+
+def test_int16_6d_broadcast_matches_tflm():
+    _binary16.assert_6d_broadcast_matches_tflm("ADD")

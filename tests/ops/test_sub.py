@@ -131,3 +131,7 @@ def test_multipliers_are_computed_in_double_as_the_wheel_does(dtype, scales, zer
     assert_matches_tflm(model, batch=batch)
     from hil.model.golden import TflmReference
     assert int(TflmReference(model).run(batch[0])[0][0]) == expected
+
+
+def test_int16_6d_broadcast_matches_tflm():
+    _binary16.assert_6d_broadcast_matches_tflm("SUB")
