@@ -173,3 +173,76 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
     lo, hi = np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)
     for plan in (patched, also):
         run_sanitized(plan, [[lo, lo], [hi, hi], [lo, hi]], [shape])
+
+
+# --- int16 (16x8 mode): TFLM's general-scale int16 path, left shift 15, zero points 0 ------
+
+from tests.ops import _binary16  # noqa: E402
+
+
+def test_add_params_int16_power_of_two_scales():
+    # twice the max input scale is 2^-9: input multipliers 1/8 and 1/2, output 2^-9 / (2^15 * 2^-9) = 2^-15.
+    assert add_params(2.0 ** -12, 0, 2.0 ** -10, 0, 2.0 ** -9, 0, -32768, 32767, left_shift=15) == {
+        "left_shift": 15,
+        "input1_offset": 0, "input1_multiplier": 1 << 30, "input1_shift": -2,
+        "input2_offset": 0, "input2_multiplier": 1 << 30, "input2_shift": 0,
+        "output_offset": 0, "output_multiplier": 1 << 30, "output_shift": -14,
+        "act_min": -32768, "act_max": 32767,
+    }
+
+
+def test_int16_prepare_uses_left_shift_15_and_the_int16_clamp():
+    from hil.compiler.ops.add import prepare_add
+    graph = load_graph(_binary16.model16("ADD", (4,), (4,), scales=(2.0 ** -12, 2.0 ** -10, 2.0 ** -9), activation=3))
+    params = prepare_add(graph.ops[0], graph).params
+    assert params == add_params(2.0 ** -12, 0, 2.0 ** -10, 0, 2.0 ** -9, 0, 0, 3072, left_shift=15)  # 6 / 2^-9
+
+
+@pytest.mark.parametrize("scales", [
+    (2.0 ** -12, 2.0 ** -10, 2.0 ** -9),        # powers of two (TFLM's pot special case is not what it runs)
+    (1.0 / 32768, 1.0 / 32768, 1.0 / 16384),
+    (3.1e-4, 1.7e-4, 4.6e-4),
+    (1.0e-3, 7.0e-5, 2.3e-4),                   # output saturates
+])
+def test_int16_every_input_matches_tflm(scales):
+    _binary16.assert_every_pair_matches_tflm("ADD", scales)
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_int16_unsupported_add_is_rejected_with_reason(index):
+    model, reason = _binary16.rejections16("ADD")[index]
+    _binary16.assert_rejected("ADD", model, reason)
+
+
+def test_int16_output_scale_too_small_is_rejected():
+    _binary16.assert_rejected("ADD", lambda: _binary16.model16("ADD", (4,), (4,), scales=(1.0, 1.0, 1e-5)),
+                              r"2\^15 \* output scale")
+
+
+@pytest.mark.parametrize("fields", [
+    {"left_shift": 16}, {"input1_offset": 1}, {"input2_offset": -1}, {"output_offset": 1},
+    {"act_min": -32769}, {"act_max": 32768}, {"act_min": 5, "act_max": 4}, {"output_shift": 1},
+])
+def test_int16_bad_params_are_refused(fields):
+    _binary16.assert_bad_params16_refused("ADD", fields)
+
+
+@pytest.mark.parametrize("tensor", [1, 2])
+def test_int16_mixed_dtypes_are_refused(tensor):
+    _binary16.assert_mixed_dtype_refused("ADD", tensor)
+
+
+def test_int16_extreme_accepted_params_run_without_undefined_behaviour():
+    blob = _binary16.plan16("ADD")
+    int32_max = (1 << 31) - 1
+    patched = with_record_fields(blob, plan_format().op_params["ADD"], params_offset(blob), left_shift=15,
+                                 input1_multiplier=int32_max, input1_shift=0, input2_multiplier=int32_max,
+                                 input2_shift=0, output_multiplier=int32_max, output_shift=0, act_min=-32768,
+                                 act_max=32767)
+    shape = (1, 4, 4, 8)
+    lo, hi = np.full(shape, -32768, np.int16), np.full(shape, 32767, np.int16)
+    run_sanitized(patched, [[lo, lo], [hi, hi], [lo, hi]], [shape])
+
+
+def test_int16_6d_broadcast_matches_tflm():
+    _binary16.assert_6d_broadcast_matches_tflm("ADD")

@@ -70,3 +70,41 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
                    {"input_range_radius": 0}):
         patched = with_record_fields(blob, plan_format().op_params["LOGISTIC"], params_offset(blob), **fields)
         run_sanitized(patched, batch, [shape])
+
+
+# --- int16: TFLM's sigmoid LUT kernel ------------------------------------------------------
+
+from hil.compiler.ops.activations import lut16_params  # noqa: E402
+from tests.ops import _lut16  # noqa: E402
+
+
+@pytest.mark.parametrize("scale", _lut16.SWEEP_SCALES)
+def test_int16_every_input_matches_tflm(scale):
+    _lut16.assert_every_input_matches_tflm("LOGISTIC", scale)
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_int16_unsupported_is_rejected_with_reason(index):
+    model, reason = _lut16.rejections("LOGISTIC")[index]
+    _lut16.assert_rejected("LOGISTIC", model, reason)
+
+
+@pytest.mark.parametrize("fields", _lut16.BAD_PARAMS)
+def test_int16_bad_params_are_refused(fields):
+    _lut16.assert_bad_params16_refused("LOGISTIC", fields)
+
+
+def test_int16_bad_tensors_are_refused():
+    _lut16.assert_bad_tensors16_refused("LOGISTIC")
+
+
+def test_int16_extreme_accepted_params_run_without_undefined_behaviour():
+    _lut16.assert_extreme_params_clean("LOGISTIC")
+
+
+def test_int16_prepare_matches_hand_arithmetic():
+    # 2^-12: TFLM's power-of-two case, left shift 12 - 12 = 0, multiplier 3 << 0.
+    assert lut16_params(2.0 ** -12, (0,))["input_multiplier"] == 3
+    # 2^-11 is not LOGISTIC's case (left shift 1): 2^-11 * 12288 = 6, doubled 12 times to 24576.
+    assert lut16_params(2.0 ** -11, (0,)) == {"input_zero_point": 0, "input_range_radius": 0,
+                                              "input_multiplier": 24576, "input_left_shift": 12}

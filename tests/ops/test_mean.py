@@ -186,3 +186,105 @@ def test_extreme_accepted_params_run_without_undefined_behaviour(fields):
     shape = (1, 7, 5, 8)
     batch = [[np.full(shape, v, np.int8)] for v in (-128, 127, -3)]
     run_sanitized(patched, batch, [(1, 1, 1, 8)])
+
+
+# --- int16: the same QuantizedMeanOrSum, int32 sums ---------------------------------------
+
+ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16)
+
+
+def test_int16_prepare_matches_hand_arithmetic():
+    # 2^-12 / 2^-13 = 2 = 0.5 * 2^2: (2^30, 2); count 4 folds two more bits: (2^32 // 4, 0).
+    from hil.compiler.ops.mean import prepare_mean
+    graph = load_graph(mean_model((1, 2, 2, 3), False, (2.0 ** -12, 5), (2.0 ** -13, -7), dtype=np.int16))
+    assert prepare_mean(graph.ops[0], graph).params == {"input_zero_point": 5, "output_zero_point": -7,
+                                                        "multiplier": 1 << 30, "shift": 0, "axes": 0b0110}
+
+
+@pytest.mark.parametrize("input_q, output_q", [
+    ((3.1e-4, 0), (3.1e-4, 0)),                 # equal quantization (the converter's)
+    ((2.0 ** -12, 0), (2.0 ** -13, 0)),          # powers of two, the output saturates
+    ((1.7e-4, 1000), (2.9e-4, -3000)),           # other scales and zero points
+])
+def test_int16_every_input_matches_tflm(input_q, output_q):
+    """Every int16 value, paired with its neighbour and with its mirror, averaged over an axis of 2."""
+    model = mean_model((32768, 2), False, input_q, output_q, axes=(1,), dtype=np.int16)
+    mirrored = np.stack([ALL_INT16[:32768], ALL_INT16[32768:][::-1]], axis=1)
+    assert_matches_tflm(model, batch=[[ALL_INT16.reshape(32768, 2)], [mirrored]], sanitize=False)
+
+
+def test_int16_largest_count_matches_tflm():
+    """2^15 values per output at the int16 extremes and the zero point's far side: the sum stays exact."""
+    shape = (1, 128, 256, 2)
+    model = mean_model(shape, True, (1.0e-4, -32768), (3.0e-4, 32767), dtype=np.int16)
+    batch = [[np.full(shape, v, np.int16)] for v in (-32768, 32767)]
+    assert_matches_tflm(model, batch=batch, sanitize=False)
+
+
+def _mean16(in_shape=(1, 4, 4, 8), out_shape=(1, 8), out_dtype=np.int16, op="MEAN", out_zp=0) -> bytes:
+    b = ModelBuilder("mean16")
+    x = b.input("x", in_shape, 3e-4, 0, dtype=np.int16)
+    axis = b.const("axis", np.array((1, 2), dtype=np.int32))
+    y = b.tensor("y", out_shape, out_dtype, 3e-4, out_zp)
+    b.op(op, [x, axis], [y], "ReducerOptions", keep_dims=False)
+    b.mark_output(y)
+    return b.build()
+
+
+@pytest.mark.parametrize("model, reason, op", [
+    (lambda: _mean16(in_shape=(1, 256, 256, 1), out_shape=(1, 1)), "reducing 65536 values per output; the engine supports up to 32768", "MEAN"),
+    (lambda: _mean16(out_dtype=np.int8), "with an INT16 input the output must be INT16", "MEAN"),
+    (lambda: _mean16(op="SUM"), "is INT16, the engine supports only INT8", "SUM"),
+])
+def test_int16_unsupported_mean_is_rejected_with_reason(model, reason, op):
+    with pytest.raises(UnsupportedModelError, match=reason) as info:
+        compile_model(model())
+    assert f"op 0 ({op})" in str(info.value)
+
+
+def _mean16_plan() -> bytes:
+    """int16 input [1, 7, 5, 8] zero point 100 (tensor 0), output [1, 1, 1, 8] zero point -200 (tensor 1)."""
+    return compile_model(mean_model((1, 7, 5, 8), True, (3e-4, 100), (2e-4, -200), dtype=np.int16)).blob
+
+
+@pytest.mark.parametrize("fields", [
+    {"input_zero_point": 101}, {"output_zero_point": -199}, {"input_zero_point": 32768},
+    {"output_zero_point": -32769}, {"shift": 31}, {"multiplier": -1},
+])
+def test_int16_bad_params_are_refused(fields):
+    blob = _mean16_plan()
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().op_params["MEAN"], params_offset(blob), **fields))
+    assert info.value.status == "TH_ERR_BAD_PARAMS"
+
+
+@pytest.mark.parametrize("tensor, fields, status", [
+    (1, {"dtype": 1, "bytes": 8}, "TH_ERR_BAD_TENSOR"),     # int8 output of an int16 input
+    (0, {"dtype": 1, "bytes": 280}, "TH_ERR_BAD_TENSOR"),   # int8 input of an int16 output
+])
+def test_int16_mixed_dtypes_are_refused(tensor, fields, status):
+    blob = _mean16_plan()
+    with pytest.raises(EngineError) as info:
+        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+    assert info.value.status == status
+
+
+def test_int16_count_above_two_to_the_fifteen_is_refused():
+    """A plan reducing 2^16 values per output (the int32 sum could overflow) is refused at load:
+    [1, 128, 256, 2] over H and W patched to [1, 256, 256, 1] (the same bytes) and its output to [1, 1, 1, 1]."""
+    blob = compile_model(mean_model((1, 128, 256, 2), True, (3e-4, 0), (3e-4, 0), dtype=np.int16)).blob
+    blob = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 0), dim1=256, dim3=1)
+    blob = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), dim3=1, bytes=2)
+    with pytest.raises(EngineError) as info:
+        HostEngine(blob)
+    assert info.value.status == "TH_ERR_SHAPE"
+    assert "32768" in str(info.value) and "65536" in str(info.value)
+
+
+def test_int16_extreme_accepted_params_run_without_undefined_behaviour():
+    blob = _mean16_plan()
+    shape = (1, 7, 5, 8)
+    batch = [[np.full(shape, v, np.int16)] for v in (-32768, 32767, 100)]
+    for fields in ({"multiplier": (1 << 31) - 1, "shift": 30}, {"multiplier": (1 << 31) - 1, "shift": -31}):
+        patched = with_record_fields(blob, plan_format().op_params["MEAN"], params_offset(blob), **fields)
+        run_sanitized(patched, batch, [(1, 1, 1, 8)])

@@ -67,3 +67,63 @@ def test_bad_params_are_refused(fields):
 ])
 def test_bad_shapes_are_refused(tensor, fields):
     assert_bad_tensor_refused(_mul_plan(), tensor, fields, "TH_ERR_SHAPE")
+
+
+# --- int16 (16x8 mode): the same MulElementwise, zero points 0 -----------------------------
+
+from tests.ops import _binary16  # noqa: E402
+
+
+def test_int16_prepare_matches_hand_arithmetic():
+    # 2^-12 * 2^-10 / 2^-15 = 2^-7 = 0.5 * 2^-6; RELU6 clamps at 6 / 2^-15 = 196608 -> the int16 maximum.
+    from hil.compiler.ops.mul import prepare_mul
+    from hil.model.tflite import load_graph
+    graph = load_graph(_binary16.model16("MUL", (4,), (4,), scales=(2.0 ** -12, 2.0 ** -10, 2.0 ** -15), activation=3))
+    assert prepare_mul(graph.ops[0], graph).params == {
+        "input1_offset": 0, "input2_offset": 0, "output_offset": 0,
+        "output_multiplier": 1 << 30, "output_shift": -6, "act_min": 0, "act_max": 32767,
+    }
+
+
+@pytest.mark.parametrize("scales", [
+    (2.0 ** -12, 2.0 ** -10, 2.0 ** -15),
+    (1.0 / 32768, 1.0 / 32768, 1.0 / 32768),
+    (3.1e-4, 1.7e-4, 2.0e-4),
+    (1.0e-2, 1.0e-3, 1.0e-6),          # multiplier above one: the output saturates
+])
+def test_int16_every_input_matches_tflm(scales):
+    _binary16.assert_every_pair_matches_tflm("MUL", scales)
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_int16_unsupported_mul_is_rejected_with_reason(index):
+    model, reason = _binary16.rejections16("MUL")[index]
+    _binary16.assert_rejected("MUL", model, reason)
+
+
+@pytest.mark.parametrize("fields", [
+    {"input1_offset": 1}, {"input2_offset": -1}, {"output_offset": 1}, {"act_min": -32769}, {"act_max": 32768},
+    {"output_shift": 31},
+])
+def test_int16_bad_params_are_refused(fields):
+    _binary16.assert_bad_params16_refused("MUL", fields)
+
+
+@pytest.mark.parametrize("tensor", [1, 2])
+def test_int16_mixed_dtypes_are_refused(tensor):
+    _binary16.assert_mixed_dtype_refused("MUL", tensor)
+
+
+def test_int16_extreme_accepted_params_run_without_undefined_behaviour():
+    from hil.compiler.plan_format import params_offset, plan_format, with_record_fields
+    from hil.engine.host import run_sanitized
+    blob = _binary16.plan16("MUL")
+    patched = with_record_fields(blob, plan_format().op_params["MUL"], params_offset(blob),
+                                 output_multiplier=(1 << 31) - 1, output_shift=30, act_min=-32768, act_max=32767)
+    shape = (1, 4, 4, 8)
+    lo, hi = np.full(shape, -32768, np.int16), np.full(shape, 32767, np.int16)
+    run_sanitized(patched, [[lo, lo], [hi, hi], [lo, hi]], [shape])
+
+
+def test_int16_6d_broadcast_matches_tflm():
+    _binary16.assert_6d_broadcast_matches_tflm("MUL")

@@ -70,3 +70,42 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
                    {"input_range_radius": 0}):
         patched = with_record_fields(blob, plan_format().op_params["TANH"], params_offset(blob), **fields)
         run_sanitized(patched, batch, [shape])
+
+
+# --- int16: TFLM's sigmoid LUT kernel ------------------------------------------------------
+
+from hil.compiler.ops.activations import lut16_params  # noqa: E402
+from tests.ops import _lut16  # noqa: E402
+
+
+@pytest.mark.parametrize("scale", _lut16.SWEEP_SCALES)
+def test_int16_every_input_matches_tflm(scale):
+    _lut16.assert_every_input_matches_tflm("TANH", scale)
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_int16_unsupported_is_rejected_with_reason(index):
+    model, reason = _lut16.rejections("TANH")[index]
+    _lut16.assert_rejected("TANH", model, reason)
+
+
+@pytest.mark.parametrize("fields", _lut16.BAD_PARAMS)
+def test_int16_bad_params_are_refused(fields):
+    _lut16.assert_bad_params16_refused("TANH", fields)
+
+
+def test_int16_bad_tensors_are_refused():
+    _lut16.assert_bad_tensors16_refused("TANH")
+
+
+def test_int16_extreme_accepted_params_run_without_undefined_behaviour():
+    _lut16.assert_extreme_params_clean("TANH")
+
+
+def test_int16_prepare_matches_hand_arithmetic():
+    # TANH's power-of-two case covers left shifts 0 and 1: 2^-11 -> 3 << 1 = 6, no shift.
+    assert lut16_params(2.0 ** -11, (0, 1)) == {"input_zero_point": 0, "input_range_radius": 0,
+                                                "input_multiplier": 6, "input_left_shift": 0}
+    # 1/32768: 12288 / 32768 = 0.375, doubled 16 times to 24576 (truncated: exact here).
+    assert lut16_params(1.0 / 32768, (0, 1)) == {"input_zero_point": 0, "input_range_radius": 0,
+                                                 "input_multiplier": 24576, "input_left_shift": 16}

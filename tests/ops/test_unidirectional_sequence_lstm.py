@@ -171,8 +171,8 @@ def test_state_used_by_another_op_is_rejected():
 
 def test_engine_sigmoid_table_is_tflms():
     """The C table (sigmoid(i/24) in 0.16) equals the one the pinned wheel's int16 kernels read."""
-    source = (KERNELS_DIR / "src" / "ops" / "unidirectional_sequence_lstm.c").read_text()
-    body = re.search(r"sigmoid_table\[256\] = \{(.*?)\};", source, re.S).group(1)
+    source = (KERNELS_DIR / "src" / "ops" / "sigmoid_lut.c").read_text()
+    body = re.search(r"sigmoid_table_u16\[256\] = \{(.*?)\};", source, re.S).group(1)
     table = [int(v) for v in body.replace("\n", " ").split(",") if v.strip()]
     assert table == tflm_sigmoid_table()
 

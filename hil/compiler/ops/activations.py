@@ -150,9 +150,68 @@ def logistic_params(input_scale, input_zero_point: int) -> dict[str, int]:
             "input_multiplier": int(multiplier), "input_left_shift": int(shift)}
 
 
+def checked_log2(x) -> tuple[bool, int]:
+    """TFLM's CheckedLog2 in float32: (log2 x within 1e-3 of an integer, that integer rounded half away)."""
+    x_log2 = np.float32(np.log(np.float32(x))) * (np.float32(1.0) / np.float32(np.log(np.float32(2.0))))
+    rounded = round_half_away(float(x_log2))
+    return bool(abs(np.float32(x_log2 - np.float32(rounded))) < np.float32(1e-3)), int(rounded)
+
+
+LUT16_INPUT_INTEGER_BITS = 3
+
+
+def lut16_params(input_scale, pot_left_shifts: tuple[int, ...]) -> dict[str, int]:
+    """TFLM's int16 LOGISTIC/TANH Prepare, as the kernel then uses it: the table input is
+    (x * multiplier + round) >> shift.  A power-of-two input scale (CheckedLog2) whose left shift
+    12 + log2(scale) is in pot_left_shifts (0 for LOGISTIC, 0 or 1 for TANH) gives 3 << left_shift,
+    no shift; otherwise scale * 4096 * 3 (double) is doubled while <= 32767 / 2, at most 31 times,
+    and truncated."""
+    pot, log2_rounded = checked_log2(input_scale)
+    left_shift = (15 - LUT16_INPUT_INTEGER_BITS) + log2_rounded
+    if pot and left_shift in pot_left_shifts:
+        return {"input_zero_point": 0, "input_range_radius": 0, "input_multiplier": 3 << left_shift,
+                "input_left_shift": 0}
+    multiplier = float(np.float32(input_scale)) * 4096.0 * 3.0
+    left_shift = 0
+    while multiplier <= 32767.0 / 2.0 and left_shift <= 30:
+        left_shift += 1
+        multiplier *= 2.0
+    return {"input_zero_point": 0, "input_range_radius": 0, "input_multiplier": int(multiplier),
+            "input_left_shift": left_shift}
+
+
+def _prepare_lut16(op: Op, graph: Graph, op_type: str, pot_left_shifts: tuple[int, ...]) -> PreparedOp:
+    """int16 LOGISTIC / TANH: zero points 0, output scale 2^-15 (TFLM's CheckedLog2 checks)."""
+    require(len(op.inputs) == 1, op, f"expected 1 input, got {len(op.inputs)}")
+    x = input_tensor(graph, op, 0, "input")
+    y = output_tensor(graph, op)
+    for t, role in ((x, "input"), (y, "output")):
+        require(t.type_name == "INT16", op, f"{role} {tensor_label(t)} is {t.type_name}; with an INT16 input the "
+                                            f"output must be INT16 too")
+        require(t.scale is not None and t.scale.size == 1 and float(t.scale[0]) > 0.0, op,
+                f"{role} {tensor_label(t)} needs a positive per-tensor scale")
+        require(zero_point(t) == 0, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}; int16 needs 0")
+    require(tuple(x.shape) == tuple(y.shape), op,
+            f"output {tensor_label(y)} shape {list(y.shape)} differs from input shape {list(x.shape)}")
+    pot, log2_rounded = checked_log2(y.scale[0])
+    require(pot and log2_rounded == -15, op,
+            f"output {tensor_label(y)} scale {float(y.scale[0])!r} is not 2^-15 (TFLM requires it)")
+    params = lut16_params(x.scale[0], pot_left_shifts)
+    require(1 <= params["input_multiplier"] <= 32767, op,
+            f"input {tensor_label(x)} scale {float(x.scale[0])!r} gives table multiplier "
+            f"{params['input_multiplier']}, outside TFLM's [1, 32767]")
+    return PreparedOp(op_type, [x.index], y.index, params=params, macs=0)
+
+
+def _input_is_int16(op: Op, graph: Graph) -> bool:
+    return len(op.inputs) >= 1 and input_tensor(graph, op, 0, "input").type_name == "INT16"
+
+
 @register("LOGISTIC")
 def prepare_logistic(op: Op, graph: Graph) -> PreparedOp:
-    """LOGISTIC (int8 -> int8): gemmlowp logistic on Q4.27; output scale 1/256, zero point -128 (as TFLM requires)."""
+    """LOGISTIC: int8 (gemmlowp on Q4.27, output 1/256 zp -128) or int16 (TFLM's LUT, output 2^-15, zero points 0)."""
+    if _input_is_int16(op, graph):
+        return _prepare_lut16(op, graph, "LOGISTIC", (0,))
     x, y = _unary(op, graph)
     require(zero_point(y) == INT8_MIN, op, f"output {tensor_label(y)} zero point {zero_point(y)} is not -128 (TFLM requires it)")
     require(abs(float(y.scale[0]) - 1.0 / 256) < 0.001 / 256, op,
@@ -166,7 +225,9 @@ def prepare_logistic(op: Op, graph: Graph) -> PreparedOp:
 
 @register("TANH")
 def prepare_tanh(op: Op, graph: Graph) -> PreparedOp:
-    """TANH (int8 -> int8): gemmlowp tanh on Q4.27; output scale 1/128, zero point 0 (as TFLM requires)."""
+    """TANH: int8 (gemmlowp on Q4.27, output 1/128 zp 0) or int16 (TFLM's LUT, output 2^-15, zero points 0)."""
+    if _input_is_int16(op, graph):
+        return _prepare_lut16(op, graph, "TANH", (0, 1))
     x, y = _unary(op, graph)
     require(zero_point(y) == 0, op, f"output {tensor_label(y)} zero point {zero_point(y)} is not 0 (TFLM requires it)")
     require(abs(float(y.scale[0]) - 1.0 / 128) < 0.001 / 128, op,

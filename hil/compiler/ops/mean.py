@@ -1,4 +1,4 @@
-"""MEAN (int8) over any set of axes (constant INT32 axis tensor, negative axes, keep_dims or not), rank 1-6; at most 4,194,304 values per output.
+"""MEAN (int8, or int16 in and out) over any axes (constant INT32 axis, negative axes, keep_dims or not), rank 1-6; at most 2^22 (int16: 2^15) values per output.
 
 TFLM's int8 MEAN (reference_ops::QuantizedMeanOrSum) sums the raw values,
 subtracts input_zero_point * count, and requantizes once with
@@ -6,7 +6,9 @@ QuantizeMultiplier(input_scale / output_scale) adjusted to include 1 / count.
 It takes that path whether or not input and output quantization agree (the
 integer-average shortcut of older TFLM releases is gone), and so does the
 engine.  The adjustment is done here, so the C kernel only requantizes.  SUM
-(sum.py) is the same computation without the 1 / count adjustment."""
+(sum.py) is the same computation without the 1 / count adjustment.  int16
+MEAN runs the same QuantizedMeanOrSum (int32 sums, any int16 zero points);
+up to 2^15 values per output keep the centred sum exact."""
 from __future__ import annotations
 
 from ..quant import quantize_multiplier
@@ -16,6 +18,7 @@ from ..common import input_tensor, output_tensor, require, require_int8, tensor_
 
 MAX_RANK = 6  # TH_MAX_RANK
 MAX_COUNT = 1 << 22  # mirrors TH_MEAN_MAX_COUNT: the centered sum stays in int32
+MAX_COUNT_S16 = 1 << 15  # mirrors TH_MEAN_MAX_COUNT_S16: the same for int16 values
 MAX_SCALE_RATIO = float(1 << 29)  # a larger ratio would need a shift above 30
 
 
@@ -72,16 +75,27 @@ def prepare_mean_or_sum(op: Op, graph: Graph, compute_sum: bool) -> PreparedOp:
     """MEAN and SUM: TFLM's QuantizedMeanOrSum, the 1 / count fold for MEAN only."""
     x = input_tensor(graph, op, 0, "input")
     y = output_tensor(graph, op)
-    require_int8(op, x, "input")
-    require_int8(op, y, "output")
+    s16 = not compute_sum and x.type_name == "INT16"
+    if s16:
+        require(y.type_name == "INT16", op, f"output {tensor_label(y)} is {y.type_name}; with an INT16 input "
+                                            f"the output must be INT16 too")
+        for t, role in ((x, "input"), (y, "output")):
+            require(t.scale is not None and t.scale.size == 1, op,
+                    f"{role} {tensor_label(t)} needs per-tensor quantization")
+    else:
+        require_int8(op, x, "input")
+        require_int8(op, y, "output")
     axes = reduction_axes(op, graph, x, y)
     count = 1
     for a in axes:
         count *= int(x.shape[a])
-    require(count <= MAX_COUNT, op, f"reducing {count} values per output; the engine supports up to {MAX_COUNT}")
+    max_count = MAX_COUNT_S16 if s16 else MAX_COUNT
+    require(count <= max_count, op, f"reducing {count} values per output; the engine supports up to {max_count}")
+    lo, hi = (-32768, 32767) if s16 else (-128, 127)
     for t, role in ((x, "input"), (y, "output")):
         require(float(t.scale[0]) > 0.0, op, f"{role} {tensor_label(t)} has scale {float(t.scale[0])!r}, not positive")
-        require(-128 <= zero_point(t) <= 127, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, outside int8")
+        require(lo <= zero_point(t) <= hi, op, f"{role} {tensor_label(t)} has zero point {zero_point(t)}, "
+                                               f"outside {x.type_name.lower()}")
 
     # static_cast<double>(float scale) / static_cast<double>(float scale), as TFLM's Prepare.
     ratio = float(x.scale[0]) / float(y.scale[0])

@@ -1,6 +1,7 @@
-"""MUL (int8): TFLM's CalculateOpDataMul (one multiplier s1*s2/so, may exceed 1), broadcasting up to 6-D.
+"""MUL (int8; int16, zero points 0): TFLM's CalculateOpDataMul (one multiplier s1*s2/so, may exceed 1), 6-D broadcasting.
 
-Fused NONE/RELU/RELU6/RELU_N1_TO_1.  Either input may be a constant."""
+Fused NONE/RELU/RELU6/RELU_N1_TO_1.  Either input may be a constant.  int16
+runs TFLM's same MulElementwise (int32 product, zero points 0)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,7 @@ import numpy as np
 from ..quant import quantize_multiplier
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
-from .add import require_broadcast, require_quantized
+from .add import require_broadcast, require_quantized_s8_s16
 from ..common import activation_clamp, input_tensor, output_tensor, require, zero_point
 
 
@@ -30,7 +31,7 @@ def prepare_mul(op: Op, graph: Graph) -> PreparedOp:
     a = input_tensor(graph, op, 0, "first")
     b = input_tensor(graph, op, 1, "second")
     y = output_tensor(graph, op)
-    require_quantized(op, ((a, "first input"), (b, "second input"), (y, "output")))
+    require_quantized_s8_s16(op, ((a, "first input"), (b, "second input"), (y, "output")))
     require_broadcast(op, a, b, y)
     act_min, act_max = activation_clamp(op, y)
     require(act_min <= act_max, op, f"fused activation leaves an empty output range [{act_min}, {act_max}]")

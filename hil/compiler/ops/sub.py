@@ -1,4 +1,4 @@
-"""SUB (int8): TFLM's CalculateOpDataSub (as ADD: left shift 20, per-input multipliers), broadcasting up to 6-D.
+"""SUB (int8; int16 with zero points 0): TFLM's CalculateOpDataSub (as ADD: left shift 20/15), broadcasting up to 6-D.
 
 x1 - x2 with both inputs rescaled to twice the larger input scale, then
 requantized to the output; fused NONE/RELU/RELU6/RELU_N1_TO_1."""

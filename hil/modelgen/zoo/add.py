@@ -1,4 +1,4 @@
-"""ADD op-zoo cases: int8, same shapes and NumPy broadcasting up to 6-D, every fused activation.
+"""ADD op-zoo cases: int8 (and int16: s16_*), same shapes and NumPy broadcasting up to 6-D, every fused activation.
 
 Second operands are either constants (bias-like vectors, scalars) or
 activations (models with two inputs, or a residual branch reusing the input)."""
@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
+from .binary import binary_model
 
 ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 
@@ -66,6 +67,12 @@ def _case(*args, **kwargs) -> Callable[[], bytes]:
     return lambda: add_model(*args, **kwargs)
 
 
+def _case16(shape1, shape2, scales, const2: bool = False, activation: str = "NONE", seed: int = 0):
+    """int16 ADD (zero points 0): TFLM's general-scale int16 path, left shift 15."""
+    return lambda: binary_model("ADD", shape1, shape2, scales=scales, const2=const2, options_name="AddOptions",
+                                seed=seed, dtype=np.int16, fused_activation_function=ACTIVATIONS[activation])
+
+
 CASES: dict[str, Callable[[], bytes]] = {
     "same_shape": _case((1, 8, 8, 16), (1, 8, 8, 16), seed=1),
     "same_shape_const": _case((1, 8, 8, 16), (1, 8, 8, 16), const2=True, seed=2),
@@ -89,4 +96,11 @@ CASES: dict[str, Callable[[], bytes]] = {
     "broadcast_6d_const": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), const2=True, seed=21),
     "residual": lambda: residual_model(seed=18),
     "self_add": lambda: self_add_model(seed=19),
+    # int16 (16x8 mode): converter-like scales, power-of-two scales, broadcasting, a clamping activation.
+    "s16_same_shape": _case16((1, 8, 8, 16), (1, 8, 8, 16), (3.1e-4, 1.7e-4, 4.6e-4), seed=30),
+    "s16_pot_scales": _case16((1, 4, 4, 16), (1, 4, 4, 16), (2.0 ** -12, 2.0 ** -10, 2.0 ** -9), seed=31),
+    "s16_broadcast_const_relu6": _case16((1, 8, 8, 16), (16,), (2.0e-4, 1.0e-4, 6.0 / 32767), const2=True,
+                                         activation="RELU6", seed=32),
+    "s16_broadcast_5d_relu": _case16((2, 3, 1, 4, 5), (3, 2, 1, 5), (1.0e-3, 7.0e-5, 2.3e-4), activation="RELU",
+                                     seed=33),
 }

@@ -1,9 +1,9 @@
-"""LOGISTIC op-zoo cases: int8, output fixed at scale 1/256 zero point -128."""
+"""LOGISTIC op-zoo cases: int8 (and int16, s16_*: zero points 0, output scale 2^-15), output fixed at scale 1/256 zero point -128."""
 from __future__ import annotations
 
 from typing import Callable
 
-from .activations import unary_model
+from .activations import lut16_model, unary_model
 
 
 def logistic_model(shape=(1, 8, 8, 16), in_scale=0.047, in_zp=0) -> bytes:
@@ -16,4 +16,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "range20": lambda: logistic_model(in_scale=0.16, in_zp=30),
     "zp_min": lambda: logistic_model(in_scale=0.03, in_zp=-128),
     "rank2": lambda: logistic_model(shape=(5, 31), in_scale=0.05, in_zp=5),
+    # int16: TFLM's LUT kernel, power-of-two input scales (its special case) and others
+    "s16_pot_scale": lambda: lut16_model("LOGISTIC", in_scale=2.0 ** -12),
+    "s16_converter_scale": lambda: lut16_model("LOGISTIC", in_scale=3.1e-4),
+    "s16_fine_scale_rank2": lambda: lut16_model("LOGISTIC", shape=(5, 31), in_scale=1.0 / 32768),
 }

@@ -2,7 +2,7 @@
 current converters write it), keep_dims true and false, with equal and with
 different input/output quantization, axis spellings and extreme scale ratios;
 then other axes: one axis, the channel axis, non-adjacent axes, every axis,
-ranks 1, 2, 3 and 5."""
+ranks 1, 2, 3 and 5; int16 (s16_*) over spatial, channel and mixed axes."""
 from __future__ import annotations
 
 import functools
@@ -12,24 +12,25 @@ import numpy as np
 from ..builder import ModelBuilder
 
 
-def reduce_model(op: str, shape, axes, keep_dims: bool = True, input_q=(0.05, -3), output_q=None) -> bytes:
-    """`op` (MEAN, SUM, REDUCE_MAX, REDUCE_MIN) over `axes` of an int8 input.
+def reduce_model(op: str, shape, axes, keep_dims: bool = True, input_q=(0.05, -3), output_q=None,
+                 dtype=np.int8) -> bytes:
+    """`op` (MEAN, SUM, REDUCE_MAX, REDUCE_MIN) over `axes` of an int8 (or `dtype`) input.
     `output_q` defaults to the input's (scale, zero_point)."""
     output_q = input_q if output_q is None else output_q
     resolved = {a + len(shape) if a < 0 else a for a in axes}
     out_shape = tuple(1 if d in resolved else n for d, n in enumerate(shape) if keep_dims or d not in resolved)
     b = ModelBuilder(f"{op.lower()} {shape} axes {list(axes)} keep_dims={keep_dims} in {input_q} out {output_q}")
-    x = b.input("input", shape, *input_q)
+    x = b.input("input", shape, *input_q, dtype=dtype)
     axis = b.const("axis", np.array(axes, dtype=np.int32))
-    y = b.tensor("output", out_shape, np.int8, *output_q)
+    y = b.tensor("output", out_shape, dtype, *output_q)
     b.op(op, [x, axis], [y], "ReducerOptions", keep_dims=keep_dims)
     b.mark_output(y)
     return b.build()
 
 
-def mean_model(shape, keep_dims: bool = True, input_q=(0.05, -3), output_q=None, axes=(1, 2)) -> bytes:
-    """MEAN over `axes` (the spatial ones by default) of an int8 input."""
-    return reduce_model("MEAN", shape, axes, keep_dims, input_q, output_q)
+def mean_model(shape, keep_dims: bool = True, input_q=(0.05, -3), output_q=None, axes=(1, 2), dtype=np.int8) -> bytes:
+    """MEAN over `axes` (the spatial ones by default) of an int8 (or `dtype`) input."""
+    return reduce_model("MEAN", shape, axes, keep_dims, input_q, output_q, dtype)
 
 
 def _case(*args, **kwargs):
@@ -67,4 +68,13 @@ CASES = {
     "rank1": _case((9,), True, (0.05, 20), (0.07, -5), axes=(0,)),
     "rank2_axis0": _case((7, 3), False, (0.2, -1), (0.05, 3), axes=(-2,)),
     "rank5_axes_1_3_4": _case((2, 3, 2, 4, 3), True, (0.05, -3), (0.02, 1), axes=(1, 3, 4)),
+    # int16: the converter's zero points 0 and equal quantization, then other scales and zero points, other axes.
+    "s16_spatial_same_quant": _case((1, 6, 6, 16), False, (3.1e-4, 0), dtype=np.int16),
+    "s16_spatial_diff_quant_keep_dims": _case((1, 7, 5, 8), True, (3.1e-4, 0), (1.3e-4, 0), dtype=np.int16),
+    "s16_channel_axis_zero_points": _case((1, 6, 5, 12), False, (2.0e-4, 100), (3.0e-4, -250), axes=(-1,),
+                                          dtype=np.int16),
+    "s16_axes_0_2_rank4": _case((3, 4, 5, 6), True, (1.0 / 32768, 0), (1.0 / 65536, 0), axes=(2, 0),
+                                dtype=np.int16),
+    "s16_rank5_axes_1_3_4": _case((2, 3, 2, 4, 3), False, (5.0e-4, 0), (2.0e-4, 0), axes=(1, 3, 4),
+                                  dtype=np.int16),
 }

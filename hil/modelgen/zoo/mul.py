@@ -1,7 +1,9 @@
-"""MUL op-zoo cases: int8 x1 * x2, same shapes and broadcasting up to 6-D, constants, multipliers > 1 and tiny, every fused activation."""
+"""MUL op-zoo cases: int8 (and int16: s16_*) x1 * x2, same shapes and broadcasting up to 6-D, constants, multipliers > 1 and tiny, every fused activation."""
 from __future__ import annotations
 
 from typing import Callable
+
+import numpy as np
 
 from .binary import ACTIVATIONS, binary_model
 
@@ -16,6 +18,12 @@ def _case(*args, **kwargs) -> Callable[[], bytes]:
     return lambda: mul_model(*args, **kwargs)
 
 
+def _case16(shape1, shape2, scales, const2: bool = False, activation: str = "NONE", seed: int = 0):
+    """int16 MUL (zero points 0): TFLM's MulElementwise on int16."""
+    return lambda: binary_model("MUL", shape1, shape2, scales=scales, const2=const2, options_name="MulOptions",
+                                seed=seed, dtype=np.int16, fused_activation_function=ACTIVATIONS[activation])
+
+
 CASES: dict[str, Callable[[], bytes]] = {
     "same_shape": _case((1, 8, 8, 16), (1, 8, 8, 16), seed=1),
     "squeeze_excite": _case((1, 8, 8, 16), (1, 1, 1, 16), scales=(0.03, 0.0039, 0.02), activation="RELU", seed=2),
@@ -25,4 +33,11 @@ CASES: dict[str, Callable[[], bytes]] = {
     "broadcast_5d": _case((2, 3, 1, 4, 5), (3, 2, 1, 5), scales=(0.02, 0.3, 0.05), seed=6),
     "broadcast_6d_const": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), const2=True, activation="RELU_N1_TO_1",
                                 scales=(0.1, 0.05, 0.01), seed=7),
+    # int16 (16x8 mode): converter-like scales, power-of-two scales, a multiplier above one, broadcasting
+    "s16_same_shape": _case16((1, 8, 8, 16), (1, 8, 8, 16), (3.1e-4, 1.7e-4, 2.0e-4), seed=10),
+    "s16_pot_scales": _case16((1, 4, 4, 16), (1, 4, 4, 16), (2.0 ** -12, 2.0 ** -10, 2.0 ** -15), seed=11),
+    "s16_squeeze_excite_relu": _case16((1, 8, 8, 16), (1, 1, 1, 16), (1.0e-3, 1.0 / 32768, 2.0e-5),
+                                       activation="RELU", seed=12),
+    "s16_multiplier_above_one_const_5d": _case16((2, 3, 1, 4, 5), (3, 2, 1, 5), (1.0e-2, 1.0e-3, 1.0e-6),
+                                                 const2=True, activation="RELU6", seed=13),
 }

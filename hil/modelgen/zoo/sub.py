@@ -1,7 +1,9 @@
-"""SUB op-zoo cases: int8 x1 - x2, same shapes and NumPy broadcasting up to 6-D, constants, every fused activation."""
+"""SUB op-zoo cases: int8 (and int16: s16_*) x1 - x2, same shapes and NumPy broadcasting up to 6-D, constants, every fused activation."""
 from __future__ import annotations
 
 from typing import Callable
+
+import numpy as np
 
 from .binary import ACTIVATIONS, binary_model
 
@@ -16,6 +18,12 @@ def _case(*args, **kwargs) -> Callable[[], bytes]:
     return lambda: sub_model(*args, **kwargs)
 
 
+def _case16(shape1, shape2, scales, const2: bool = False, activation: str = "NONE", seed: int = 0):
+    """int16 SUB (zero points 0): TFLM's general-scale int16 path, left shift 15."""
+    return lambda: binary_model("SUB", shape1, shape2, scales=scales, const2=const2, options_name="SubOptions",
+                                seed=seed, dtype=np.int16, fused_activation_function=ACTIVATIONS[activation])
+
+
 CASES: dict[str, Callable[[], bytes]] = {
     "same_shape": _case((1, 8, 8, 16), (1, 8, 8, 16), seed=1),
     "const_vector": _case((1, 8, 8, 16), (16,), const2=True, scales=(0.05, 0.02, 0.06), activation="RELU", seed=2),
@@ -24,4 +32,9 @@ CASES: dict[str, Callable[[], bytes]] = {
     "broadcast_6d": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), seed=5),
     "scalar_const": _case((1, 8, 8, 8), (), const2=True, activation="RELU_N1_TO_1", scales=(0.02, 0.03, 0.01),
                           seed=6),
+    # int16 (16x8 mode)
+    "s16_same_shape": _case16((1, 8, 8, 16), (1, 8, 8, 16), (3.1e-4, 1.7e-4, 4.6e-4), seed=10),
+    "s16_pot_scales": _case16((1, 4, 4, 16), (1, 4, 4, 16), (2.0 ** -10, 2.0 ** -10, 2.0 ** -10), seed=11),
+    "s16_broadcast_const_relu_n1_to_1": _case16((1, 1, 8, 1), (1, 4, 8, 6), (1.0e-4, 3.0e-5, 1.5 / 32767),
+                                                activation="RELU_N1_TO_1", seed=12),
 }

@@ -1,9 +1,9 @@
-"""TANH op-zoo cases: int8, output fixed at scale 1/128 zero point 0."""
+"""TANH op-zoo cases: int8 (and int16, s16_*: zero points 0, output scale 2^-15), output fixed at scale 1/128 zero point 0."""
 from __future__ import annotations
 
 from typing import Callable
 
-from .activations import unary_model
+from .activations import lut16_model, unary_model
 
 
 def tanh_model(shape=(1, 8, 8, 16), in_scale=0.0235, in_zp=0) -> bytes:
@@ -16,4 +16,9 @@ CASES: dict[str, Callable[[], bytes]] = {
     "range20": lambda: tanh_model(in_scale=0.16, in_zp=30),
     "zp_min": lambda: tanh_model(in_scale=0.03, in_zp=-128),
     "rank2": lambda: tanh_model(shape=(5, 31), in_scale=0.05, in_zp=5),
+    # int16: TFLM's LUT kernel, power-of-two input scales (its special case) and others
+    "s16_pot_scale": lambda: lut16_model("TANH", in_scale=2.0 ** -12),
+    "s16_pot_scale_shift1": lambda: lut16_model("TANH", in_scale=2.0 ** -11),
+    "s16_converter_scale": lambda: lut16_model("TANH", in_scale=3.1e-4),
+    "s16_fine_scale_rank2": lambda: lut16_model("TANH", shape=(5, 31), in_scale=1.0 / 32768),
 }

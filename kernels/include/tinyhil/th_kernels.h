@@ -139,6 +139,7 @@ void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank
 /* MEAN / SUM (TFLM's QuantizedMeanOrSum): per output, the int32 sum of its
  * `count` inputs, centred and requantized by p's multiplier and shift. */
 void th_mean_s8(const th_mean_params *p, th_reduce_shape *s, const int8_t *input, int8_t *output);
+void th_mean_s16(const th_mean_params *p, th_reduce_shape *s, const int16_t *input, int16_t *output);
 /* REDUCE_MAX (flip 0) and REDUCE_MIN (flip -1: the max of ~x is ~ the min of x): the int8 bytes
  * compared as they are, no requantization (TFLM's ReduceGeneric). */
 void th_reduce_max_s8(th_reduce_shape *s, int8_t flip, const int8_t *input, int8_t *output);
@@ -172,6 +173,13 @@ void th_maximum_s8(TH_BINARY_S8_ARGS);
 void th_prelu_s8(const th_prelu_params *p, TH_BINARY_S8_ARGS);
 void th_squared_difference_s8(const th_squared_difference_params *p, TH_BINARY_S8_ARGS);
 void th_minimum_s8(TH_BINARY_S8_ARGS);
+/* The int16 binary ops (zero points 0, TFLM's 16x8 arithmetic). */
+#define TH_BINARY_S16_ARGS                                                             \
+    const th_shape *input1_shape, const int16_t *input1, const th_shape *input2_shape, \
+    const int16_t *input2, const th_shape *output_shape, int16_t *output
+void th_add_s16(const th_add_params *p, TH_BINARY_S16_ARGS);
+void th_sub_s16(const th_sub_params *p, TH_BINARY_S16_ARGS);
+void th_mul_s16(const th_mul_params *p, TH_BINARY_S16_ARGS);
 /* int16 softmax (output scale 1/32768): TFLM's two 513-entry LUTs, exp on [-10, 0] and 1/(1+x) on [0, 1]. */
 void th_softmax_s16(const th_softmax_params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
                     int32_t outer, int32_t depth, const int16_t *input, int16_t *output);
@@ -184,6 +192,10 @@ void th_leaky_relu_s8(const th_leaky_relu_params *p, size_t count, const int8_t 
 void th_hard_swish_s8(const th_hard_swish_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_logistic_s8(const th_logistic_params *p, size_t count, const int8_t *input, int8_t *output);
 void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8_t *output);
+/* int16 (output scale 2^-15, zero points 0): TFLM's sigmoid LUT interpolation; input_multiplier
+ * and input_left_shift are the table input's (x * multiplier + round) >> shift. */
+void th_logistic_s16(const th_logistic_params *p, size_t count, const int16_t *input, int16_t *output);
+void th_tanh_s16(const th_tanh_params *p, size_t count, const int16_t *input, int16_t *output);
 
 /* QUANTIZE between integer types: `count` elements of input_dtype to output_dtype (th_dtype). */
 void th_requantize(const th_quantize_params *p, size_t count, uint8_t input_dtype, const void *input,

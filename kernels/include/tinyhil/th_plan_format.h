@@ -285,7 +285,9 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, reluish_multiplier) F(int32_t, reluish_shift)
 
 /* LOGISTIC: TFLM's int8 reference Logistic (gemmlowp logistic on Q4.27);
- * the output is fixed at scale 1/256, zero point -128. */
+ * the output is fixed at scale 1/256, zero point -128.  int16: zero points 0,
+ * output scale 2^-15, the LUT kernel's table input (x * input_multiplier +
+ * round) >> input_left_shift; input_zero_point and input_range_radius are 0. */
 #define TH_PARAMS_LOGISTIC_FIELDS(F)                \
     F(int32_t, input_zero_point)                    \
     F(int32_t, input_range_radius)                  \

@@ -1,8 +1,10 @@
-/* ADD, int8: TFLM's reference kernel (reference/integer_ops/add.h, AddFunc),
- * with NumPy broadcasting over right-aligned shapes of up to TH_MAX_RANK dims
- * as in its BroadcastAdd6DSlow.  Each input is offset, shifted left for
- * headroom, rescaled to a common scale, summed, and requantized to the output.
- * The validation here is shared with SUB (add_sub.h). */
+/* ADD, int8 and int16: TFLM's reference kernels (reference/integer_ops/add.h,
+ * AddFunc; for int16 reference_ops' AddElementwise, the general-scale path
+ * TFLM takes, left shift 15), with NumPy broadcasting over right-aligned
+ * shapes of up to TH_MAX_RANK dims as in its BroadcastAdd6DSlow.  Each input
+ * is offset, shifted left for headroom, rescaled to a common scale, summed,
+ * and requantized to the output.  The validation here is shared with SUB
+ * (add_sub.h). */
 #include <string.h>
 
 #include "add_sub.h"
@@ -40,6 +42,25 @@ void th_add_s8(const th_add_params *p, TH_BINARY_S8_ARGS)
     th_broadcast_s8(input1_shape, input1, input2_shape, input2, output_shape, output, p, add_row);
 }
 
+static void add_row_s16(const void *params, const int16_t *in1, int32_t step1, const int16_t *in2, int32_t step2,
+                        int16_t *out, int32_t count)
+{
+    const th_add_params *p = (const th_add_params *)params;
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        const int32_t scaled1 = th_add_sub_scaled(*in1, 0, p->left_shift, p->input1_multiplier, p->input1_shift);
+        const int32_t scaled2 = th_add_sub_scaled(*in2, 0, p->left_shift, p->input2_multiplier, p->input2_shift);
+        out[i] = th_add_sub_output_s16(p, scaled1 + scaled2);
+        in1 += step1;
+        in2 += step2;
+    }
+}
+
+void th_add_s16(const th_add_params *p, TH_BINARY_S16_ARGS)
+{
+    th_broadcast_s16(input1_shape, input1, input2_shape, input2, output_shape, output, p, add_row_s16);
+}
+
 /* --- glue --- */
 
 /* MultiplyByQuantizedMultiplierSmallerThanOneExp: multiplier >= 0, shift in [-31, 0]. */
@@ -53,15 +74,28 @@ th_status th_add_sub_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_add_params p;
     th_status status;
+    int s16;
 
-    status = th_binary_check_s8(ctx, err);
+    status = th_binary_check_s8_s16(ctx, err);
     if (status != TH_OK) {
         return status;
     }
+    s16 = ctx->output->dtype == TH_DTYPE_INT16;
 
     status = th_op_params(ctx, &p, sizeof p, err);
     if (status == TH_OK) {
-        status = TH_CHECK_PARAM(ctx, p, left_shift, 0, ADD_SUB_MAX_LEFT_SHIFT, err);
+        status = TH_CHECK_PARAM(ctx, p, left_shift, 0, s16 ? ADD_SUB_MAX_LEFT_SHIFT_S16 : ADD_SUB_MAX_LEFT_SHIFT,
+                                err);
+    }
+    /* int16: zero points 0 (the offsets then drop out of the int16 kernels). */
+    if (status == TH_OK && s16) {
+        status = TH_CHECK_PARAM(ctx, p, input1_offset, 0, 0, err);
+    }
+    if (status == TH_OK && s16) {
+        status = TH_CHECK_PARAM(ctx, p, input2_offset, 0, 0, err);
+    }
+    if (status == TH_OK && s16) {
+        status = TH_CHECK_PARAM(ctx, p, output_offset, 0, 0, err);
     }
     if (status == TH_OK) {
         status = th_check_zero_point(ctx, ctx->input_index[0], ctx->inputs[0], -(int64_t)p.input1_offset, err);
@@ -81,6 +115,10 @@ th_status th_add_sub_validate(const th_op_ctx *ctx, th_error *err)
     if (status == TH_OK) {
         status = check_multiplier(ctx, p.output_multiplier, p.output_shift, err);
     }
+    if (status == TH_OK && s16) {
+        status = TH_CHECK_PARAM(ctx, p, act_min, INT16_MIN, INT16_MAX, err);
+        return status != TH_OK ? status : TH_CHECK_PARAM(ctx, p, act_max, p.act_min, INT16_MAX, err);
+    }
     if (status == TH_OK) {
         status = TH_CHECK_ACTIVATION(ctx, p, err);
     }
@@ -94,6 +132,11 @@ static void add_eval(const th_op_ctx *ctx)
     const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
     const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
+    if (ctx->output->dtype == TH_DTYPE_INT16) {
+        th_add_s16(&p, &s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
+                   (int16_t *)ctx->output->data);
+        return;
+    }
     th_add_s8(&p, &s1, (const int8_t *)ctx->inputs[0]->data, &s2, (const int8_t *)ctx->inputs[1]->data, &so,
               (int8_t *)ctx->output->data);
 }

@@ -16,6 +16,8 @@
 
 typedef void (*th_broadcast_row_fn)(const void *params, const int8_t *in1, int32_t step1, const int8_t *in2,
                                     int32_t step2, int8_t *out, int32_t count);
+typedef void (*th_broadcast_row_s16_fn)(const void *params, const int16_t *in1, int32_t step1, const int16_t *in2,
+                                        int32_t step2, int16_t *out, int32_t count);
 
 /* A tensor's shape right-aligned to TH_MAX_RANK dims. */
 static inline th_shape th_tensor_shape(const th_tensor *t)
@@ -50,25 +52,37 @@ static inline th_status th_broadcast_check(const th_op_ctx *ctx, th_error *err)
     return TH_OK;
 }
 
-/* The common checks of a binary int8 op: inputs 0 and 1 present and int8,
- * the output int8 and of the inputs' broadcast shape. */
-static inline th_status th_binary_check_s8(const th_op_ctx *ctx, th_error *err)
+/* The common checks of a binary op on one element type: inputs 0 and 1
+ * present and of `dtype`, the output too and of the inputs' broadcast shape. */
+static inline th_status th_binary_check(const th_op_ctx *ctx, int32_t dtype, th_error *err)
 {
     int i;
     for (i = 0; i < 2; ++i) {
         if (ctx->inputs[i] == NULL) {
             return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
         }
-        if (ctx->inputs[i]->dtype != TH_DTYPE_INT8) {
-            return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[i], TH_FIELD_TYPE, TH_DTYPE_INT8,
+        if (ctx->inputs[i]->dtype != dtype) {
+            return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[i], TH_FIELD_TYPE, dtype,
                               ctx->inputs[i]->dtype);
         }
     }
-    if (ctx->output->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          ctx->output->dtype);
+    if (ctx->output->dtype != dtype) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, dtype, ctx->output->dtype);
     }
     return th_broadcast_check(ctx, err);
+}
+
+/* The common checks of a binary int8 op. */
+static inline th_status th_binary_check_s8(const th_op_ctx *ctx, th_error *err)
+{
+    return th_binary_check(ctx, TH_DTYPE_INT8, err);
+}
+
+/* A binary op on int8 or int16 (the output's dtype; both inputs must share it). */
+static inline th_status th_binary_check_s8_s16(const th_op_ctx *ctx, th_error *err)
+{
+    const int32_t dtype = ctx->output->dtype == TH_DTYPE_INT16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    return th_binary_check(ctx, dtype, err);
 }
 
 /* A zero point stored in the params (negated offsets are passed negated back)
@@ -138,6 +152,37 @@ static inline void th_broadcast_s8(const th_shape *s1, const int8_t *in1, const 
             idx[i] = 0;
         }
     }
+}
+
+/* int16 runs walk with the int8 walker over element offsets: it is handed the
+ * int16 buffers as bytes, so each pointer it passes is base + element offset,
+ * and the trampoline turns that offset back into an int16 pointer.  One walker
+ * serves both types (no second copy of it in the build). */
+typedef struct {
+    const void *params;
+    th_broadcast_row_s16_fn row;
+    const int16_t *in1, *in2;
+    int16_t *out;
+} th_broadcast_s16_ctx;
+
+static inline void th_broadcast_s16_row(const void *ctx, const int8_t *in1, int32_t step1, const int8_t *in2,
+                                        int32_t step2, int8_t *out, int32_t count)
+{
+    const th_broadcast_s16_ctx *c = (const th_broadcast_s16_ctx *)ctx;
+    c->row(c->params, c->in1 + (in1 - (const int8_t *)c->in1), step1, c->in2 + (in2 - (const int8_t *)c->in2), step2,
+           c->out + (out - (int8_t *)c->out), count);
+}
+
+static inline void th_broadcast_s16(const th_shape *s1, const int16_t *in1, const th_shape *s2, const int16_t *in2,
+                                    const th_shape *so, int16_t *out, const void *params, th_broadcast_row_s16_fn row)
+{
+    th_broadcast_s16_ctx ctx;
+    ctx.params = params;
+    ctx.row = row;
+    ctx.in1 = in1;
+    ctx.in2 = in2;
+    ctx.out = out;
+    th_broadcast_s8(s1, (const int8_t *)in1, s2, (const int8_t *)in2, so, (int8_t *)out, &ctx, th_broadcast_s16_row);
 }
 
 #endif

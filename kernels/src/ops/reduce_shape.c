@@ -34,21 +34,19 @@ void th_reduce_shape_init(th_reduce_shape *s, const int32_t *dims, uint32_t rank
     }
 }
 
-th_status th_reduce_check_s8(const th_op_ctx *ctx, uint32_t axes_offset, int32_t axes, int32_t *count,
-                             th_error *err)
+th_status th_reduce_check(const th_op_ctx *ctx, int32_t dtype, uint32_t axes_offset, int32_t axes, int32_t *count,
+                          th_error *err)
 {
     const th_tensor *input = ctx->inputs[0];
     const th_tensor *output = ctx->output;
     if (input == NULL) {
         return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
     }
-    if (input->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[0], TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          input->dtype);
+    if (input->dtype != dtype) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->input_index[0], TH_FIELD_TYPE, dtype, input->dtype);
     }
-    if (output->dtype != TH_DTYPE_INT8) {
-        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, TH_DTYPE_INT8,
-                          output->dtype);
+    if (output->dtype != dtype) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_TENSOR, ctx->output_index, TH_FIELD_TYPE, dtype, output->dtype);
     }
     const th_status status = th_op_check_param(ctx, axes_offset, axes, 0, (int32_t)((1u << input->rank) - 1u), err);
     if (status != TH_OK) {

@@ -1,4 +1,5 @@
-/* TANH, int8: TFLM's reference integer Tanh.  The centered input is
+/* TANH, int8: TFLM's reference integer Tanh (int16 at the end:
+ * TFLM's LUT kernel, sigmoid_lut.h).  The centered input is
  * saturated outside +-input_range_radius, otherwise rescaled to Q4.27 and
  * put through gemmlowp's tanh (exp_on_negative_values of -2|x| in Q5.26 and
  * one_minus_x_over_one_plus_x_for_x_in_0_1), giving Q0.31, then rounded to
@@ -7,6 +8,7 @@
 
 #include "../th_op.h"
 #include "tinyhil/th_fixedpoint.h"
+#include "sigmoid_lut.h"
 
 #define TANH_INPUT_INTEGER_BITS 4
 
@@ -114,12 +116,24 @@ void th_tanh_s8(const th_tanh_params *p, size_t count, const int8_t *input, int8
     }
 }
 
+/* int16: TFLM's LUT kernel (sigmoid_lut.h). */
+void th_tanh_s16(const th_tanh_params *p, size_t count, const int16_t *input, int16_t *output)
+{
+    size_t i;
+    for (i = 0; i < count; ++i) {
+        output[i] = th_tanh_lut_s16(input[i], p->input_multiplier, p->input_left_shift);
+    }
+}
+
 /* --- glue --- */
 
 static th_status tanh_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_tanh_params p;
     th_status status;
+    if (th_input_is_s16(ctx)) {
+        return th_lut_s16_validate(ctx, err);
+    }
     if ((status = th_op_check_unary_s8(ctx, err)) != TH_OK) {
         return status;
     }
@@ -148,6 +162,10 @@ static void tanh_eval(const th_op_ctx *ctx)
 {
     th_tanh_params p;
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
+    if (ctx->inputs[0]->dtype == TH_DTYPE_INT16) {
+        th_tanh_s16(&p, ctx->output->bytes / 2, (const int16_t *)ctx->inputs[0]->data, (int16_t *)ctx->output->data);
+        return;
+    }
     th_tanh_s8(&p, ctx->output->bytes, (const int8_t *)ctx->inputs[0]->data, (int8_t *)ctx->output->data);
 }
 
