@@ -177,16 +177,20 @@ def _cmd_firmware(args) -> int:
         from .boards.firmware import SizeReport
         print(SizeReport(**info["size"]).format())
         return 0
-    op_set = ()
+    op_set, defines = (), ()
     if args.model:
-        # The engine with only the ops this model uses.
+        # The engine with only the ops this model uses (and no 16x8 paths for an int8 model).
         from .compiler import compile_model
+        from .engine.op_set import engine_defines
         from .model import resolve_model
-        op_set = tuple(op.type for op in compile_model(resolve_model(args.model)).ops)
-    elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild, op_set=op_set)
+        plan = compile_model(resolve_model(args.model))
+        op_set, defines = tuple(op.type for op in plan.ops), engine_defines([plan])
+    elf = build_firmware(parse_board_name(args.board), app=args.app, force=args.rebuild, op_set=op_set,
+                         defines=defines)
     print(f"{elf}")
     if op_set:
-        print(f"engine op set of {args.model}: {', '.join(sorted(set(op_set)))}")
+        print(f"engine op set of {args.model}: {', '.join(sorted(set(op_set)))}"
+              + ("; 16x8 paths left out" if defines else ""))
     print(size_report(elf).format())
     return 0
 

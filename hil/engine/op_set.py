@@ -2,7 +2,8 @@
 
 A build for one model (or the MLPerf Tiny models) compiles op_table.c with
 TH_OP_SET_HEADER defined and a generated th_op_set.h on the include path, so
-the code of every other op is left out of the image."""
+the code of every other op is left out of the image.  A build for int8 models
+only also leaves the 16x8 paths out (TH_OPS_INT16=0, th_kernels.h)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +15,22 @@ HEADER_NAME = "th_op_set.h"
 # The ops of the four MLPerf Tiny models (vww, kws, ResNet-8, ad01).
 MLPERF_TINY_OPS = ("ADD", "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D",
                    "MEAN", "RESHAPE", "SOFTMAX")
+
+
+# A build without the converter's 16x8 paths (int16 activations).
+INT8_ONLY_DEFINES = ("TH_OPS_INT16=0",)
+
+
+def uses_int16(plan) -> bool:
+    """Whether a compiled plan has any int16 tensor (so its engine needs the 16x8 paths)."""
+    from ..compiler.plan_format import parse_plan
+    int16 = plan_format().dtypes["INT16"][0]
+    return any(t["dtype"] == int16 for t in parse_plan(plan.blob).tensors)
+
+
+def engine_defines(plans) -> tuple[str, ...]:
+    """The C definitions of an engine for `plans`: the 16x8 paths left out where none needs them."""
+    return () if any(uses_int16(p) for p in plans) else INT8_ONLY_DEFINES
 
 
 def normalize_op_set(ops) -> tuple[str, ...]:
@@ -37,8 +54,9 @@ def op_set_header(ops) -> str:
             f"#define TH_OP_SET(X) \\\n    {body}\n")
 
 
-def write_op_set_header(directory: Path, ops) -> list[str]:
-    """Write th_op_set.h into `directory`; return the compiler flags that select it."""
+def write_op_set_header(directory: Path, ops, int16: bool = True) -> list[str]:
+    """Write th_op_set.h into `directory`; return the compiler flags that select it
+    (and, with `int16` False, leave the 16x8 paths out)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / HEADER_NAME).write_text(op_set_header(ops))
-    return ["-DTH_OP_SET_HEADER", "-I", str(directory)]
+    return ["-DTH_OP_SET_HEADER", "-I", str(directory)] + ([] if int16 else [f"-D{d}" for d in INT8_ONLY_DEFINES])

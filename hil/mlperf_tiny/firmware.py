@@ -168,7 +168,8 @@ def _build_into(board: Board, model: MlperfModel, plan: CompiledPlan, c: Results
         data_c = scratch / "th_model_data.c"   # the size report counts th_model_data* as the model
         data_c.write_text(source)
         build = scratch / "build"
-        defs = cmake_definitions(board) | {
+        from ..engine.op_set import engine_defines
+        defs = cmake_definitions(board, defines=engine_defines([plan])) | {
             "TH_BUILD_ID": digest,
             # All of code memory: this image has no plan slot, its plan is linked in.
             "TH_CODE_SIZE": f"0x{board.code.size:08X}",

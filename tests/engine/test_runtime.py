@@ -119,3 +119,21 @@ def test_profiler_hooks_bracket_every_op_in_order(kws_plan):
     # trace_ops removed the profiler: another run adds no events.
     engine.run(random_inputs([t.shape for t in kws_plan.inputs], 0))
     assert len(events) == len(expected)
+
+
+@pytest.mark.parametrize("case", ["conv_2d/s16_int64_bias", "softmax/s16_basic", "add/s16_same_shape",
+                                  "average_pool_2d/s16_basic"])
+def test_an_int8_only_build_refuses_a_16x8_plan_at_load(case):
+    """TH_OPS_INT16=0 (the build for int8 op sets) leaves the 16x8 paths out: an int16 plan is
+    refused at load with the tensor's type named, never run through the int8 kernels."""
+    from hil.engine.host import run_sanitized
+    from hil.engine.op_set import INT8_ONLY_DEFINES
+    from hil.errors import EngineError
+    from hil.modelgen.zoo import all_cases
+    cases = all_cases()
+    name = case if case in cases else next(n for n in sorted(cases) if n.startswith(case.split("/")[0] + "/s16"))
+    plan = compile_model(cases[name]())
+    batch = [random_inputs(plan.inputs, 0)]
+    run_sanitized(plan.blob, batch)   # the default build runs it
+    with pytest.raises(EngineError, match="load: TH_ERR_BAD_TENSOR.*field=7"):
+        run_sanitized(plan.blob, batch, defines=INT8_ONLY_DEFINES)

@@ -12,15 +12,15 @@
  * build keeps no float and leaves them to the host side of the link. */
 #ifndef TH_FLOAT_IO
 #define TH_FLOAT_IO 0
-#if TH_FLOAT_IO
-/* float32 -> int8/int16 (output_dtype) and int8/uint8/int16 -> float32, TFLM's arithmetic. */
-void th_quantize_f32(const th_quantize_params *p, size_t count, const float *input, uint8_t output_dtype,
-                     void *output);
-void th_dequantize_f32(const th_dequantize_params *p, size_t count, uint8_t input_dtype, const void *input,
-                       float *output);
 #endif
 
+/* TH_OPS_INT16=0 leaves the converter's 16x8 paths (int16 activations) out of
+ * the build, for an op set whose models are all int8 (the MLPerf Tiny image):
+ * such a build refuses an int16 plan at load.  Every path is built by default. */
+#ifndef TH_OPS_INT16
+#define TH_OPS_INT16 1
 #endif
+#define TH_IS_INT16(dtype) (TH_OPS_INT16 && (dtype) == TH_DTYPE_INT16)
 
 /* NHWC activations; filters are OHWI for conv, 1HWO for depthwise. */
 typedef struct { int32_t n, h, w, c; } th_dims;
@@ -208,6 +208,7 @@ void th_quantize_f32(const th_quantize_params *p, size_t count, const float *inp
 void th_dequantize_f32(const th_dequantize_params *p, size_t count, uint8_t input_dtype, const void *input,
                        float *output);
 #endif
+
 /* Data movement: byte copies, so any element size (sizes below are in bytes).
  * SPLIT/SPLIT_V: `outer` times, output i takes the next chunk_bytes[i] bytes. */
 void th_split(int32_t outer, int32_t num_outputs, const int32_t *chunk_bytes, const uint8_t *input,

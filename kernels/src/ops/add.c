@@ -80,7 +80,7 @@ th_status th_add_sub_validate(const th_op_ctx *ctx, th_error *err)
     if (status != TH_OK) {
         return status;
     }
-    s16 = ctx->output->dtype == TH_DTYPE_INT16;
+    s16 = TH_IS_INT16(ctx->output->dtype);
 
     status = th_op_params(ctx, &p, sizeof p, err);
     if (status == TH_OK) {
@@ -132,7 +132,7 @@ static void add_eval(const th_op_ctx *ctx)
     const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
     const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (ctx->output->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->output->dtype)) {
         th_add_s16(&p, &s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
                    (int16_t *)ctx->output->data);
         return;

@@ -105,7 +105,7 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
     const th_tensor *input = ctx->inputs[0];
     const th_tensor *output = ctx->output;
     /* int8, or int16 in and out. */
-    const uint8_t dtype = input->dtype == TH_DTYPE_INT16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    const uint8_t dtype = TH_IS_INT16(input->dtype) ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
     if ((status = check_rank4(ctx, input, ctx->input_index[0], dtype, err)) != TH_OK ||
         (status = check_rank4(ctx, output, ctx->output_index, dtype, err)) != TH_OK) {
         return status;

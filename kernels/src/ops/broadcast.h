@@ -81,7 +81,7 @@ static inline th_status th_binary_check_s8(const th_op_ctx *ctx, th_error *err)
 /* A binary op on int8 or int16 (the output's dtype; both inputs must share it). */
 static inline th_status th_binary_check_s8_s16(const th_op_ctx *ctx, th_error *err)
 {
-    const int32_t dtype = ctx->output->dtype == TH_DTYPE_INT16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
+    const int32_t dtype = TH_IS_INT16(ctx->output->dtype) ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
     return th_binary_check(ctx, dtype, err);
 }
 

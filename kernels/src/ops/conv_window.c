@@ -63,7 +63,7 @@ th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err)
     th_status s;
 
     /* int8, or 16x8: int16 activations with an int64 or int32 bias (depthwise: int64 only, as TFLM). */
-    const int s16 = input->dtype == TH_DTYPE_INT16;
+    const int s16 = TH_IS_INT16(input->dtype);
     const uint8_t act_dtype = s16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
     const uint8_t bias_dtype = (s16 && (depthwise || bias == NULL || bias->dtype != TH_DTYPE_INT32))
                                    ? TH_DTYPE_INT64 : TH_DTYPE_INT32;
@@ -191,7 +191,7 @@ void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel, th_conv_kernel_s1
     const th_dims in = th_tensor_dims(ctx->inputs[TH_CONV_INPUT]);
     const th_dims f = th_tensor_dims(ctx->inputs[TH_CONV_FILTER]);
     const th_dims out = th_tensor_dims(ctx->output);
-    if (ctx->inputs[TH_CONV_INPUT]->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->inputs[TH_CONV_INPUT]->dtype)) {
         kernel16(&pp.conv, &quant, &in, (const int16_t *)ctx->inputs[TH_CONV_INPUT]->data, &f,
                  (const int8_t *)ctx->inputs[TH_CONV_FILTER]->data, th_bias16_of(bias), &out,
                  (int16_t *)ctx->output->data);
@@ -204,7 +204,7 @@ void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel, th_conv_kernel_s1
 
 uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query)
 {
-    if (ctx->inputs[TH_CONV_INPUT]->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->inputs[TH_CONV_INPUT]->dtype)) {
         return 0; /* the 16x8 kernels are the portable reference loops */
     }
     const th_dims in = th_tensor_dims(ctx->inputs[TH_CONV_INPUT]);

@@ -95,7 +95,7 @@ uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query
     }                                                                             \
     static void op##_eval(const th_op_ctx *ctx)                                   \
     {                                                                             \
-        th_conv_eval(ctx, kernel, kernel16);                                      \
+        th_conv_eval(ctx, kernel, TH_OPS_INT16 ? (kernel16) : NULL);               \
     }                                                                             \
     static uint32_t op##_scratch_bytes(const th_op_ctx *ctx)                      \
     {                                                                             \

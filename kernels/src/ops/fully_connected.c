@@ -107,7 +107,7 @@ static th_status fc_validate(const th_op_ctx *ctx, th_error *err)
     th_status s;
 
     /* int8, or 16x8: int16 activations with an int64 or int32 bias. */
-    const int s16 = input->dtype == TH_DTYPE_INT16;
+    const int s16 = TH_IS_INT16(input->dtype);
     const uint8_t act_dtype = s16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8;
     const uint8_t bias_dtype = (s16 && bias != NULL && bias->dtype == TH_DTYPE_INT64) ? TH_DTYPE_INT64 : TH_DTYPE_INT32;
     if ((s = check_dtype(ctx, input, ctx->input_index[FC_INPUT], act_dtype, err)) != TH_OK ||
@@ -184,7 +184,7 @@ static void fc_eval(const th_op_ctx *ctx)
 
     const th_tensor *bias = ctx->inputs[FC_BIAS];
     const fc_shape shape = fc_shape_of(ctx);
-    if (ctx->inputs[FC_INPUT]->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->inputs[FC_INPUT]->dtype)) {
         th_fully_connected_s16(&pp.fc, &quant, shape.batches, shape.accum_depth, shape.output_depth,
                                (const int16_t *)ctx->inputs[FC_INPUT]->data,
                                (const int8_t *)ctx->inputs[FC_FILTER]->data, th_bias16_of(bias),

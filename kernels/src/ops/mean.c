@@ -62,7 +62,7 @@ TH_MEAN_KERNEL(th_mean_s16, int16_t, INT16_MIN, INT16_MAX)
 static th_status check_zero_point(const th_op_ctx *ctx, int32_t value, const th_tensor *t, int32_t index,
                                   th_error *err)
 {
-    const int s16 = t->dtype == TH_DTYPE_INT16;
+    const int s16 = TH_IS_INT16(t->dtype);
     th_status status = th_op_check_range(ctx, value, s16 ? INT16_MIN : INT8_MIN, s16 ? INT16_MAX : INT8_MAX, err);
     if (status == TH_OK && value != t->zero_point) {
         status = th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, index, TH_FIELD_PARAM, t->zero_point, value);
@@ -79,7 +79,7 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
     }
     int32_t count;
     /* int8, or int16 in and out. */
-    const int s16 = ctx->inputs[0] != NULL && ctx->inputs[0]->dtype == TH_DTYPE_INT16;
+    const int s16 = ctx->inputs[0] != NULL && TH_IS_INT16(ctx->inputs[0]->dtype);
     const int32_t max_count = s16 ? TH_MEAN_MAX_COUNT_S16 : TH_MEAN_MAX_COUNT;
     if ((status = th_reduce_check(ctx, s16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8, TH_FIELD_OFFSET(p, axes), p.axes,
                                   &count, err)) != TH_OK) {
@@ -104,7 +104,7 @@ static void eval(const th_op_ctx *ctx)
     const th_tensor *input = ctx->inputs[0];
     th_reduce_shape s;
     th_reduce_shape_init(&s, input->dims, input->rank, (uint32_t)p.axes);
-    if (input->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(input->dtype)) {
         th_mean_s16(&p, &s, (const int16_t *)input->data, (int16_t *)ctx->output->data);
         return;
     }

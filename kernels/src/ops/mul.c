@@ -59,7 +59,7 @@ static th_status mul_validate(const th_op_ctx *ctx, th_error *err)
 {
     th_mul_params p;
     th_status status = th_binary_check_s8_s16(ctx, err);
-    const int s16 = status == TH_OK && ctx->output->dtype == TH_DTYPE_INT16;
+    const int s16 = status == TH_OK && TH_IS_INT16(ctx->output->dtype);
     if (status == TH_OK) {
         status = th_op_params(ctx, &p, sizeof p, err);
     }
@@ -105,7 +105,7 @@ static void mul_eval(const th_op_ctx *ctx)
     const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
     const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (ctx->output->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->output->dtype)) {
         th_mul_s16(&p, &s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
                    (int16_t *)ctx->output->data);
         return;

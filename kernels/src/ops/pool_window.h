@@ -28,7 +28,7 @@ static inline void th_pool_eval(const th_op_ctx *ctx,
     memcpy(&p, ctx->params, sizeof(p));
     const th_dims in = th_tensor_dims(ctx->inputs[0]);
     const th_dims out = th_tensor_dims(ctx->output);
-    if (ctx->inputs[0]->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->inputs[0]->dtype)) {
         kernel16(&p, &in, (const int16_t *)ctx->inputs[0]->data, &out, (int16_t *)ctx->output->data);
         return;
     }

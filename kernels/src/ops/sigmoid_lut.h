@@ -97,7 +97,7 @@ static inline th_status th_lut_s16_validate(const th_op_ctx *ctx, th_error *err)
 /* The int16 input of an op (input 0 present and INT16). */
 static inline int th_input_is_s16(const th_op_ctx *ctx)
 {
-    return ctx->inputs[0] != NULL && ctx->inputs[0]->dtype == TH_DTYPE_INT16;
+    return ctx->inputs[0] != NULL && TH_IS_INT16(ctx->inputs[0]->dtype);
 }
 
 #endif

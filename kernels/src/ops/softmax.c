@@ -304,7 +304,7 @@ static th_status softmax_validate(const th_op_ctx *ctx, th_error *err)
     if (input == NULL) {
         return th_op_fail(ctx, err, TH_ERR_BAD_OP, -1, TH_FIELD_TENSOR_INDEX, 0, TH_NO_TENSOR);
     }
-    if (input->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(input->dtype)) {
         if (input->rank < 1) {
             return th_op_fail(ctx, err, TH_ERR_SHAPE, ctx->input_index[0], TH_FIELD_RANK, 1, input->rank);
         }
@@ -377,7 +377,7 @@ static void softmax_eval(const th_op_ctx *ctx)
     const th_tensor *input = ctx->inputs[0];
     const int32_t depth = th_tensor_dims(input).c;
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (input->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(input->dtype)) {
         const int32_t *exp_words, *recip_words;
         th_op_const_i32(ctx, p.exp_lut_offset, LUT_S16_WORDS, &exp_words, NULL);
         th_op_const_i32(ctx, p.one_over_one_plus_x_lut_offset, LUT_S16_WORDS, &recip_words, NULL);

@@ -59,7 +59,7 @@ static void sub_eval(const th_op_ctx *ctx)
     const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
     const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (ctx->output->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->output->dtype)) {
         th_sub_s16(&p, &s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
                    (int16_t *)ctx->output->data);
         return;

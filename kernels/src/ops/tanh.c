@@ -162,7 +162,7 @@ static void tanh_eval(const th_op_ctx *ctx)
 {
     th_tanh_params p;
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (ctx->inputs[0]->dtype == TH_DTYPE_INT16) {
+    if (TH_IS_INT16(ctx->inputs[0]->dtype)) {
         th_tanh_s16(&p, ctx->output->bytes / 2, (const int16_t *)ctx->inputs[0]->data, (int16_t *)ctx->output->data);
         return;
     }
