@@ -107,6 +107,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
 
     | ``${BOARD}``      | board for `Open Board` without an argument |
     | ``${PROBE}``      | ``pyocd-*`` boards: the debug probe's unique id, or ``remote:HOST:PORT`` of a probe server |
+    | ``${FLOAT_IO}``   | where a float-I/O model's QUANTIZE/DEQUANTIZE run: ``host`` (default; the host side of the link) or ``target`` (the engine built with float I/O, boards with an FPU); the log says which |
     | ``${RESULTS_DB}`` | results store for `Record Result` (default: ``$TINYHIL_RESULTS_DB``, else ``results/tinyhil.sqlite``) |
     | ``${BASELINES}``  | baselines file for `Metrics Should Not Regress` (default: ``robot_suites/baselines.json``) |
     """
@@ -142,7 +143,9 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
         if probe and takes_option(board, "probe"):
             target_options["probe"] = str(probe)   # a probe's unique id, or remote:HOST:PORT
         with as_failure():
-            session = Session(board, SessionOptions(run_dir=run_dir, target_options=target_options))
+            float_io = str(variable("${FLOAT_IO}", None) or "host")
+            session = Session(board, SessionOptions(run_dir=run_dir, target_options=target_options,
+                                                    float_io=float_io))
             session.open()
         self._session = session
         set_suite_metadata("Board", board)
@@ -333,11 +336,11 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
     def _compile(self, spec: str) -> LoadedModel:
         from hil.compiler import compile_model
 
-        self._require_board()
+        session = self._require_board()
         started = time.monotonic()
         with as_failure():
             model = resolve_model(spec)
-            plan = compile_model(model)
+            plan = compile_model(model, float_io=session.options.float_io)
         logger.info(f"model {spec}: {model.origin}, {model.path}; compiled in {time.monotonic() - started:.2f} s: "
                     f"{len(plan.ops)} ops, {plan.macs:,} MACs, plan {plan.plan_bytes:,} B, arena {plan.arena_bytes:,} B")
         return LoadedModel(model, plan)
@@ -371,6 +374,8 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
             run = run_inferences(self._session, model.plan, model.golden, batch, labels, description)
         self._run = run
         logger.info(f"{description} on {run.board} in {time.monotonic() - started:.1f} s")
+        if model.plan.boundary.active:
+            logger.info(model.plan.boundary.describe())
         logger.info(run_summary_html(run, model.model.origin), html=True)
 
     def _figure_should_be_below(self, what: str, value: int, limit: int) -> None:

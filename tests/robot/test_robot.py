@@ -343,3 +343,20 @@ def test_no_instruction_count_fails_where_the_board_counts(board, counts, outcom
 def test_only_boards_with_an_instruction_counter_count():
     from hil.session import Session
     assert Session("host").counts_instructions is False
+
+
+FLOAT_MODEL_CASES = """Float Model Matches Golden
+    Run Seeded Inferences    3
+    Outputs Should Match Golden
+"""
+
+
+@pytest.mark.parametrize("board, float_io, where", [
+    ("host", "host", "on the host side of the link"),
+    pytest.param("qemu-mps2-an386", "target", "on the target", marks=needs_qemu),
+])
+def test_a_float_model_matches_golden_with_its_conversions_where_asked(tmp_path, board, float_io, where):
+    suite = write_suite(tmp_path, "floatio", FLOAT_MODEL_CASES, setup="Open Board And Load Model    quantize/float_io_relu")
+    code, result, out = run_robot(tmp_path, suite, BOARD=board, FLOAT_IO=float_io)
+    assert code == 0, outcomes(result)
+    assert f"float I/O converted {where}" in (out / "output.xml").read_text()
