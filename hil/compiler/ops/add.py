@@ -92,15 +92,27 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
     }
 
 
-def prepare_add_sub(op: Op, graph: Graph, op_type: str) -> PreparedOp:
-    """ADD and SUB quantize alike (CalculateOpDataAdd / CalculateOpDataSub)."""
+def binary_operands(op: Op, graph: Graph, int16: bool = False):
+    """(first input, second input, output, int16?) of a broadcasting binary op, checked: two inputs,
+    per-tensor int8 (or, where `int16` is allowed, all int16 with zero points 0), shapes that broadcast."""
     require(len(op.inputs) == 2, op, f"expected 2 inputs, got {len(op.inputs)}")
     a = input_tensor(graph, op, 0, "first")
     b = input_tensor(graph, op, 1, "second")
     y = output_tensor(graph, op)
-    s16 = require_quantized_s8_s16(op, ((a, "first input"), (b, "second input"), (y, "output")))
-    left_shift = LEFT_SHIFT_S16 if s16 else LEFT_SHIFT
+    roles = ((a, "first input"), (b, "second input"), (y, "output"))
+    if int16:
+        s16 = require_quantized_s8_s16(op, roles)
+    else:
+        require_quantized(op, roles)
+        s16 = False
     require_broadcast(op, a, b, y)
+    return a, b, y, s16
+
+
+def prepare_add_sub(op: Op, graph: Graph, op_type: str) -> PreparedOp:
+    """ADD and SUB quantize alike (CalculateOpDataAdd / CalculateOpDataSub)."""
+    a, b, y, s16 = binary_operands(op, graph, int16=True)
+    left_shift = LEFT_SHIFT_S16 if s16 else LEFT_SHIFT
     output_multiplier = 2 * max(float(a.scale[0]), float(b.scale[0])) / ((1 << left_shift) * float(y.scale[0]))
     require(output_multiplier < 1.0, op,
             f"output scale {float(y.scale[0])!r} is too small for input scales {float(a.scale[0])!r} and "

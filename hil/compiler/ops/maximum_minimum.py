@@ -10,18 +10,13 @@ import numpy as np
 
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
-from .add import require_broadcast, require_quantized
-from ..common import input_tensor, output_tensor, require, tensor_label, zero_point
+from .add import binary_operands
+from ..common import require, tensor_label, zero_point
 
 
 @register("MAXIMUM", "MINIMUM")
 def prepare_maximum_minimum(op: Op, graph: Graph) -> PreparedOp:
-    require(len(op.inputs) == 2, op, f"expected 2 inputs, got {len(op.inputs)}")
-    a = input_tensor(graph, op, 0, "first")
-    b = input_tensor(graph, op, 1, "second")
-    y = output_tensor(graph, op)
-    require_quantized(op, ((a, "first input"), (b, "second input"), (y, "output")))
-    require_broadcast(op, a, b, y)
+    a, b, y, _ = binary_operands(op, graph)
     for t, role in ((b, "second input"), (y, "output")):
         same = np.float32(t.scale[0]) == np.float32(a.scale[0]) and zero_point(t) == zero_point(a)
         require(same, op,

@@ -9,8 +9,8 @@ import numpy as np
 from ..quant import quantize_multiplier
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
-from .add import require_broadcast, require_quantized_s8_s16
-from ..common import activation_clamp, input_tensor, output_tensor, require, zero_point
+from .add import binary_operands
+from ..common import activation_clamp, require, zero_point
 
 
 def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
@@ -27,12 +27,7 @@ def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
 
 @register("MUL")
 def prepare_mul(op: Op, graph: Graph) -> PreparedOp:
-    require(len(op.inputs) == 2, op, f"expected 2 inputs, got {len(op.inputs)}")
-    a = input_tensor(graph, op, 0, "first")
-    b = input_tensor(graph, op, 1, "second")
-    y = output_tensor(graph, op)
-    require_quantized_s8_s16(op, ((a, "first input"), (b, "second input"), (y, "output")))
-    require_broadcast(op, a, b, y)
+    a, b, y, _ = binary_operands(op, graph, int16=True)
     act_min, act_max = activation_clamp(op, y)
     require(act_min <= act_max, op, f"fused activation leaves an empty output range [{act_min}, {act_max}]")
     params = mul_params(a.scale[0], zero_point(a), b.scale[0], zero_point(b), y.scale[0], zero_point(y),

@@ -9,8 +9,8 @@ import numpy as np
 from ..quant import INT8_MAX, INT8_MIN, quantize_multiplier, quantize_multiplier_smaller_than_one_exp
 from ...model.tflite import Graph, Op
 from . import PreparedOp, register
-from .add import require_broadcast, require_quantized
-from ..common import input_tensor, output_tensor, require, zero_point
+from .add import binary_operands
+from ..common import require, zero_point
 
 LEFT_SHIFT = 7  # TFLM's headroom for int8: 255^2 * 2^14 fits int32
 
@@ -36,12 +36,7 @@ def squared_difference_params(input1_scale: float, input1_zero_point: int, input
 
 @register("SQUARED_DIFFERENCE")
 def prepare_squared_difference(op: Op, graph: Graph) -> PreparedOp:
-    require(len(op.inputs) == 2, op, f"expected 2 inputs, got {len(op.inputs)}")
-    a = input_tensor(graph, op, 0, "first")
-    b = input_tensor(graph, op, 1, "second")
-    y = output_tensor(graph, op)
-    require_quantized(op, ((a, "first input"), (b, "second input"), (y, "output")))
-    require_broadcast(op, a, b, y)
+    a, b, y, _ = binary_operands(op, graph)
     params = squared_difference_params(a.scale[0], zero_point(a), b.scale[0], zero_point(b), y.scale[0],
                                        zero_point(y))
     require(params["output_shift"] <= 30, op,
