@@ -9,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _random as R
 from ..builder import ModelBuilder
 
 OUTPUT_SCALE = 1.0 / 256
@@ -49,3 +50,13 @@ CASES: dict[str, Callable[[], bytes]] = {
     # inside its exponent check (a flat 640-wide row would trip it).
     "depth640": _case((1, 640), 0.125, 1.0, seed=14),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SOFTMAX: rank 1-4, depth 1-64 (up to 1000 now and then), input scales 1e-3 to 4, beta
+    1.0, 0.5, 2.0 or anything in [0.1, 4]."""
+    rank = int(rng.integers(1, 5))
+    depth = int(rng.integers(1, 1001)) if R.chance(rng, 0.1) else int(rng.integers(1, 65))
+    shape = R.dims(rng, rank - 1, 5, 64) + (depth,)
+    beta = float(R.choice(rng, (1.0, 0.5, 2.0))) if R.chance(rng, 0.5) else float(rng.uniform(0.1, 4.0))
+    return softmax_model(shape, R.scale(rng, 1e-3, 4.0), beta, seed=R.seed(rng))

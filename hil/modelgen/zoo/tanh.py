@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from . import _random as R
 from .activations import unary_model
 
 
@@ -17,3 +20,9 @@ CASES: dict[str, Callable[[], bytes]] = {
     "zp_min": lambda: tanh_model(in_scale=0.03, in_zp=-128),
     "rank2": lambda: tanh_model(shape=(5, 31), in_scale=0.05, in_zp=5),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random TANH: rank 1-5, input scales 1e-4 to 1 (inputs from near 0 to far in saturation),
+    any input zero point."""
+    return tanh_model(R.dims(rng, int(rng.integers(1, 6)), 12, 1500), R.scale(rng, 1e-4, 1.0), R.zero_point(rng))
