@@ -13,8 +13,10 @@ case differs or errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
 import pkgutil
 import sys
 import time
@@ -60,11 +62,57 @@ class CaseResult:
     description: str = ""
     detail: str = ""
     sanitized: bool = False
+    tflm_runs: bool | None = None   # for a case the compiler refuses: does TFLM run it?
     model: bytes | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         return {"op": self.op, "index": self.index, "outcome": self.outcome, "description": self.description,
-                "detail": self.detail, "sanitized": self.sanitized}
+                "detail": self.detail, "sanitized": self.sanitized, "tflm_runs": self.tflm_runs}
+
+
+@contextlib.contextmanager
+def _captured_stderr(sink: list[str]):
+    """Capture what C code writes to file descriptor 2 (TFLM's error reports) into `sink`."""
+    import tempfile
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            sink.append(tmp.read().decode(errors="replace").strip())
+
+
+def _input_specs(model: bytes) -> list:
+    """random_inputs specs of a model's inputs, read from the model (for one the compiler refused)."""
+    from types import SimpleNamespace
+
+    from ..model import Model
+    graph = Model.of(model).graph
+    specs = []
+    for i in graph.inputs:
+        t = graph.tensors[i]
+        scale = float(t.scale[0]) if t.scale is not None and len(t.scale) else 0.0
+        zp = int(t.zero_point[0]) if t.zero_point is not None and len(t.zero_point) else 0
+        specs.append(SimpleNamespace(shape=tuple(t.shape), dtype=t.type_name, scale=scale, zero_point=zp))
+    return specs
+
+
+def _tflm_run(model: bytes, specs, seeds) -> tuple[list, str]:
+    """TFLM's outputs for the inputs of `seeds`, and what it printed; raises if TFLM refuses the model."""
+    from ..model.golden import TflmReference, random_inputs
+    printed: list[str] = []
+    try:
+        with _captured_stderr(printed):
+            golden = TflmReference(model)
+            outputs = [golden.run(random_inputs(specs, s)) for s in seeds]
+    except Exception as exc:  # noqa: BLE001
+        raise RuntimeError(f"{type(exc).__name__}: {exc}" + (f" [{printed[0][:600]}]" if printed and printed[0] else ""))
+    return outputs, printed[0] if printed else ""
 
 
 def _description(model: bytes) -> str:
@@ -102,7 +150,7 @@ def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, i
     from ..compiler import compile_model
     from ..engine.host import HostEngine, run_sanitized
     from ..errors import UnsupportedModelError
-    from ..model.golden import TflmReference, random_inputs
+    from ..model.golden import random_inputs
 
     try:
         model = make(case_rng(seed, op, index))
@@ -113,16 +161,20 @@ def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, i
         plan = compile_model(model)
     except UnsupportedModelError as exc:
         result.outcome, result.detail = "refused_compiler", str(exc)
+        try:
+            _tflm_run(model, _input_specs(model), input_seeds(seed, index)[:1])
+            result.tflm_runs = True
+        except Exception:  # noqa: BLE001
+            result.tflm_runs = False
         return result
     except Exception as exc:  # noqa: BLE001
         result.outcome, result.detail = "error", f"compiler raised {type(exc).__name__}: {exc}"
         return result
+    batch = [random_inputs(plan.inputs, s) for s in input_seeds(seed, index)]
     try:
-        batch = [random_inputs(plan.inputs, s) for s in input_seeds(seed, index)]
-        golden = TflmReference(model)
-        expected = [golden.run(xs) for xs in batch]
-    except Exception as exc:  # noqa: BLE001 - TFLM refusing the model (its Prepare failing)
-        result.outcome, result.detail = "refused_tflm", f"{type(exc).__name__}: {exc}"
+        expected, _ = _tflm_run(model, plan.inputs, input_seeds(seed, index))
+    except Exception as exc:  # noqa: BLE001 - TFLM refusing the model (its Prepare or Eval failing)
+        result.outcome, result.detail = "refused_tflm", str(exc)
         return result
     try:
         plan_batch = [plan.encode_inputs(xs) for xs in batch]
@@ -153,13 +205,14 @@ class SweepReport:
     def counts(self) -> dict[str, dict[str, int]]:
         table: dict[str, dict[str, int]] = {}
         for r in self.results:
-            row = table.setdefault(r.op, {"cases": 0} | {o: 0 for o in OUTCOMES})
+            row = table.setdefault(r.op, {"cases": 0} | {o: 0 for o in OUTCOMES} | {"refused_compiler_tflm_runs": 0})
             row["cases"] += 1
             row[r.outcome] += 1
+            row["refused_compiler_tflm_runs"] += bool(r.tflm_runs)
         return table
 
     def totals(self) -> dict[str, int]:
-        total = {"cases": 0} | {o: 0 for o in OUTCOMES}
+        total = {"cases": 0} | {o: 0 for o in OUTCOMES} | {"refused_compiler_tflm_runs": 0}
         for row in self.counts().values():
             for key, value in row.items():
                 total[key] += value
@@ -174,10 +227,11 @@ class SweepReport:
         return not self.failures
 
     def table(self) -> str:
-        heads = ("op", "cases", "equal", "differ", "ref.compiler", "ref.TFLM", "errors")
-        rows = [(op,) + tuple(str(row[k]) for k in ("cases",) + OUTCOMES) for op, row in sorted(self.counts().items())]
+        heads = ("op", "cases", "equal", "differ", "ref.compiler", "ref.TFLM", "errors", "TFLM ran ref.compiler")
+        keys = ("cases",) + OUTCOMES + ("refused_compiler_tflm_runs",)
+        rows = [(op,) + tuple(str(row[k]) for k in keys) for op, row in sorted(self.counts().items())]
         total = self.totals()
-        rows.append(("TOTAL",) + tuple(str(total[k]) for k in ("cases",) + OUTCOMES))
+        rows.append(("TOTAL",) + tuple(str(total[k]) for k in keys))
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
         fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                                       for i, (c, w) in enumerate(zip(cells, widths)))
