@@ -141,7 +141,7 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 
 def random_case(rng: np.random.Generator) -> bytes:
-    """A random CONV_2D: batch 1-2, 1-16 input channels, grouped filters now and then, 1-16 filters,
+    """A random CONV_2D: batch 1-2, 1-16 input channels (up to 256 now and then), grouped filters now and then, 1-16 filters,
     kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or per-tensor, bias present,
     absent (-1) or omitted, any fused activation, any zero points and an output scale 1/64 to 64x the
     realistic one; now and then the multiplier-above-one model."""
@@ -156,6 +156,8 @@ def random_case(rng: np.random.Generator) -> bytes:
         hw = [max(d, (k - 1) * dl + 1 + int(rng.integers(0, 4))) for d, k, dl in zip(hw, kernel, dilation)]
     groups = int(R.choice(rng, (1, 1, 1, 1, 2, 3, 4)))
     in_c = groups * int(rng.integers(1, 9 if groups == 1 else 5))
+    if R.chance(rng, 0.1):   # a deep accumulation
+        in_c = groups * int(rng.integers(16, 65))
     out_c = groups * int(rng.integers(1, 9 if groups == 1 else 5))
     shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], in_c)
     requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))

@@ -69,11 +69,13 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 def random_case(rng: np.random.Generator) -> bytes:
     """A random FULLY_CONNECTED: inputs of rank 1-4 read as [batches, depth] (depth the last dim or a
-    product of trailing dims), 1-32 units, per-tensor or per-channel, bias present, absent or omitted,
+    product of trailing dims; 512-4096 deep one case in ten), 1-32 units, per-tensor or per-channel, bias present, absent or omitted,
     keep_num_dims, any fused activation, any zero points, an output scale 1/64 to 64x the realistic
     one; one case in thirty has asymmetric weights (refused by the compiler)."""
     rank = int(rng.integers(1, 5))
     shape = R.dims(rng, rank, 8 if rank > 2 else 40, max_elements=1024)
+    if R.chance(rng, 0.1):   # a deep accumulation
+        rank, shape = 2, (int(rng.integers(1, 3)), int(rng.integers(512, 4097)))
     keep = R.chance(rng, 0.25) and rank >= 2
     if keep or R.chance(rng, 0.6):
         depth = shape[-1]

@@ -61,5 +61,5 @@ def random_case(rng: np.random.Generator) -> bytes:
     indices = rng.integers(0, shape[a], size=idx_shape)
     if R.chance(rng, 1 / 30):
         indices.reshape(-1)[:1] = shape[a] if indices.size else 0
-    const = R.chance(rng, 0.1) and batch_dims == 0 and a == 0
+    const = R.chance(rng, 0.1) and batch_dims == 0 and a == 0 and rank + len(idx_shape) >= 2   # output rank >= 1
     return gather_model(shape, indices, axis, batch_dims, const)
