@@ -3,7 +3,7 @@
 Every op-zoo module that defines `random_case(rng) -> bytes` takes part: the
 sweep visits them round-robin, draws a configuration from the module's own
 builder, compiles it, runs two seeded inputs on the in-process host engine
-(every 20th case also on the ASan+UBSan build) and on the TFLM reference, and
+(every 20th case of each op also on the ASan+UBSan build) and on the TFLM reference, and
 counts per op: equal, differ, refused by the compiler (UnsupportedModelError),
 refused by TFLM (its interpreter raising), errors (the engine or the generator
 failing).  A case is reproducible from its op, index and the sweep seed alone:
@@ -13,7 +13,6 @@ case differs or errors.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import os
@@ -61,30 +60,13 @@ class CaseResult:
     outcome: str
     description: str = ""
     detail: str = ""
-    sanitized: bool = False
+    sanitized: bool = False         # also ran on the ASan+UBSan build
     tflm_runs: bool | None = None   # for a case the compiler refuses: does TFLM run it?
     model: bytes | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         return {"op": self.op, "index": self.index, "outcome": self.outcome, "description": self.description,
                 "detail": self.detail, "sanitized": self.sanitized, "tflm_runs": self.tflm_runs}
-
-
-@contextlib.contextmanager
-def _captured_stderr(sink: list[str]):
-    """Capture what C code writes to file descriptor 2 (TFLM's error reports) into `sink`."""
-    import tempfile
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            sink.append(tmp.read().decode(errors="replace").strip())
 
 
 def _input_specs(model: bytes) -> list:
@@ -103,16 +85,49 @@ def _input_specs(model: bytes) -> list:
 
 
 def _tflm_run(model: bytes, specs, seeds) -> tuple[list, str]:
-    """TFLM's outputs for the inputs of `seeds`, and what it printed; raises if TFLM refuses the model."""
+    """TFLM's outputs for the inputs of `seeds`, and what it printed; raises RuntimeError if TFLM refuses
+    the model.  TFLM runs in a forked child: some models make it abort the process (a failed DCHECK),
+    which must end that case, not the sweep."""
+    import pickle
+    import signal
+    import tempfile
+
+    from tflite_micro.python.tflite_micro import runtime  # noqa: F401 - imported once, before forking
     from ..model.golden import TflmReference, random_inputs
-    printed: list[str] = []
-    try:
-        with _captured_stderr(printed):
-            golden = TflmReference(model)
-            outputs = [golden.run(random_inputs(specs, s)) for s in seeds]
-    except Exception as exc:  # noqa: BLE001
-        raise RuntimeError(f"{type(exc).__name__}: {exc}" + (f" [{printed[0][:600]}]" if printed and printed[0] else ""))
-    return outputs, printed[0] if printed else ""
+
+    read_fd, write_fd = os.pipe()
+    with tempfile.TemporaryFile() as printed_file:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:   # the child: run TFLM, send back the outputs or the error, never return
+            try:
+                os.close(read_fd)
+                os.dup2(printed_file.fileno(), 2)
+                try:
+                    golden = TflmReference(model)
+                    payload = ("ok", [golden.run(random_inputs(specs, s)) for s in seeds])
+                except BaseException as exc:  # noqa: BLE001
+                    payload = ("error", f"{type(exc).__name__}: {exc}")
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(pickle.dumps(payload))
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        printed_file.seek(0)
+        printed = printed_file.read().decode(errors="replace").strip()
+    note = f" [TFLM printed: {printed[-600:]}]" if printed else ""
+    if not data:
+        how = (f"signal {signal.Signals(os.WTERMSIG(status)).name}" if os.WIFSIGNALED(status)
+               else f"exit status {os.WEXITSTATUS(status)}")
+        raise RuntimeError(f"TFLM crashed ({how}){note}")
+    kind, value = pickle.loads(data)
+    if kind != "ok":
+        raise RuntimeError(f"{value}{note}")
+    return value, printed
 
 
 def _description(model: bytes) -> str:
@@ -156,7 +171,7 @@ def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, i
         model = make(case_rng(seed, op, index))
     except Exception as exc:  # noqa: BLE001 - a generator bug is reported, not fatal
         return CaseResult(op, index, "error", "", f"random_case raised {type(exc).__name__}: {exc}")
-    result = CaseResult(op, index, "equal", _description(model), model=model, sanitized=sanitize)
+    result = CaseResult(op, index, "equal", _description(model), model=model)
     try:
         plan = compile_model(model)
     except UnsupportedModelError as exc:
@@ -183,6 +198,7 @@ def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, i
         if sanitize:
             outs = run_sanitized(plan.blob, plan_batch, [t.shape for t in plan.outputs])
             runs.append(("sanitized engine", [plan.decode_outputs(o) for o in outs]))
+            result.sanitized = True
     except Exception as exc:  # noqa: BLE001
         result.outcome, result.detail = "error", f"engine: {type(exc).__name__}: {exc}"
         return result
@@ -263,7 +279,9 @@ def sweep(cases: int, seed: int = 0, ops: list[str] | None = None, only: tuple[s
     report = SweepReport(seed)
     start = time.perf_counter()
     for g, (op, index) in enumerate(plan):
-        sanitize = bool(sanitize_every) and (only is not None or g % sanitize_every == 0)
+        # every Nth case of each op (not of the round-robin, which would skip ops when N and the op count
+        # share a factor); a single case always
+        sanitize = bool(sanitize_every) and (only is not None or index % sanitize_every == 0)
         result = run_case(op, makers[op], seed, index, sanitize)
         if result.outcome not in ("differ", "error"):
             result.model = None   # keep only the models worth saving
@@ -288,7 +306,7 @@ def main(argv=None) -> int:
     parser.add_argument("--ops", default="", help="comma-separated op-zoo modules (default: all with random_case)")
     parser.add_argument("--only-case", type=_parse_only, metavar="OP:INDEX", help="run just this case, verbosely")
     parser.add_argument("--sanitize-every", type=int, default=SANITIZE_EVERY,
-                        help=f"also run every Nth case on the ASan+UBSan build (0: never; default {SANITIZE_EVERY})")
+                        help=f"also run every Nth case of each op on the ASan+UBSan build (0: never; default {SANITIZE_EVERY})")
     parser.add_argument("--save", type=Path, metavar="DIR", help="write each differing or failing model to DIR")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--list", action="store_true", help="list the ops with random_case and exit")
@@ -301,7 +319,7 @@ def main(argv=None) -> int:
     step = max(1, args.cases // 20)
 
     def progress(g: int, n: int, r: CaseResult) -> None:
-        if r.outcome in ("differ", "error") or args.only_case:
+        if r.outcome in ("differ", "error", "refused_tflm") or args.only_case:
             print(f"[{r.outcome.upper()}] {r.op}:{r.index} (seed {args.seed}) {r.description}\n    {r.detail}",
                   file=log, flush=True)
         if (g + 1) % step == 0 or g + 1 == n:
@@ -321,6 +339,10 @@ def main(argv=None) -> int:
         print(json.dumps(report.as_dict(), indent=1))
     else:
         print(report.table())
+        for r in report.results:
+            if r.outcome == "refused_tflm":   # the compiler took a model TFLM refuses or crashes on
+                print(f"compiled, but TFLM refused: --only-case {r.op}:{r.index} --seed {args.seed}: {r.description}: "
+                      f"{r.detail}")
         for r in report.failures:
             print(f"{r.outcome}: --only-case {r.op}:{r.index} --seed {args.seed}: {r.description}: {r.detail}")
         print(f"{len(report.results)} cases in {report.seconds:.1f} s; "

@@ -70,8 +70,9 @@ def random_case(rng: np.random.Generator) -> bytes:
     or UNPACK (rank 2-5, 1-8 pieces, any axis, repacked reversed now and then)."""
     if R.chance(rng, 0.5):
         rank = int(rng.integers(1, 6))
-        return pack_model(R.dims(rng, rank, 5, 300), int(rng.integers(-rank - 1, rank + 1)), int(rng.integers(1, 11)),
-                          const_piece=R.chance(rng, 0.15))
+        count = int(rng.integers(1, 11))
+        return pack_model(R.dims(rng, rank, 5, 300), int(rng.integers(-rank - 1, rank + 1)), count,
+                          const_piece=count > 1 and R.chance(rng, 0.15))   # one input at least
     rank = int(rng.integers(2, 6))
     shape = list(R.dims(rng, rank, 5, 600))
     axis = R.axis(rng, rank)
