@@ -257,7 +257,8 @@ class SweepReport:
     def as_dict(self) -> dict:
         return {"seed": self.seed, "seconds": round(self.seconds, 1), "totals": self.totals(), "per_op": self.counts(),
                 "failures": [r.as_dict() for r in self.failures],
-                "refused_by_tflm": [r.as_dict() for r in self.results if r.outcome == "refused_tflm"]}
+                "refused_by_tflm": [r.as_dict() for r in self.results if r.outcome == "refused_tflm"],
+                "refused_by_compiler": [r.as_dict() for r in self.results if r.outcome == "refused_compiler"]}
 
 
 def schedule(ops: list[str], cases: int) -> list[tuple[str, int]]:
