@@ -113,7 +113,7 @@ def random_case(rng: np.random.Generator) -> bytes:
     if kind < 0.1:
         return self_add_model(R.dims(rng, int(rng.integers(1, 5)), 8), seed=R.seed(rng))
     const2 = R.chance(rng, 0.4)
-    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
     s1 = R.scale(rng)
     s2 = s1 * R.log_uniform(rng, 1e-3, 1e3) if R.chance(rng, 0.5) else s1
     s2 = min(max(s2, 1e-5), 10.0)

@@ -80,10 +80,12 @@ CASES = pool_cases("AVERAGE_POOL_2D")
 
 def random_pool(op_type: str, rng: np.random.Generator) -> bytes:
     """A random pool of `op_type`: batch 1-3, 1-8 channels, filters 1x1 to 6x6 (now and then the whole
-    image), strides 1-4, SAME or VALID, any fused activation and zero point, scales 1e-3 to 1; one case
+    image, up to 32x32), strides 1-4, SAME or VALID, any fused activation and zero point, scales 1e-3 to 1; one case
     in twenty has an output scale TFLM's check refuses, so the compiler must too."""
     padding = R.choice(rng, (SAME, VALID))
     h, w = (int(rng.integers(1, 14)) for _ in range(2))
+    if R.chance(rng, 0.05):   # a large global pool (hundreds of taps per average)
+        h, w = (int(rng.integers(10, 33)) for _ in range(2))
     if R.chance(rng, 0.15):
         filt, stride = (h, w), (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
     else:

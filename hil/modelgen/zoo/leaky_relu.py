@@ -25,9 +25,11 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 
 def random_case(rng: np.random.Generator) -> bytes:
-    """A random LEAKY_RELU: alpha 0 to 2 (0, 1 and 0.5 exactly now and then; negative one case in thirty,
+    """A random LEAKY_RELU: alpha 0 to 2 (0, 1 and 0.5 exactly now and then; up to 20 one case in ten; negative one case in thirty,
     refused), rank 1-5, any zero points, output scale 1/64 to 64x the input's."""
     alpha = float(R.choice(rng, (0.0, 0.5, 1.0))) if R.chance(rng, 0.15) else float(rng.uniform(0, 2))
+    if R.chance(rng, 0.1):
+        alpha = R.log_uniform(rng, 2, 20)
     if R.chance(rng, 1 / 30):
         alpha = -alpha - 0.1
     in_scale = R.scale(rng)

@@ -36,7 +36,7 @@ def random_case(rng: np.random.Generator) -> bytes:
     """A random MUL: broadcast shapes up to 6-D (a constant scalar too), any zero points and fused activation,
     the multiplier s1 * s2 / so from about 1/1000 to 64 (above one half of the time)."""
     const2 = R.chance(rng, 0.4)
-    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
     s1, s2 = R.scale(rng), R.scale(rng)
     out = s1 * s2 / R.log_uniform(rng, 1e-3, 64)
     return mul_model(shape1, shape2, (s1, s2, out), const2=const2, activation=R.activation(rng), seed=R.seed(rng),

@@ -44,6 +44,9 @@ def random_resize(op: str, rng: np.random.Generator) -> bytes:
     shape = (int(R.choice(rng, (1, 1, 2))), int(rng.integers(1, 13)), int(rng.integers(1, 13)),
              int(rng.integers(1, 5)))
     size = (int(rng.integers(1, 25)), int(rng.integers(1, 25)))
+    if R.chance(rng, 0.1):   # a large upscale of a small image
+        shape, size = (1, int(rng.integers(1, 4)), int(rng.integers(1, 4)), 1), (int(rng.integers(20, 65)),
+                                                                              int(rng.integers(20, 65)))
     if R.chance(rng, 0.3):
         k = int(rng.integers(2, 4))
         size = (shape[1] * k, shape[2] * k)

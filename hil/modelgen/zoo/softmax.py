@@ -54,9 +54,9 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 def random_case(rng: np.random.Generator) -> bytes:
     """A random SOFTMAX: rank 1-4, depth 1-64 (up to 1000 now and then), input scales 1e-3 to 4, beta
-    1.0, 0.5, 2.0 or anything in [0.1, 4]."""
+    1.0, 0.5, 2.0 or anything in [0.01, 10]."""
     rank = int(rng.integers(1, 5))
     depth = int(rng.integers(1, 1001)) if R.chance(rng, 0.1) else int(rng.integers(1, 65))
     shape = R.dims(rng, rank - 1, 5, 64) + (depth,)
-    beta = float(R.choice(rng, (1.0, 0.5, 2.0))) if R.chance(rng, 0.5) else float(rng.uniform(0.1, 4.0))
+    beta = float(R.choice(rng, (1.0, 0.5, 2.0))) if R.chance(rng, 0.5) else R.log_uniform(rng, 0.01, 10.0)
     return softmax_model(shape, R.scale(rng, 1e-3, 4.0), beta, seed=R.seed(rng))

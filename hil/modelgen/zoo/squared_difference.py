@@ -33,7 +33,7 @@ def random_case(rng: np.random.Generator) -> bytes:
     """A random SQUARED_DIFFERENCE: broadcast shapes up to 6-D (a constant scalar too), any zero points,
     input scales up to 100x apart, output scale around the squared input range (multipliers above and below 1)."""
     const2 = R.chance(rng, 0.4)
-    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
     s1 = R.scale(rng)
     s2 = s1 * R.log_uniform(rng, 0.01, 100) if R.chance(rng, 0.5) else s1
     out = (255 * max(s1, s2)) ** 2 / 255 * R.log_uniform(rng, 1e-3, 4)

@@ -35,7 +35,7 @@ def random_case(rng: np.random.Generator) -> bytes:
     """A random SUB: broadcast shapes up to 6-D (a constant scalar too), input scales up to 1000x apart,
     output scale 1/16 to 16x the inputs', any zero points and fused activation."""
     const2 = R.chance(rng, 0.4)
-    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
     s1 = R.scale(rng)
     s2 = min(max(s1 * R.log_uniform(rng, 1e-3, 1e3), 1e-5), 10.0) if R.chance(rng, 0.5) else s1
     out = max(s1, s2) * R.log_uniform(rng, 1 / 16, 16)
