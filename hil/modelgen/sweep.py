@@ -307,7 +307,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ops", default="", help="comma-separated op-zoo modules (default: all with random_case)")
     parser.add_argument("--only-case", type=_parse_only, metavar="OP:INDEX", help="run just this case, verbosely")
     parser.add_argument("--sanitize-every", type=int, default=SANITIZE_EVERY,
-                        help=f"also run every Nth case of each op on the ASan+UBSan build (0: never; default {SANITIZE_EVERY})")
+                        help="also run every Nth case of each op on the ASan+UBSan build "
+                             f"(0: never; default {SANITIZE_EVERY})")
     parser.add_argument("--save", type=Path, metavar="DIR", help="write each differing or failing model to DIR")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--list", action="store_true", help="list the ops with random_case and exit")

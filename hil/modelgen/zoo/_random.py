@@ -43,6 +43,11 @@ def dims(rng: np.random.Generator, rank: int, max_dim: int = 6, max_elements: in
     return tuple(shape)
 
 
+def any_shape(rng: np.random.Generator) -> tuple[int, ...]:
+    """A shape of rank 1-5 with at most 1500 elements, for the elementwise ops."""
+    return dims(rng, int(rng.integers(1, 6)), 12, 1500)
+
+
 def broadcast_pair(rng: np.random.Generator, max_rank: int = 6, max_elements: int = 1500,
                    allow_scalar: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Two shapes that broadcast NumPy-style: equal, one side a vector/scalar, two-sided, ranks differing."""

@@ -141,10 +141,10 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 
 def random_case(rng: np.random.Generator) -> bytes:
-    """A random CONV_2D: batch 1-2, 1-16 input channels (up to 256 now and then), grouped filters now and then, 1-16 filters,
-    kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or per-tensor, bias present,
-    absent (-1) or omitted, any fused activation, any zero points and an output scale 1/64 to 64x the
-    realistic one; now and then the multiplier-above-one model."""
+    """A random CONV_2D: batch 1-2, 1-16 input channels (up to 256 now and then), grouped filters now and
+    then, 1-16 filters, kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or
+    per-tensor, bias present, absent (-1) or omitted, any fused activation, any zero points and an output
+    scale 1/64 to 64x the realistic one; now and then the multiplier-above-one model."""
     if R.chance(rng, 0.05):
         return multiplier_above_one(seed=R.seed(rng))
     kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))

@@ -69,7 +69,8 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 def random_case(rng: np.random.Generator) -> bytes:
     """A random FULLY_CONNECTED: inputs of rank 1-4 read as [batches, depth] (depth the last dim or a
-    product of trailing dims; 512-4096 deep one case in ten), 1-32 units, per-tensor or per-channel, bias present, absent or omitted,
+    product of trailing dims; 512-4096 deep one case in ten), 1-32 units, per-tensor or per-channel, bias
+    present, absent or omitted,
     keep_num_dims, any fused activation, any zero points, an output scale 1/64 to 64x the realistic
     one; one case in thirty has asymmetric weights (refused by the compiler)."""
     rank = int(rng.integers(1, 5))

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..builder import ModelBuilder
 from . import _random as R
-from .conv_2d import ACTIVATIONS, PADDINGS, activation_quant, add_bias, int8_weights, output_quant, requantized, weight_scales
+from .conv_2d import (ACTIVATIONS, PADDINGS, activation_quant, add_bias, int8_weights, output_quant, requantized,
+                      weight_scales)
 
 
 def transpose_output_size(in_size: int, kernel: int, stride: int, padding: str) -> int:
