@@ -4,9 +4,10 @@ Every op-zoo module that defines `random_case(rng) -> bytes` takes part: the
 sweep visits them round-robin, draws a configuration from the module's own
 builder, compiles it, runs two seeded inputs on the in-process host engine
 (every 20th case of each op also on the ASan+UBSan build) and on the TFLM reference, and
-counts per op: equal, differ, refused by the compiler (UnsupportedModelError),
-refused by TFLM (its interpreter raising), errors (the engine or the generator
-failing).  A case is reproducible from its op, index and the sweep seed alone:
+counts per op: equal, differ, refused by the compiler (UnsupportedModelError;
+TFLM is then tried too, to show where the engine is stricter), refused by TFLM
+(its interpreter raising, or aborting: TFLM runs in a forked child), errors (the
+engine or the generator failing).  A case is reproducible from its op, index and the sweep seed alone:
 `--only-case OP:INDEX` reruns exactly that one.  The exit code is 1 when any
 case differs or errors.
 """
