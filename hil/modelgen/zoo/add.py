@@ -10,6 +10,7 @@ import numpy as np
 
 from ..builder import ModelBuilder
 from .binary import binary_model
+from . import _random as R
 
 ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 
@@ -24,15 +25,25 @@ def _const(b: ModelBuilder, rng, name: str, shape, scale: float) -> int:
 
 
 def add_model(shape1, shape2, scales=(0.05, 0.05, 0.1), const2: bool = False, activation: str = "NONE",
-              seed: int = 0) -> bytes:
-    """y = x1 + x2 with x1 an input and x2 an input or (const2) a constant; y has the broadcast shape."""
+              seed: int = 0, zero_points=None) -> bytes:
+    """y = x1 + x2 with x1 an input and x2 an input or (const2) a constant; y has the broadcast shape.
+    Zero points (x1, x2, y) are drawn from the seed unless given."""
     rng = np.random.default_rng(seed)
     out_shape = np.broadcast_shapes(tuple(shape1), tuple(shape2))
+    given = list(zero_points) if zero_points is not None else None
+
+    def zp(k: int) -> int:   # drawn in the same order either way, so the seeded cases stay as they are
+        drawn = _zero_point(rng)
+        return drawn if given is None else given[k]
+
     b = ModelBuilder(f"add {list(shape1)} + {list(shape2)} {activation}")
-    x1 = b.input("x1", shape1, scale=scales[0], zero_point=_zero_point(rng))
-    x2 = _const(b, rng, "x2", shape2, scales[1]) if const2 else b.input("x2", shape2, scale=scales[1],
-                                                                       zero_point=_zero_point(rng))
-    y = b.tensor("y", out_shape, scale=scales[2], zero_point=_zero_point(rng))
+    x1 = b.input("x1", shape1, scale=scales[0], zero_point=zp(0))
+    if const2:
+        data = rng.integers(-128, 128, size=shape2, dtype=np.int8)
+        x2 = b.const("x2", data, scale=scales[1], zero_point=zp(1))
+    else:
+        x2 = b.input("x2", shape2, scale=scales[1], zero_point=zp(1))
+    y = b.tensor("y", out_shape, scale=scales[2], zero_point=zp(2))
     b.op("ADD", [x1, x2], [y], "AddOptions", fused_activation_function=ACTIVATIONS[activation])
     b.mark_output(y)
     return b.build()
@@ -104,3 +115,23 @@ CASES: dict[str, Callable[[], bytes]] = {
     "s16_broadcast_5d_relu": _case16((2, 3, 1, 4, 5), (3, 2, 1, 5), (1.0e-3, 7.0e-5, 2.3e-4), activation="RELU",
                                      seed=33),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random ADD: broadcast shapes up to 6-D (scalars too), constant or input second operand,
+    input scales up to 1000x apart, output scale from 1/16 to 16x the inputs', any fused activation;
+    now and then the residual or x + x form."""
+    kind = rng.random()
+    if kind < 0.05:
+        return residual_model(R.dims(rng, 4, 8), seed=R.seed(rng))
+    if kind < 0.1:
+        return self_add_model(R.dims(rng, int(rng.integers(1, 5)), 8), seed=R.seed(rng))
+    const2 = R.chance(rng, 0.4)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
+    s1 = R.scale(rng)
+    s2 = s1 * R.log_uniform(rng, 1e-3, 1e3) if R.chance(rng, 0.5) else s1
+    s2 = min(max(s2, 1e-5), 10.0)
+    out = max(s1, s2) * R.log_uniform(rng, 1 / 16, 16)
+    zps = [R.zero_point(rng) for _ in range(3)]
+    return add_model(shape1, shape2, (s1, s2, out), const2=const2, activation=R.activation(rng), seed=R.seed(rng),
+                     zero_points=zps)

@@ -8,6 +8,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 SAME, VALID = 0, 1
 ACTIVATIONS = {"none": 0, "relu": 1, "relu_n1_to_1": 2, "relu6": 3}
@@ -84,3 +85,29 @@ def pool_cases(op_type: str) -> dict:
 
 
 CASES = pool_cases("AVERAGE_POOL_2D")
+
+
+def random_pool(op_type: str, rng: np.random.Generator) -> bytes:
+    """A random pool of `op_type`: batch 1-3, 1-8 channels, filters 1x1 to 6x6 (now and then the whole
+    image, up to 32x32), strides 1-4, SAME or VALID, any fused activation and zero point, scales 1e-3 to 1; one case
+    in twenty has an output scale TFLM's check refuses, so the compiler must too."""
+    padding = R.choice(rng, (SAME, VALID))
+    h, w = (int(rng.integers(1, 14)) for _ in range(2))
+    if R.chance(rng, 0.05):   # a large global pool (hundreds of taps per average)
+        h, w = (int(rng.integers(10, 33)) for _ in range(2))
+    if R.chance(rng, 0.15):
+        filt, stride = (h, w), (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    else:
+        filt = (int(rng.integers(1, 7)), int(rng.integers(1, 7)))
+        stride = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    if padding == VALID:
+        h, w = max(h, filt[0]), max(w, filt[1])
+    shape = (int(R.choice(rng, (1, 1, 1, 2, 3))), h, w, int(rng.integers(1, 9)))
+    scale = R.scale(rng)
+    out_scale = scale * 1.01 if R.chance(rng, 0.05) else None
+    return pool_model(op_type, shape, filt, stride, padding, R.choice(rng, tuple(ACTIVATIONS)), scale=scale,
+                      zero_point=R.zero_point(rng), output_scale=out_scale)
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    return random_pool("AVERAGE_POOL_2D", rng)

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 from .conv_2d import INT8_UNIFORM_STD
 
 
@@ -74,3 +75,32 @@ CASES: dict[str, Callable[[], bytes]] = {
     "multiplier_above_one": _case((1, 4, 2), (1, 2, 3), scales=(0.5, 0.5, 0.25 / 1.25), zero_points=(0, 0, 0),
                                   seed=10),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random BATCH_MATMUL: ranks 2-5 on each side (differing), broadcast batch dims, adj_x / adj_y,
+    a constant LHS or RHS, x @ x^T now and then, any zero points, and scales either realistic or
+    drawn so the multiplier spans about 1e-4 to 4."""
+    depth, rows, cols = (int(rng.integers(1, 17)) for _ in range(3))
+    adj_x, adj_y = R.chance(rng, 0.5), R.chance(rng, 0.5)
+    zps = [R.zero_point(rng) for _ in range(3)]
+    scales = None
+    if R.chance(rng, 0.4):
+        sl, sr = R.scale(rng), R.scale(rng)
+        scales = (sl, sr, sl * sr / R.log_uniform(rng, 1e-4, 4))
+    if R.chance(rng, 0.1):
+        batch = R.dims(rng, int(rng.integers(0, 3)), 3)
+        lhs = batch + ((depth, rows) if adj_x else (rows, depth))
+        return batch_matmul_model(lhs, None, adj_x=adj_x, adj_y=not adj_x, same_input=True, scales=scales,
+                                  zero_points=zps, seed=R.seed(rng))
+    out_batch = R.dims(rng, int(rng.integers(0, 4)), 3)
+    sides = []
+    for _ in range(2):
+        keep = int(rng.integers(0, len(out_batch) + 1)) if R.chance(rng, 0.5) else len(out_batch)
+        own = out_batch[len(out_batch) - keep:]
+        sides.append(tuple(d if R.chance(rng, 0.7) else 1 for d in own))
+    lhs = sides[0] + ((depth, rows) if adj_x else (rows, depth))
+    rhs = sides[1] + ((cols, depth) if adj_y else (depth, cols))
+    const = R.choice(rng, ("", "", "", "lhs", "rhs", "rhs"))
+    return batch_matmul_model(lhs, rhs, adj_x, adj_y, const_lhs=const == "lhs", const_rhs=const == "rhs",
+                              scales=scales, zero_points=zps, seed=R.seed(rng))

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.04, -7)
 
@@ -41,3 +42,21 @@ CASES = {
     "rank5": functools.partial(concat_model, [(1, 2, 3, 2, 2), (1, 2, 3, 1, 2)], 3),
     "const_input": functools.partial(concat_model, [(1, 4, 4, 3), (1, 4, 4, 5)], -1, const_inputs=(1,)),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random CONCATENATION: 1-10 inputs (11 one case in thirty, refused) of rank 1-6, any axis
+    (negative half the time), int8, int16 or int32, constant inputs now and then, any quantization."""
+    rank = int(rng.integers(1, 7))
+    count = 11 if R.chance(rng, 1 / 30) else int(rng.integers(1, 11))
+    base = list(R.dims(rng, rank, 5, 400))
+    axis = R.axis(rng, rank)
+    shapes = []
+    for _ in range(count):
+        shape = list(base)
+        shape[axis] = int(rng.integers(1, 5))
+        shapes.append(tuple(shape))
+    const = tuple(k for k in range(1, count) if R.chance(rng, 0.2))
+    dtype = R.choice(rng, (np.int8, np.int8, np.int16, np.int32))
+    quant = (R.scale(rng), R.zero_point(rng) if dtype == np.int8 else 0)
+    return concat_model(shapes, axis, const, dtype, quant)

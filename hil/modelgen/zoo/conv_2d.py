@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 PADDINGS = {"SAME": 0, "VALID": 1}
@@ -42,6 +43,14 @@ def output_quant(rng) -> tuple[float, int]:
     return float(6 * TARGET_SIGMA / 255 * rng.uniform(0.8, 1.25)), int(rng.integers(-20, 21))
 
 
+def requantized(in_zp: int, out_zp: int, out_scale: float, requant) -> tuple[int, int, float]:
+    """`requant` = (input zero point, output zero point, output scale factor) overriding the drawn ones
+    (the draws are made either way, so seeded models stay the same)."""
+    if requant is None:
+        return in_zp, out_zp, out_scale
+    return int(requant[0]), int(requant[1]), float(out_scale * requant[2])
+
+
 def weight_scales(rng, accum_depth: int, input_scale: float, channels: int, per_channel: bool) -> np.ndarray:
     """Filter scales that give accumulators of about TARGET_SIGMA for uniform int8 inputs and weights;
     per-channel scales spread over a factor of 4 so the channels' multipliers and shifts differ."""
@@ -66,7 +75,7 @@ def add_bias(b: ModelBuilder, rng, input_scale: float, w_scales: np.ndarray, cha
 
 def conv_model(input_shape, out_channels: int, kernel=(3, 3), stride=(1, 1), dilation=(1, 1), padding="SAME",
                activation="NONE", per_channel=True, bias="const", groups: int = 1, weights=None,
-               scales=None, seed: int = 0) -> bytes:
+               scales=None, seed: int = 0, requant=None) -> bytes:
     """One CONV_2D.  bias: "const", "absent" (input index -1) or "omitted" (only two inputs).
     `weights`/`scales` (input, filter, output) override the generated ones."""
     rng = np.random.default_rng(seed)
@@ -75,6 +84,7 @@ def conv_model(input_shape, out_channels: int, kernel=(3, 3), stride=(1, 1), dil
     b = ModelBuilder(f"conv_2d {list(input_shape)} -> {out_channels} {kernel} {padding} {activation}")
     in_scale, in_zp = activation_quant(rng)
     out_scale, out_zp = output_quant(rng)
+    in_zp, out_zp, out_scale = requantized(in_zp, out_zp, out_scale, requant)
     filter_shape = (out_channels, kernel[0], kernel[1], filter_c)
     w_data = int8_weights(rng, filter_shape) if weights is None else np.asarray(weights, np.int8).reshape(filter_shape)
     w_scales = weight_scales(rng, kernel[0] * kernel[1] * filter_c, in_scale, out_channels, per_channel)
@@ -208,3 +218,29 @@ CASES: dict[str, Callable[[], bytes]] = {
                                         scales=(1 / 4096, 1 / 512, 1 / (4096 * 512 * 1.5)), bias="absent", seed=36),
     "s16_tiny_multiplier": _case16((1, 5, 5, 3), 4, scales=(1 / 32768, 1e-3, 0.25), bias="int32", seed=37),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random CONV_2D: batch 1-2, 1-16 input channels (up to 256 now and then), grouped filters now and
+    then, 1-16 filters, kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or
+    per-tensor, bias present, absent (-1) or omitted, any fused activation, any zero points and an output
+    scale 1/64 to 64x the realistic one; now and then the multiplier-above-one model."""
+    if R.chance(rng, 0.05):
+        return multiplier_above_one(seed=R.seed(rng))
+    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if R.chance(rng, 0.3) else (1, 1)
+    padding = R.choice(rng, ("SAME", "VALID"))
+    hw = [int(rng.integers(1, 13)) for _ in range(2)]
+    if padding == "VALID":
+        hw = [max(d, (k - 1) * dl + 1 + int(rng.integers(0, 4))) for d, k, dl in zip(hw, kernel, dilation)]
+    groups = int(R.choice(rng, (1, 1, 1, 1, 2, 3, 4)))
+    in_c = groups * int(rng.integers(1, 9 if groups == 1 else 5))
+    if R.chance(rng, 0.1):   # a deep accumulation
+        in_c = groups * int(rng.integers(16, 65))
+    out_c = groups * int(rng.integers(1, 9 if groups == 1 else 5))
+    shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], in_c)
+    requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
+    return conv_model(shape, out_c, kernel, stride, dilation, padding, R.activation(rng),
+                      per_channel=R.chance(rng, 0.6), bias=R.choice(rng, ("const", "const", "absent", "omitted")),
+                      groups=groups, seed=R.seed(rng), requant=requant)

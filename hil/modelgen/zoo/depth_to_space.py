@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -42,3 +43,16 @@ CASES = {
     "space_to_depth_b4_batch2": functools.partial(block_model, "SPACE_TO_DEPTH", (2, 8, 4, 2), 4),
     "space_to_depth_and_back": functools.partial(block_model, "SPACE_TO_DEPTH", (1, 4, 6, 2), 2, undo=True),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random DEPTH_TO_SPACE or SPACE_TO_DEPTH: block size 1-4, batch 1-2, shapes the block divides,
+    and now and then followed by the inverse op."""
+    block = int(rng.integers(1, 5))
+    n = int(R.choice(rng, (1, 1, 2)))
+    h, w = (int(rng.integers(1, 5)) for _ in range(2))
+    if R.chance(rng, 0.5):
+        return block_model("DEPTH_TO_SPACE", (n, h, w, block * block * int(rng.integers(1, 4))), block,
+                           undo=R.chance(rng, 0.2))
+    return block_model("SPACE_TO_DEPTH", (n, h * block, w * block, int(rng.integers(1, 5))), block,
+                       undo=R.chance(rng, 0.2))

@@ -12,12 +12,14 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 from .conv_2d import (ACTIVATIONS, PADDINGS, activation_quant, add_bias, bias_inputs16, int8_weights, output_quant,
-                      output_size, quant16, weight_scales, weight_scales16)
+                      output_size, quant16, requantized, weight_scales, weight_scales16)
 
 
 def depthwise_model(input_shape, depth_multiplier: int = 1, kernel=(3, 3), stride=(1, 1), dilation=(1, 1),
-                    padding="SAME", activation="NONE", per_channel=True, bias="const", seed: int = 0) -> bytes:
+                    padding="SAME", activation="NONE", per_channel=True, bias="const", seed: int = 0,
+                    requant=None) -> bytes:
     """One DEPTHWISE_CONV_2D.  bias: "const", "zeros", "absent" (input index -1) or "omitted"
     (two inputs); "zeros" and "absent" draw nothing from the seed, so they give the same model
     otherwise."""
@@ -27,6 +29,7 @@ def depthwise_model(input_shape, depth_multiplier: int = 1, kernel=(3, 3), strid
     b = ModelBuilder(f"depthwise_conv_2d {list(input_shape)} x{depth_multiplier} {kernel} {padding} {activation}")
     in_scale, in_zp = activation_quant(rng)
     out_scale, out_zp = output_quant(rng)
+    in_zp, out_zp, out_scale = requantized(in_zp, out_zp, out_scale, requant)
     w_scales = weight_scales(rng, kernel[0] * kernel[1], in_scale, out_c, per_channel)
     x = b.input("x", input_shape, scale=in_scale, zero_point=in_zp)
     w = b.const("w", int8_weights(rng, (1, kernel[0], kernel[1], out_c)), scale=w_scales, zero_point=0,
@@ -107,3 +110,24 @@ CASES: dict[str, Callable[[], bytes]] = {
     "s16_bias_omitted_dilation2": _case16((2, 8, 8, 2), dilation=(2, 2), bias="omitted", seed=34),
     "s16_multiplier_tiny": _case16((1, 5, 5, 4), scales=(1 / 32768, 1e-3, 0.02), seed=35),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random DEPTHWISE_CONV_2D: batch 1-2, 1-16 input channels, depth multiplier 1-4 (8 now and then),
+    kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or per-tensor, a bias or
+    none (never the -1 bias TFLM's Prepare crashes on), any fused activation, any zero points and an
+    output scale 1/64 to 64x the realistic one."""
+    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if R.chance(rng, 0.3) else (1, 1)
+    padding = R.choice(rng, ("SAME", "VALID"))
+    hw = [int(rng.integers(1, 13)) for _ in range(2)]
+    if padding == "VALID":
+        hw = [max(d, (k - 1) * dl + 1 + int(rng.integers(0, 4))) for d, k, dl in zip(hw, kernel, dilation)]
+    c = int(rng.integers(1, 17))
+    multiplier = 8 if R.chance(rng, 0.05) else int(rng.integers(1, 5))
+    shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], c)
+    requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
+    return depthwise_model(shape, multiplier, kernel, stride, dilation, padding, R.activation(rng),
+                           per_channel=R.chance(rng, 0.6), bias=R.choice(rng, ("const", "const", "zeros", "omitted")),
+                           seed=R.seed(rng), requant=requant)

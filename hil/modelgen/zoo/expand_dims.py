@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -48,3 +49,10 @@ CASES = {
     "negative_first_scalar_axis": functools.partial(expand_dims_model, (6,), -2, axis_shape=()),
     "conv1d": expand_then_conv,
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random EXPAND_DIMS: rank 0-5, any axis in [-rank - 1, rank], the axis a [1] or a scalar tensor."""
+    rank = int(rng.integers(0, 6))
+    axis = int(rng.integers(-rank - 1, rank + 1))
+    return expand_dims_model(R.dims(rng, rank, 6), axis, axis_shape=R.choice(rng, ((1,), ())))

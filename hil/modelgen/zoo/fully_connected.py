@@ -9,13 +9,14 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 from .conv_2d import (ACTIVATIONS, activation_quant, add_bias, bias_inputs16, int8_weights, output_quant, quant16,
-                      weight_scales, weight_scales16)
+                      requantized, weight_scales, weight_scales16)
 
 
 def fully_connected_model(input_shape, units: int, accum_depth: int | None = None, activation="NONE",
                           per_channel=False, bias="const", keep_num_dims=False, weights_zero_point: int = 0,
-                          seed: int = 0) -> bytes:
+                          seed: int = 0, requant=None) -> bytes:
     """One FULLY_CONNECTED: the input is read as [elements / accum_depth, accum_depth]
     (accum_depth defaults to the input's last dim).  bias: "const", "absent" (index -1) or
     "omitted" (two inputs).  The output is [batches, units], or the input's shape with the
@@ -27,6 +28,7 @@ def fully_connected_model(input_shape, units: int, accum_depth: int | None = Non
     b = ModelBuilder(f"fully_connected {list(input_shape)} -> {units} {activation}")
     in_scale, in_zp = activation_quant(rng)
     out_scale, out_zp = output_quant(rng)
+    in_zp, out_zp, out_scale = requantized(in_zp, out_zp, out_scale, requant)
     w_scales = weight_scales(rng, accum_depth, in_scale, units, per_channel)
     x = b.input("x", input_shape, scale=in_scale, zero_point=in_zp)
     w = b.const("w", int8_weights(rng, (units, accum_depth)), scale=w_scales, zero_point=weights_zero_point,
@@ -97,3 +99,27 @@ CASES: dict[str, Callable[[], bytes]] = {
                                          seed=34),
     "s16_deep_multiplier_tiny": _case16((1, 1024), 4, scales=(1 / 32768, 1e-3, 0.5), seed=35),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random FULLY_CONNECTED: inputs of rank 1-4 read as [batches, depth] (depth the last dim or a
+    product of trailing dims; 512-4096 deep one case in ten), 1-32 units, per-tensor or per-channel, bias
+    present, absent or omitted,
+    keep_num_dims, any fused activation, any zero points, an output scale 1/64 to 64x the realistic
+    one; one case in thirty has asymmetric weights (refused by the compiler)."""
+    rank = int(rng.integers(1, 5))
+    shape = R.dims(rng, rank, 8 if rank > 2 else 40, max_elements=1024)
+    if R.chance(rng, 0.1):   # a deep accumulation
+        rank, shape = 2, (int(rng.integers(1, 3)), int(rng.integers(512, 4097)))
+    keep = R.chance(rng, 0.25) and rank >= 2
+    if keep or R.chance(rng, 0.6):
+        depth = shape[-1]
+    else:
+        k = int(rng.integers(1, rank + 1))
+        depth = int(np.prod(shape[rank - k:]))
+    requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
+    return fully_connected_model(shape, int(rng.integers(1, 33)), depth, R.activation(rng),
+                                 per_channel=R.chance(rng, 0.5), bias=R.choice(rng, ("const", "const", "absent",
+                                                                                       "omitted")),
+                                 keep_num_dims=keep, weights_zero_point=3 if R.chance(rng, 1 / 30) else 0,
+                                 seed=R.seed(rng), requant=requant)

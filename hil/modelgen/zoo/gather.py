@@ -8,6 +8,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -45,3 +46,20 @@ CASES = {
     "batch_dims1": functools.partial(gather_model, (2, 5, 3), [[0, 4, 4], [3, 1, 2]], axis=1, batch_dims=1),
     "const_table": functools.partial(gather_model, (10, 4), [[9, 2], [0, 0]], const_params=True),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random GATHER: params rank 1-4, any axis (negative half the time), indices of rank 0-2 with
+    repeats, batch_dims up to the axis, a constant table now and then; one case in thirty has an index
+    out of range (refused by the compiler, and TFLM fails at invoke)."""
+    rank = int(rng.integers(1, 5))
+    shape = R.dims(rng, rank, 6, 800)
+    axis = R.axis(rng, rank)
+    a = axis % rank
+    batch_dims = int(rng.integers(0, a + 1)) if R.chance(rng, 0.3) else 0
+    idx_shape = tuple(shape[:batch_dims]) + R.dims(rng, int(rng.integers(0, 3)), 4)
+    indices = rng.integers(0, shape[a], size=idx_shape)
+    if R.chance(rng, 1 / 30):
+        indices.reshape(-1)[:1] = shape[a] if indices.size else 0
+    const = R.chance(rng, 0.1) and batch_dims == 0 and a == 0 and rank + len(idx_shape) >= 2   # output rank >= 1
+    return gather_model(shape, indices, axis, batch_dims, const)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from . import _random as R
 from .activations import unary_model
 
 
@@ -18,3 +21,11 @@ CASES: dict[str, Callable[[], bytes]] = {
     "zp_high": lambda: hard_swish_model(in_scale=0.05, in_zp=100, out_scale=0.03, out_zp=10),
     "rank2": lambda: hard_swish_model(shape=(4, 33), in_scale=0.06, in_zp=-10, out_scale=0.04, out_zp=-90),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random HARD_SWISH: rank 1-5, input scales 1e-3 to 0.5, output scale 1/100 to 100x the input's
+    (the far ends leave TFLM's int16 multiplier range and are refused), any zero points."""
+    in_scale = R.scale(rng, 1e-3, 0.5)
+    return hard_swish_model(R.any_shape(rng), in_scale, R.zero_point(rng), in_scale * R.log_uniform(rng, 1 / 100, 100),
+                            R.zero_point(rng))

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from . import _random as R
 from .activations import lut16_model, unary_model
 
 
@@ -21,3 +24,9 @@ CASES: dict[str, Callable[[], bytes]] = {
     "s16_converter_scale": lambda: lut16_model("LOGISTIC", in_scale=3.1e-4),
     "s16_fine_scale_rank2": lambda: lut16_model("LOGISTIC", shape=(5, 31), in_scale=1.0 / 32768),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random LOGISTIC: rank 1-5, input scales 1e-4 to 1 (inputs from near 0 to far in saturation),
+    any input zero point."""
+    return logistic_model(R.any_shape(rng), R.scale(rng, 1e-4, 1.0), R.zero_point(rng))

@@ -10,6 +10,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 
 def reduce_model(op: str, shape, axes, keep_dims: bool = True, input_q=(0.05, -3), output_q=None,
@@ -78,3 +79,21 @@ CASES = {
     "s16_rank5_axes_1_3_4": _case((2, 3, 2, 4, 3), False, (5.0e-4, 0), (2.0e-4, 0), axes=(1, 3, 4),
                                   dtype=np.int16),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random MEAN over H and W of an NHWC tensor: batch 1-3, sizes up to 40x40, axes spelled in any
+    order, negative or repeated, keep_dims or not, equal or different quantization with scale ratios
+    from 1e-4 to 1e4 and any zero points; one case in twenty reduces other axes (refused by the compiler)."""
+    shape = (int(R.choice(rng, (1, 1, 2, 3))),) + R.dims(rng, 2, int(R.choice(rng, (4, 8, 40))), 1600) + \
+        (int(rng.integers(1, 9)),)
+    axes = [int(R.choice(rng, (1, -3))), int(R.choice(rng, (2, -2)))]
+    if R.chance(rng, 0.5):
+        axes.reverse()
+    if R.chance(rng, 0.2):
+        axes.append(axes[int(rng.integers(2))])
+    if R.chance(rng, 0.05):
+        axes = R.choice(rng, ([1], [3], [1, 2, 3], [0, 1, 2]))
+    input_q = (R.scale(rng), R.zero_point(rng))
+    output_q = None if R.chance(rng, 0.3) else (input_q[0] * R.log_uniform(rng, 1e-4, 1e4), R.zero_point(rng))
+    return mean_model(shape, R.chance(rng, 0.5), input_q, output_q, tuple(axes))

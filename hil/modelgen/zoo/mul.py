@@ -5,12 +5,14 @@ from typing import Callable
 
 import numpy as np
 
+from . import _random as R
 from .binary import ACTIVATIONS, binary_model
 
 
 def mul_model(shape1, shape2, scales=(0.05, 0.05, 0.01), const2: bool = False, activation: str = "NONE",
-              seed: int = 0) -> bytes:
-    return binary_model("MUL", shape1, shape2, scales=scales, const2=const2, options_name="MulOptions", seed=seed,
+              seed: int = 0, zero_points=None) -> bytes:
+    return binary_model("MUL", shape1, shape2, scales=scales, zero_points=zero_points, const2=const2,
+                        options_name="MulOptions", seed=seed,
                         fused_activation_function=ACTIVATIONS[activation])
 
 
@@ -41,3 +43,14 @@ CASES: dict[str, Callable[[], bytes]] = {
     "s16_multiplier_above_one_const_5d": _case16((2, 3, 1, 4, 5), (3, 2, 1, 5), (1.0e-2, 1.0e-3, 1.0e-6),
                                                  const2=True, activation="RELU6", seed=13),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random MUL: broadcast shapes up to 6-D (a constant scalar too), any zero points and fused activation,
+    the multiplier s1 * s2 / so from about 1/1000 to 64 (above one half of the time)."""
+    const2 = R.chance(rng, 0.4)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
+    s1, s2 = R.scale(rng), R.scale(rng)
+    out = s1 * s2 / R.log_uniform(rng, 1e-3, 64)
+    return mul_model(shape1, shape2, (s1, s2, out), const2=const2, activation=R.activation(rng), seed=R.seed(rng),
+                     zero_points=[R.zero_point(rng) for _ in range(3)])

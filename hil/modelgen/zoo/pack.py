@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -62,3 +63,18 @@ CASES = {
     "unpack_last_axis_negative_4d": functools.partial(unpack_model, (1, 3, 2, 5), -1),
     "unpack_then_pack_reversed": functools.partial(unpack_model, (2, 4, 3), 1, repack=True),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random PACK (1-10 pieces of rank 1-5, any axis incl. negative, a constant piece now and then)
+    or UNPACK (rank 2-5, 1-8 pieces, any axis, repacked reversed now and then)."""
+    if R.chance(rng, 0.5):
+        rank = int(rng.integers(1, 6))
+        count = int(rng.integers(1, 11))
+        return pack_model(R.dims(rng, rank, 5, 300), int(rng.integers(-rank - 1, rank + 1)), count,
+                          const_piece=count > 1 and R.chance(rng, 0.15))   # one input at least
+    rank = int(rng.integers(2, 6))
+    shape = list(R.dims(rng, rank, 5, 600))
+    axis = R.axis(rng, rank)
+    shape[axis] = int(rng.integers(1, 9))
+    return unpack_model(tuple(shape), axis, repack=R.chance(rng, 0.3))

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 
 def pad_model(shape, paddings, scale=0.05, zp=-3, paddings_dtype=np.int32, op="PAD", value=None,
@@ -37,3 +38,18 @@ CASES = {
     # TFLM reads an INT64 paddings buffer as int32 words: only leading-dim padding survives that
     "int64_paddings_leading": functools.partial(pad_model, (1, 6), [[2, 0], [0, 0]], paddings_dtype=np.int64),
 }
+
+
+def random_paddings(rng: np.random.Generator, rank: int) -> list[list[int]]:
+    return [[int(rng.integers(0, 4)) if R.chance(rng, 0.6) else 0 for _ in range(2)] for _ in range(rank)]
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random PAD: rank 1-5, paddings 0-3 on each side of each dim, int8 (any zero point), int16 or
+    int32; one case in ten with INT64 paddings, which TFLM reads as int32 words (both sides must agree
+    on what it then does)."""
+    rank = int(rng.integers(1, 6))
+    shape = R.dims(rng, rank, 6, 600)
+    dtype = R.choice(rng, (np.int8, np.int8, np.int16, np.int32))
+    return pad_model(shape, random_paddings(rng, rank), R.scale(rng), R.zero_point(rng) if dtype == np.int8 else 0,
+                     paddings_dtype=np.int64 if R.chance(rng, 0.1) else np.int32, dtype=dtype)

@@ -5,6 +5,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _random as R
 from .binary import binary_model
 
 
@@ -30,3 +31,21 @@ CASES: dict[str, Callable[[], bytes]] = {
     "broadcast_5d": _case((2, 3, 1, 4, 5), (3, 2, 1, 5), scales=(0.02, 0.03, 0.01), const_alpha=False, seed=6),
     "broadcast_6d": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), seed=7),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random PRELU: alpha per channel ([C], [1, 1, C]), scalar, full-shape or any broadcast shape up to
+    6-D, constant or an input; any zero points; identity and alpha multipliers from tiny to above one."""
+    kind = rng.random()
+    if kind < 0.5:
+        shape = R.dims(rng, int(rng.integers(1, 5)), 8)
+        c = shape[-1]
+        alpha_shape = R.choice(rng, [(c,), (1, 1, c)[-len(shape):], (1,), shape])
+    else:
+        shape, alpha_shape = R.broadcast_pair(rng)
+        if np.broadcast_shapes(shape, alpha_shape) != shape:
+            shape = np.broadcast_shapes(shape, alpha_shape)
+    si, sa = R.scale(rng), R.scale(rng, 1e-3, 0.1)
+    so = si * R.log_uniform(rng, 1 / 16, 16)
+    return prelu_model(shape, alpha_shape, (si, sa, so), const_alpha=R.chance(rng, 0.7),
+                       zero_points=[R.zero_point(rng) for _ in range(3)], seed=R.seed(rng))

@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _random as R
 from ..builder import ModelBuilder
 
 
@@ -59,3 +60,33 @@ CASES: dict[str, Callable[[], bytes]] = {
     "float_io_int16": lambda: float_io_model(int_dtype=np.int16, in_scale=0.0001, in_zp=0),
     "float_in_int8_out": lambda: float_io_model(shape=(2, 33), dequantize=False),
 }
+
+
+_INT_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32}
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random QUANTIZE: every integer pair TFLM takes (int8 to int8/uint8/int16/int32, uint8 to int8,
+    int16 to int8/int16/int32) with scale ratios 1e-3 to 1e3 and zero points over each type's range
+    (int16 mostly 0), rank 1-5; a fifth of the time float32 model I/O around an int8 RELU or int16 QUANTIZE."""
+    shape = R.dims(rng, int(rng.integers(1, 6)), 10, 1500)
+    if R.chance(rng, 0.2):
+        int_dtype = np.int16 if R.chance(rng, 0.3) else np.int8
+        scale = R.scale(rng, 1e-4, 0.5) if int_dtype == np.int16 else R.scale(rng)
+        zp = 0 if int_dtype == np.int16 else R.zero_point(rng)
+        return float_io_model(shape, scale, zp, scale * R.log_uniform(rng, 0.25, 4), R.zero_point(rng), int_dtype,
+                              dequantize=R.chance(rng, 0.7))
+    pair = R.choice(rng, (("int8", "int8"), ("int8", "uint8"), ("int8", "int16"), ("int8", "int32"),
+                          ("uint8", "int8"), ("int16", "int8"), ("int16", "int16"), ("int16", "int32")))
+
+    def zp(name: str) -> int:
+        if name == "uint8":
+            return R.zero_point(rng, -128, 127) + 128
+        if name == "int8":
+            return R.zero_point(rng)
+        return 0 if R.chance(rng, 0.8) else int(rng.integers(-1000, 1001))
+
+    in_scale = R.scale(rng, 1e-4, 1.0)
+    out_scale = in_scale * R.log_uniform(rng, 1e-3, 1e3)
+    return requantize_model(shape, _INT_TYPES[pair[0]], in_scale, zp(pair[0]), _INT_TYPES[pair[1]], out_scale,
+                            zp(pair[1]))

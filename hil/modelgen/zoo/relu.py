@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from . import _random as R
 from .activations import unary_model
 
 
@@ -18,3 +21,12 @@ CASES: dict[str, Callable[[], bytes]] = {
     "gain_large": lambda: relu_model(in_scale=0.5, in_zp=0, out_scale=0.004, out_zp=-128),
     "rank2": lambda: relu_model(shape=(3, 37), in_scale=0.05, in_zp=7, out_scale=0.025, out_zp=-120),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random RELU: rank 1-5, any zero points, output scale 1/64 to 64x the input's (the same a third of
+    the time)."""
+    in_scale, in_zp = R.scale(rng), R.zero_point(rng)
+    same = R.chance(rng, 0.3)
+    out_scale = in_scale if same else in_scale * R.log_uniform(rng, 1 / 64, 64)
+    return relu_model(R.any_shape(rng), in_scale, in_zp, out_scale, in_zp if same else R.zero_point(rng))

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -55,3 +56,26 @@ CASES = {
     "s16_2d_to_3d_no_shape_input": functools.partial(reshape_model, [(2, 30), (2, 5, 6)], with_shape_input=False,
                                                      dtype=np.int16),
 }
+
+
+def _factor_shape(rng: np.random.Generator, elements: int, rank: int) -> tuple[int, ...]:
+    """A shape of `rank` dims whose product is `elements`."""
+    dims = [1] * rank
+    n = elements
+    for p in range(2, elements + 1):
+        while n % p == 0:
+            dims[int(rng.integers(rank))] *= p
+            n //= p
+        if n == 1:
+            break
+    return tuple(dims)
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random chain of 1-3 RESHAPEs between shapes of rank 1-4 with the same elements, with or without
+    the shape input; now and then the pooled-then-flattened MLPerf tail."""
+    if R.chance(rng, 0.1):
+        return pool_then_flatten((int(rng.integers(1, 3)),) + R.dims(rng, 3, 6))
+    elements = int(rng.integers(1, 400))
+    shapes = [_factor_shape(rng, elements, int(rng.integers(1, 5))) for _ in range(int(rng.integers(2, 5)))]
+    return reshape_model(shapes, with_shape_input=R.chance(rng, 0.7))

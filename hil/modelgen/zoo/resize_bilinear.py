@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import functools
 
-from .resize_nearest_neighbor import resize_model
+import numpy as np
+
+from .resize_nearest_neighbor import random_resize, resize_model
+from . import _random as R
 
 bilinear = functools.partial(resize_model, "RESIZE_BILINEAR")
 
@@ -17,3 +20,7 @@ CASES = {
     "down_fractional_half_pixel": functools.partial(bilinear, (1, 9, 7, 3), (4, 3), half_pixel_centers=True),
     "down_to_1x1_align_corners": functools.partial(bilinear, (1, 5, 6, 4), (1, 1), align_corners=True),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    return random_resize("RESIZE_BILINEAR", rng)

@@ -8,6 +8,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -35,3 +36,22 @@ CASES = {
     "down_fractional": functools.partial(nearest, (1, 9, 7, 3), (4, 3)),
     "down_to_1x1_align_corners": functools.partial(nearest, (1, 5, 6, 4), (1, 1), align_corners=True),
 }
+
+
+def random_resize(op: str, rng: np.random.Generator) -> bytes:
+    """A random `op`: batch 1-2, 1-4 channels, input 1-12, output 1-24 per axis (up and down, integer
+    and fractional factors), align_corners and half_pixel_centers in every combination."""
+    shape = (int(R.choice(rng, (1, 1, 2))), int(rng.integers(1, 13)), int(rng.integers(1, 13)),
+             int(rng.integers(1, 5)))
+    size = (int(rng.integers(1, 25)), int(rng.integers(1, 25)))
+    if R.chance(rng, 0.1):   # a large upscale of a small image
+        shape, size = (1, int(rng.integers(1, 4)), int(rng.integers(1, 4)), 1), (int(rng.integers(20, 65)),
+                                                                              int(rng.integers(20, 65)))
+    if R.chance(rng, 0.3):
+        k = int(rng.integers(2, 4))
+        size = (shape[1] * k, shape[2] * k)
+    return resize_model(op, shape, size, align_corners=R.chance(rng, 0.3), half_pixel_centers=R.chance(rng, 0.4))
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    return random_resize("RESIZE_NEAREST_NEIGHBOR", rng)

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -30,3 +31,13 @@ CASES = {
     "rank5": functools.partial(slice_model, (2, 3, 2, 4, 3), [1, 0, 1, 1, 0], [1, 2, 1, 3, -1]),
     "whole": functools.partial(slice_model, (2, 3), [0, 0], [-1, -1]),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SLICE: rank 1-5, int8/int16/int32, any begin, sizes to the end or -1, int32 or int64
+    begin/size."""
+    shape = R.dims(rng, int(rng.integers(1, 6)), 7, 1000)
+    begin = [int(rng.integers(0, d)) for d in shape]
+    size = [-1 if R.chance(rng, 0.2) else int(rng.integers(1, d - b + 1)) for d, b in zip(shape, begin)]
+    dtype = R.choice(rng, (np.int8, np.int8, np.int16, np.int32))
+    return slice_model(shape, begin, size, dtype, np.int64 if R.chance(rng, 0.3) else np.int32)

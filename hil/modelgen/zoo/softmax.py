@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _random as R
 from ..builder import ModelBuilder
 
 OUTPUT_SCALE = 1.0 / 256
@@ -74,3 +75,13 @@ CASES: dict[str, Callable[[], bytes]] = {
     # Output scale 1/32768 * 1.0009: inside TFLM's 0.1% tolerance.
     "s16_output_scale_tolerance": _case16((1, 16), 1.0 / 16384, 1.0, output_scale=1.0009 / 32768),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SOFTMAX: rank 1-4, depth 1-64 (up to 1000 now and then), input scales 1e-3 to 4, beta
+    1.0, 0.5, 2.0 or anything in [0.01, 10]."""
+    rank = int(rng.integers(1, 5))
+    depth = int(rng.integers(1, 1001)) if R.chance(rng, 0.1) else int(rng.integers(1, 65))
+    shape = R.dims(rng, rank - 1, 5, 64) + (depth,)
+    beta = float(R.choice(rng, (1.0, 0.5, 2.0))) if R.chance(rng, 0.5) else R.log_uniform(rng, 0.01, 10.0)
+    return softmax_model(shape, R.scale(rng, 1e-3, 4.0), beta, seed=R.seed(rng))

@@ -8,6 +8,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -70,3 +71,20 @@ CASES = {
     "split_v_minus1_negative_axis": functools.partial(split_v_model, (1, 9, 4, 3), -3, (1, -1, 5)),
     "split_v_uneven_axis1_3d": functools.partial(split_v_model, (2, 7, 3), 1, (4, 1, 2)),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SPLIT (equal parts, 1-8) or SPLIT_V (1-8 sizes, one -1 now and then): rank 1-5, any axis
+    (negative half the time)."""
+    rank = int(rng.integers(1, 6))
+    shape = list(R.dims(rng, rank, 5, 600))
+    axis = R.axis(rng, rank)
+    if R.chance(rng, 0.5):
+        parts = int(rng.integers(1, 9))
+        shape[axis] = parts * int(rng.integers(1, 4))
+        return split_model(tuple(shape), axis, parts)
+    sizes = [int(rng.integers(1, 5)) for _ in range(int(rng.integers(1, 9)))]
+    shape[axis] = sum(sizes)
+    if R.chance(rng, 0.3):
+        sizes[int(rng.integers(len(sizes)))] = -1
+    return split_v_model(tuple(shape), axis, sizes)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from . import _random as R
 from .binary import binary_model
 
 
@@ -24,3 +27,15 @@ CASES: dict[str, Callable[[], bytes]] = {
     "broadcast_5d": _case((2, 3, 1, 4, 5), (3, 2, 1, 5), scales=(0.02, 0.03, 0.01), seed=5),
     "broadcast_6d": _case((2, 1, 3, 2, 1, 4), (1, 2, 1, 1, 3, 1), seed=6),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SQUARED_DIFFERENCE: broadcast shapes up to 6-D (a constant scalar too), any zero points,
+    input scales up to 100x apart, output scale around the squared input range (multipliers above and below 1)."""
+    const2 = R.chance(rng, 0.4)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
+    s1 = R.scale(rng)
+    s2 = s1 * R.log_uniform(rng, 0.01, 100) if R.chance(rng, 0.5) else s1
+    out = (255 * max(s1, s2)) ** 2 / 255 * R.log_uniform(rng, 1e-3, 4)
+    return squared_difference_model(shape1, shape2, (s1, s2, out), const2=const2,
+                                     zero_points=[R.zero_point(rng) for _ in range(3)], seed=R.seed(rng))

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -41,3 +42,21 @@ CASES = {
     "rank6": functools.partial(squeeze_model, (1, 2, 1, 1, 3, 1), [], (2, 3)),
     "after_expand_dims": functools.partial(expand_then_squeeze, (2, 3, 4), -2),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SQUEEZE: rank 1-6 with some dims of 1, every 1 squeezed (no dims listed) or a listed
+    subset (negative half the time); now and then after an EXPAND_DIMS."""
+    if R.chance(rng, 0.15):
+        rank = int(rng.integers(1, 5))
+        return expand_then_squeeze(R.dims(rng, rank, 6), int(rng.integers(-rank - 1, rank + 1)))
+    rank = int(rng.integers(1, 7))
+    shape = [1 if R.chance(rng, 0.4) else d for d in R.dims(rng, rank, 6, 800)]
+    ones = [d for d, n in enumerate(shape) if n == 1]
+    if not ones or R.chance(rng, 0.3):
+        listed, squeezed = [], ones
+    else:
+        squeezed = sorted(d for d in ones if R.chance(rng, 0.6)) or ones[:1]
+        listed = [d - rank if R.chance(rng, 0.5) else d for d in squeezed]
+    out_shape = [n for d, n in enumerate(shape) if d not in squeezed]
+    return squeeze_model(tuple(shape), listed, tuple(out_shape))

@@ -5,12 +5,14 @@ from typing import Callable
 
 import numpy as np
 
+from . import _random as R
 from .binary import ACTIVATIONS, binary_model
 
 
 def sub_model(shape1, shape2, scales=(0.05, 0.05, 0.1), const2: bool = False, activation: str = "NONE",
-              seed: int = 0) -> bytes:
-    return binary_model("SUB", shape1, shape2, scales=scales, const2=const2, options_name="SubOptions", seed=seed,
+              seed: int = 0, zero_points=None) -> bytes:
+    return binary_model("SUB", shape1, shape2, scales=scales, zero_points=zero_points, const2=const2,
+                        options_name="SubOptions", seed=seed,
                         fused_activation_function=ACTIVATIONS[activation])
 
 
@@ -38,3 +40,15 @@ CASES: dict[str, Callable[[], bytes]] = {
     "s16_broadcast_const_relu_n1_to_1": _case16((1, 1, 8, 1), (1, 4, 8, 6), (1.0e-4, 3.0e-5, 1.5 / 32767),
                                                 activation="RELU_N1_TO_1", seed=12),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random SUB: broadcast shapes up to 6-D (a constant scalar too), input scales up to 1000x apart,
+    output scale 1/16 to 16x the inputs', any zero points and fused activation."""
+    const2 = R.chance(rng, 0.4)
+    shape1, shape2 = R.broadcast_pair(rng, allow_scalar=const2 or R.chance(rng, 0.1))
+    s1 = R.scale(rng)
+    s2 = min(max(s1 * R.log_uniform(rng, 1e-3, 1e3), 1e-5), 10.0) if R.chance(rng, 0.5) else s1
+    out = max(s1, s2) * R.log_uniform(rng, 1 / 16, 16)
+    return sub_model(shape1, shape2, (s1, s2, out), const2=const2, activation=R.activation(rng), seed=R.seed(rng),
+                     zero_points=[R.zero_point(rng) for _ in range(3)])

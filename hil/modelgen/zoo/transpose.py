@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from ..builder import ModelBuilder
+from . import _random as R
 
 QUANT = (0.05, -3)
 
@@ -28,3 +29,10 @@ CASES = {
     "rank3_rotate": functools.partial(transpose_model, (3, 4, 5), [2, 0, 1]),
     "identity_rank1": functools.partial(transpose_model, (11,), [0]),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random TRANSPOSE: rank 1-5, any permutation, int8 or int16."""
+    rank = int(rng.integers(1, 6))
+    return transpose_model(R.dims(rng, rank, 7, 1500), [int(p) for p in rng.permutation(rank)],
+                           R.choice(rng, (np.int8, np.int16)))

@@ -13,7 +13,9 @@ from typing import Callable
 import numpy as np
 
 from ..builder import ModelBuilder
-from .conv_2d import ACTIVATIONS, PADDINGS, activation_quant, add_bias, int8_weights, output_quant, weight_scales
+from . import _random as R
+from .conv_2d import (ACTIVATIONS, PADDINGS, activation_quant, add_bias, int8_weights, output_quant, requantized,
+                      weight_scales)
 
 
 def transpose_output_size(in_size: int, kernel: int, stride: int, padding: str) -> int:
@@ -25,7 +27,7 @@ def transpose_output_size(in_size: int, kernel: int, stride: int, padding: str) 
 
 def transpose_conv_model(input_shape, out_channels: int, kernel=(3, 3), stride=(1, 1), padding="SAME",
                          per_channel=True, bias="const", activation="NONE", weights=None, scales=None,
-                         output_hw=None, seed: int = 0) -> bytes:
+                         output_hw=None, seed: int = 0, requant=None) -> bytes:
     """One TRANSPOSE_CONV.  bias: "const", "absent" (input 3 is -1) or "omitted" (three inputs).
     `weights`/`scales` (input, filter, output) override the generated ones; `output_hw` the output size."""
     rng = np.random.default_rng(seed)
@@ -33,6 +35,7 @@ def transpose_conv_model(input_shape, out_channels: int, kernel=(3, 3), stride=(
     b = ModelBuilder(f"transpose_conv {list(input_shape)} -> {out_channels} {kernel} s{stride} {padding}")
     in_scale, in_zp = activation_quant(rng)
     out_scale, out_zp = output_quant(rng)
+    in_zp, out_zp, out_scale = requantized(in_zp, out_zp, out_scale, requant)
     filter_shape = (out_channels, kernel[0], kernel[1], in_c)
     w_data = int8_weights(rng, filter_shape) if weights is None else np.asarray(weights, np.int8).reshape(filter_shape)
     # Each output sums about in_c * (kernel / stride)^2 products.
@@ -81,3 +84,20 @@ CASES: dict[str, Callable[[], bytes]] = {
     "k1_s3_same_relu": _case((1, 3, 3, 4), 4, kernel=(1, 1), stride=(3, 3), activation="RELU", seed=7),
     "multiplier_above_one": lambda: multiplier_above_one(8),
 }
+
+
+def random_case(rng: np.random.Generator) -> bytes:
+    """A random TRANSPOSE_CONV: batch 1-2, inputs up to 8x8x8, 1-8 filters, kernels 1x1 to 5x5, strides
+    1-3, SAME or VALID, per-channel or per-tensor, bias present, absent (-1) or omitted, any fused
+    activation, any zero points and an output scale 1/64 to 64x the realistic one; now and then the
+    multiplier-above-one model."""
+    if R.chance(rng, 0.05):
+        return multiplier_above_one(R.seed(rng))
+    shape = (int(R.choice(rng, (1, 1, 1, 2))),) + R.dims(rng, 2, 8) + (int(rng.integers(1, 9)),)
+    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
+    return transpose_conv_model(shape, int(rng.integers(1, 9)), kernel, stride, R.choice(rng, ("SAME", "VALID")),
+                                per_channel=R.chance(rng, 0.6),
+                                bias=R.choice(rng, ("const", "const", "absent", "omitted")),
+                                activation=R.activation(rng), seed=R.seed(rng), requant=requant)
