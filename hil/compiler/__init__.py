@@ -216,6 +216,9 @@ def compile_model(model, name: str | None = None, expose_layers: bool = False, f
     fmt = plan_format()
     model = Model.of(model, name)
     model_bytes, name, graph = model.data, model.name, model.graph
+    if not graph.inputs:
+        raise UnsupportedModelError("model has no inputs (every op reads only constants): a plan takes at least "
+                                    "one input; fold the constant subgraph into a constant")
     boundary = find_boundary(graph, float_io)
     kept, prepared = _prepare_all(graph, boundary)
     # The plan's inputs and outputs: the integer side of any boundary conversion.
