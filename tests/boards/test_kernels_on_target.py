@@ -162,7 +162,7 @@ def _zoo_and_odd_models() -> dict[str, bytes]:
 def test_every_zoo_case_and_odd_shape_matches_tflm_on_the_board(session):
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
-        batch = [random_inputs([t.shape for t in plan.inputs], seed) for seed in range(3)]
+        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]  # int8 or int16 (16x8 cases)
         golden = TflmReference(model)
         _assert_equal(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.board} {name}")
 
@@ -237,7 +237,9 @@ def _run_portable_dsp(blob: bytes, batch: list[list[np.ndarray]], out_shapes) ->
 def test_dsp_variants_built_for_the_host_match_tflm_under_sanitizers():
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
-        batch = [random_inputs([t.shape for t in plan.inputs], seed) for seed in range(3)]
+        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
+        if any(x.dtype != np.int8 for x in batch[0]):
+            continue  # the 16x8 cases: the DSP variants are int8 only (the board test runs these)
         golden = TflmReference(model)
         got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
         _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")

@@ -33,17 +33,22 @@ typedef struct {
 } th_channel_quant;
 
 /* Caller-owned scratch (CMSIS-NN style): each kernel that may want one has a
- * *_scratch_bytes() size query; the planner reserves it in the arena. */
+ * *_scratch_bytes() size query; the planner reserves it in the arena.  The
+ * queries of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED take the params
+ * too (which variant runs depends on them) and tolerate any values; the
+ * compiler's prepare computes the same number (hil/compiler/ops/dsp_scratch.py). */
 typedef struct { void *buf; uint32_t bytes; } th_scratch;
 
-uint32_t th_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output);
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
+                                    const th_dims *output);
 void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                   const th_dims *input_dims, const int8_t *input,
                   const th_dims *filter_dims, const int8_t *filter,
                   const int32_t *bias, /* NULL or [output channels] */
                   const th_dims *output_dims, int8_t *output);
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output);
+uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
+                                              const th_dims *output);
 void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                             const th_dims *input_dims, const int8_t *input,
                             const th_dims *filter_dims, const int8_t *filter,

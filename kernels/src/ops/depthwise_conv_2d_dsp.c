@@ -12,8 +12,10 @@
 
 #if TH_KERNELS_DSP
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output)
+uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
+                                              const th_dims *output)
 {
+    (void)p;
     (void)input;
     (void)filter;
     (void)output;
