@@ -167,6 +167,8 @@ def prepare_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     params = {**activation_params(op, x, y), **spatial_params(op, x, y, filter_h, filter_w),
               "depth_multiplier": 1, "quant_count": len(arrays["multipliers"])}
     macs = int(np.prod(y.shape, dtype=np.int64)) * filter_h * filter_w * filter_c
-    scratch = dsp_scratch.conv_2d_s8(params, in_c, (filter_h, filter_w, filter_c), out_c) if dtype == "INT8" else 0
+    scratch = 0  # the 16x8 kernels are the reference loops
+    if dtype == "INT8":
+        scratch = dsp_scratch.conv_2d_s8(params, int(in_c), (int(filter_h), int(filter_w), int(filter_c)), int(out_c))
     return PreparedOp("CONV_2D", [x.index, w.index, bias.index if bias is not None else -1], y.index,
                       params=params, arrays=arrays, macs=macs, scratch_bytes=scratch)
