@@ -90,3 +90,20 @@ def depthwise_conv_2d_s8(p: dict, in_hw: tuple[int, int], filter_hw: tuple[int, 
         return 0
     listed = min(n * out_h * runs, DW3_FLAT)
     return DW3_RUN_BYTES * max(listed, 2 * runs) + 9 * DW3_CTX_BYTES
+
+
+# fully_connected_dsp.c
+FC_FAST_MAX_DEPTH = 1024
+FC_CHUNK = 64
+
+
+def fully_connected_s8(p: dict, quant_count: int, has_bias: bool, accum_depth: int, output_depth: int) -> int:
+    """th_fully_connected_s8_scratch_bytes: the fast path's lanes of the input row (2 bytes a value), its
+    requantization words (four channels' with one quantization and a bias, else a chunk's) and a chunk's
+    zero bias without a bias; nothing for the matrix multiply."""
+    if not (p["filter_offset"] == 0 and accum_depth % 4 == 0 and 0 < accum_depth <= FC_FAST_MAX_DEPTH
+            and output_depth >= 4 and p["act_min"] >= -128 and p["act_max"] <= 127 and p["act_min"] <= p["act_max"]):
+        return 0
+    n = min(output_depth, FC_CHUNK)
+    once = quant_count == 1 and has_bias
+    return 2 * accum_depth + (48 if once else 12 * n) + (0 if has_bias else 4 * n)

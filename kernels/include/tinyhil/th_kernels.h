@@ -102,8 +102,11 @@ uint32_t th_lstm_s8_scratch_bytes(int32_t batches, int32_t state_dim);
 void th_lstm_s8(const th_lstm_params *p, const th_lstm_weights *w, th_scratch scratch, int32_t batches,
                 int32_t time_steps, int32_t input_dim, int32_t state_dim, const int8_t *input, int8_t *output);
 
-/* filter is [output_depth][accum_depth]; input is [batches][accum_depth]. */
-void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
+/* filter is [output_depth][accum_depth]; input is [batches][accum_depth].
+ * quant_count: the op's multipliers (1: one for all channels). */
+uint32_t th_fully_connected_s8_scratch_bytes(const th_fc_params *p, int32_t quant_count, int has_bias,
+                                             int32_t accum_depth, int32_t output_depth);
+void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_scratch scratch,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output);
