@@ -169,6 +169,8 @@ def prepare_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     macs = int(np.prod(y.shape, dtype=np.int64)) * filter_h * filter_w * filter_c
     scratch = 0  # the 16x8 kernels are the reference loops
     if dtype == "INT8":
-        scratch = dsp_scratch.conv_2d_s8(params, int(in_c), (int(filter_h), int(filter_w), int(filter_c)), int(out_c))
+        scratch = dsp_scratch.conv_2d_s8(params, bias is not None, tuple(int(v) for v in x.shape[1:]),
+                                         (int(filter_h), int(filter_w), int(filter_c)),
+                                         tuple(int(v) for v in y.shape[1:]))
     return PreparedOp("CONV_2D", [x.index, w.index, bias.index if bias is not None else -1], y.index,
                       params=params, arrays=arrays, macs=macs, scratch_bytes=scratch)

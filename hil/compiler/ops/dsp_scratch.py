@@ -26,17 +26,25 @@ def _conv_fast_applies(p: dict, in_c: int, filter_hwc: tuple[int, int, int], out
                 or p["act_max"] > 127 or p["act_min"] > p["act_max"])
 
 
-def conv_2d_s8(p: dict, in_c: int, filter_hwc: tuple[int, int, int], out_c: int) -> int:
-    """th_conv2d_s8_scratch_bytes: the fast path's lanes, words, padded row and filter, flags and sink;
+def conv_2d_s8(p: dict, has_bias: bool, in_hwc: tuple[int, int, int], filter_hwc: tuple[int, int, int],
+               out_hwc: tuple[int, int, int]) -> int:
+    """th_conv2d_s8_scratch_bytes: the fast path's lanes, zero bias (without a bias), requantization
+    words, padded row (where a window may cross the border), padded filter and flags (conv_fast_layout);
     nothing for the matrix multiply (1x1, stride 1, no padding); else two windows of a chunk each."""
+    in_h, in_w, in_c = in_hwc
     fh, fw, fc = filter_hwc
+    out_h, out_w, out_c = out_hwc
     if _conv_fast_applies(p, in_c, filter_hwc, out_c):
         row = fw * fc
         row4 = _round4(row)
         depth4 = fh * row4
         n = min(out_c, CONV_FAST_COLS)
+        inside = (row4 == row and p["pad_h"] == 0 and p["pad_w"] == 0
+                  and (out_h - 1) * p["stride_h"] + (fh - 1) * p["dilation_h"] < in_h
+                  and (out_w - 1) * p["stride_w"] + fw <= in_w)
         wpad = out_c * depth4 if row4 != row else 0
-        return 4 * depth4 + 16 * n + row4 + wpad + _round4((n + 1) // 2) + _round4(n)
+        return (4 * depth4 + (0 if has_bias else 4 * n) + 12 * n + (0 if inside else row4) + wpad
+                + _round4((n + 1) // 2))
     if (fh == 1 and fw == 1 and fc == in_c and p["stride_h"] == 1 and p["stride_w"] == 1 and p["pad_h"] == 0
             and p["pad_w"] == 0):
         return 0

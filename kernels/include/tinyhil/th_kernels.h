@@ -39,16 +39,16 @@ typedef struct {
  * compiler's prepare computes the same number (hil/compiler/ops/dsp_scratch.py). */
 typedef struct { void *buf; uint32_t bytes; } th_scratch;
 
-uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
-                                    const th_dims *output);
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                    const th_dims *filter, const th_dims *output);
 void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                   const th_dims *input_dims, const int8_t *input,
                   const th_dims *filter_dims, const int8_t *filter,
                   const int32_t *bias, /* NULL or [output channels] */
                   const th_dims *output_dims, int8_t *output);
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
-                                              const th_dims *output);
+uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                              const th_dims *filter, const th_dims *output);
 void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                             const th_dims *input_dims, const int8_t *input,
                             const th_dims *filter_dims, const int8_t *filter,

@@ -245,26 +245,31 @@ static void conv_pairs(conv_job *j, int full)
 
 /* Where the fast path keeps its buffers in the op's scratch (byte offsets,
  * each a multiple of four): the interleaved lanes of two windows (depth4
- * words), a chunk's bias and requantization words, a padded row, the filter
- * padded to row4 values per row (only when row is not a multiple of four),
- * a chunk's flags of slow channel pairs, and a sink for pixel 1's outputs
- * when there is none. */
+ * words), a chunk's zero bias (only without a bias), a chunk's
+ * requantization words, a padded row (only where a window may cross the
+ * border or its last row end past the input), the filter padded to row4
+ * values per row (only when row is not a multiple of four) and a chunk's
+ * flags of slow channel pairs. */
 typedef struct {
-    uint32_t bp, qp, row, wpad, slow, sink, total;
+    uint32_t bp, qp, row, wpad, slow, total;
 } conv_fast_layout;
 
-static conv_fast_layout conv_fast_layout_of(const th_dims *f, const th_dims *out)
+static conv_fast_layout conv_fast_layout_of(const th_conv_params *p, int has_bias, const th_dims *in,
+                                            const th_dims *f, const th_dims *out)
 {
     const uint32_t row = (uint32_t)f->w * (uint32_t)f->c, row4 = (row + 3u) & ~3u, depth4 = (uint32_t)f->h * row4;
     const uint32_t n = out->c < CONV_FAST_COLS ? (uint32_t)out->c : CONV_FAST_COLS;
+    /* Every window inside the image (the rows then are straight from the input). */
+    const int inside = row4 == row && p->pad_h == 0 && p->pad_w == 0 &&
+                       (int64_t)(out->h - 1) * p->stride_h + (int64_t)(f->h - 1) * p->dilation_h < in->h &&
+                       (int64_t)(out->w - 1) * p->stride_w + f->w <= in->w;
     conv_fast_layout l;
     l.bp = 4u * depth4;
-    l.qp = l.bp + 4u * n;
+    l.qp = l.bp + (has_bias ? 0u : 4u * n);
     l.row = l.qp + 12u * n;
-    l.wpad = l.row + row4;
+    l.wpad = l.row + (inside ? 0u : row4);
     l.slow = l.wpad + (row4 != row ? (uint32_t)out->c * depth4 : 0u);
-    l.sink = l.slow + (((n + 1u) / 2u + 3u) & ~3u);
-    l.total = l.sink + ((n + 3u) & ~3u);
+    l.total = l.slow + (((n + 1u) / 2u + 3u) & ~3u);
     return l;
 }
 
@@ -297,15 +302,15 @@ static uint32_t conv_chunk(const th_dims *f)
     return window < CONV_WINDOW_CHUNK ? (window + 3u) & ~3u : CONV_WINDOW_CHUNK;
 }
 
-uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
-                                    const th_dims *output)
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                    const th_dims *filter, const th_dims *output)
 {
     if (input->c <= 0 || filter->c <= 0 || filter->h <= 0 || filter->w <= 0 || output->c <= 0 ||
         (int64_t)filter->h * filter->w * filter->c > 65536) {
         return 0; /* validate refuses the op */
     }
     if (conv_fast_applies(p, input, filter, output)) {
-        return conv_fast_layout_of(filter, output).total;
+        return conv_fast_layout_of(p, has_bias, input, filter, output).total;
     }
     if (conv_is_mat_mult(p, input, filter)) {
         return 0;
@@ -327,7 +332,9 @@ static void conv_fast_params(const th_conv_params *p, const th_channel_quant *q,
     for (int32_t i = 0; i < n; ++i) {
         const int32_t j = q->count > 1 ? c0 + i : 0;
         const int fast = conv_fast_shift(q->shift[j]);
-        bp[i] = bias != NULL ? bias[c0 + i] : 0;
+        if (bias == NULL) {
+            bp[i] = 0; /* (with a bias, conv_pairs reads it where it is) */
+        }
         th_dsp_fast_quant(q->multiplier[j], fast ? q->shift[j] : -2, p->output_offset, &qp[3 * i]);
         if ((i & 1) == 0) {
             slow[i / 2] = 0;
@@ -452,13 +459,12 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
     fs.offset_lanes = th_dsp_dup16(p->input_offset);
     fs.pad = (int8_t)-p->input_offset;
     const int32_t depth4 = fs.filter_h * fs.row4;
-    const conv_fast_layout sl = conv_fast_layout_of(filter_dims, output_dims);
+    const conv_fast_layout sl = conv_fast_layout_of(p, bias != NULL, input_dims, filter_dims, output_dims);
     uint32_t *lanes = (uint32_t *)(void *)scratch; /* two windows of depth4 values as int16 */
     int32_t *bp = (int32_t *)(void *)(scratch + sl.bp), *qp = (int32_t *)(void *)(scratch + sl.qp);
     int8_t *row_buf = (int8_t *)(scratch + sl.row);
     uint8_t *slow = scratch + sl.slow;
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
-    int8_t *sink = (int8_t *)(scratch + sl.sink); /* pixel 1's outputs when there is none */
     /* Filter rows padded with zeros to row4 values, when row is not a multiple of four. */
     int8_t *wpad = (int8_t *)(scratch + sl.wpad);
     const int8_t *weights = filter;
@@ -490,7 +496,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
             const int8_t *img[2];
             int32_t y0[2], x0[2];
             for (int i = 0; i < 2; ++i) {
-                if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs to the sink */
+                if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs (the same) over pixel 0's */
                     img[1] = img[0];
                     y0[1] = y0[0];
                     x0[1] = x0[0];
@@ -512,7 +518,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
             }
             {
                 const int32_t pairs = n / 2;
-                int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : sink;
+                int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : o0;
                 for (int32_t pr = 0; pr < pairs;) {
                     if (slow[pr]) {
                         conv_slow_pair(lanes, depth4, weights, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
@@ -527,7 +533,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
                     j.x_end = lanes + depth4;
                     j.out0 = o0 + 2 * pr;
                     j.out1 = o1 + 2 * pr;
-                    j.bp = bp + 2 * pr;
+                    j.bp = (bias != NULL ? bias + c0 : bp) + 2 * pr;
                     j.qp = qp + 6 * pr;
                     j.w = weights + (size_t)(c0 + 2 * pr) * depth4;
                     j.pairs = end - pr;

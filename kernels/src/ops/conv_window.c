@@ -215,5 +215,5 @@ uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query
     }
     th_conv_plan_params pp;
     memcpy(&pp, ctx->params, sizeof(pp));
-    return query(&pp.conv, &in, &f, &out);
+    return query(&pp.conv, ctx->inputs[TH_CONV_BIAS] != NULL, &in, &f, &out);
 }

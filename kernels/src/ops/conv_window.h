@@ -23,8 +23,8 @@ typedef struct {
 typedef void (*th_conv_kernel)(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                                const th_dims *input_dims, const int8_t *input, const th_dims *filter_dims,
                                const int8_t *filter, const int32_t *bias, const th_dims *output_dims, int8_t *output);
-typedef uint32_t (*th_conv_scratch_query)(const th_conv_params *p, const th_dims *input, const th_dims *filter,
-                                          const th_dims *output);
+typedef uint32_t (*th_conv_scratch_query)(const th_conv_params *p, int has_bias, const th_dims *input,
+                                          const th_dims *filter, const th_dims *output);
 
 /* One output of the reference kernels, as TFLM ends ConvPerChannel and
  * DepthwiseConvPerChannel: bias, the channel's requantization (or the

@@ -470,9 +470,10 @@ static uint32_t dw3_run_bytes(const dw3_plan *pl, const th_dims *out)
     return (uint32_t)(DW3_RUN_BYTES * (n > 2 * pl->runs ? n : 2 * pl->runs));
 }
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, const th_dims *input, const th_dims *filter,
-                                              const th_dims *output)
+uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                              const th_dims *filter, const th_dims *output)
 {
+    (void)has_bias; /* the variants hold the bias */
     dw3_plan pl;
     if (p->stride_h < 1 || p->stride_h > 1024 || p->stride_w < 1 || p->stride_w > 1024 || p->pad_h < 0 ||
         p->pad_h > 65536 || p->pad_w < 0 || p->pad_w > 65536 || output->h > 65536 || output->w > 65536 ||
