@@ -34,7 +34,8 @@ from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.conv_2d import conv_model
 from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
 from hil.modelgen.zoo.fully_connected import fully_connected_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
+from hil.compiler.plan_format import (params_offset, parse_plan, plan_format, tensor_offset, with_const_i32,
+                                      with_record_fields)
 from hil.session import Session
 from tests.conftest import shared_model
 from tests.opcheck import assert_same_batch
@@ -275,3 +276,34 @@ def test_dsp_variants_built_for_the_host_match_tflm_on_reference_models(name):
     golden = TflmReference(model)
     got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
     _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
+
+
+def test_dsp_scratch_reserved_by_the_compiler_is_what_the_kernels_ask_for():
+    """hil/compiler/ops/dsp_scratch.py against the kernels' size queries: the plans above load (the
+    plan's scratch is at least the query's), and one byte less is refused (it is not more)."""
+    tool = build_host_tool("th_run", sanitize=True, defines=("TH_KERNELS_DSP_PORTABLE",))
+    fmt = plan_format()
+    checked = 0
+    for name, model in _zoo_and_odd_models().items():
+        plan = compile_model(model)
+        inputs = random_inputs(plan.inputs, 0)
+        if any(x.dtype != np.int8 for x in inputs):
+            continue
+        parsed = parse_plan(plan.blob)
+        for i, op in enumerate(parsed.ops):
+            if op["scratch_bytes"] == 0:
+                continue
+            blob = with_record_fields(plan.blob, fmt.op, parsed.op_offset(i), scratch_bytes=op["scratch_bytes"] - 1)
+            with tempfile.TemporaryDirectory(prefix="tinyhil-scratch-") as tmp:
+                plan_path, in_path, out_path = (Path(tmp) / n for n in ("plan.bin", "inputs.bin", "outputs.bin"))
+                plan_path.write_bytes(blob)
+                in_path.write_bytes(b"".join(np.ascontiguousarray(x).tobytes() for x in inputs))
+                result = subprocess.run([str(tool), str(plan_path), str(in_path), str(out_path)], capture_output=True,
+                                        text=True, check=False, env={"PATH": "/usr/bin:/bin"})
+            want = f"TH_ERR_BAD_OP op={i} "
+            sizes = f"expected={op['scratch_bytes']} got={op['scratch_bytes'] - 1}"
+            assert result.returncode != 0 and want in result.stderr and sizes in result.stderr, \
+                f"{name} op {i}: the plan's scratch one byte short of {op['scratch_bytes']} was not refused " \
+                f"({result.returncode}: {result.stderr.strip()[-500:]})"
+            checked += 1
+    assert checked >= 10, f"only {checked} ops with a DSP scratch in the zoo"
