@@ -120,7 +120,8 @@ def _filter_offset_fc_goldens() -> list[tuple[str, object, list[list[np.ndarray]
 def _odd_shapes() -> dict[str, bytes]:
     """Shapes the DSP variants split differently: depths that are not multiples of four (the
     scalar tails), an odd number of rows (the single-row loop), a window longer than one copy,
-    grouped filters of odd group size, four-channel depthwise groups with a leftover."""
+    grouped filters of odd group size, four-channel depthwise groups with a leftover, buffers in the
+    op's scratch (with and without a bias, an odd number of pixels)."""
     return {
         "conv_window_1152": conv_model((1, 5, 5, 128), 5, seed=31),
         "conv_1x1_odd_rows_depth_7": conv_model((1, 3, 3, 7), 5, kernel=(1, 1), seed=32),
@@ -131,6 +132,11 @@ def _odd_shapes() -> dict[str, bytes]:
         "depthwise_5x5_dilated": depthwise_model((1, 11, 12, 12), kernel=(5, 5), dilation=(2, 1), seed=37),
         "fc_depth_1023": fully_connected_model((1, 1023), 9, seed=38),
         "fc_5_batches": fully_connected_model((5, 24), 11, per_channel=True, seed=39),
+        # Buffers too large for the stack: in the op's scratch.
+        "fc_depth_1024_scratch": fully_connected_model((2, 1024), 10, seed=40),
+        "fc_depth_768_70_per_channel_no_bias": fully_connected_model((1, 768), 70, per_channel=True, bias="absent",
+                                                                     seed=41),
+        "conv_3x3x64_no_bias_odd_pixels": conv_model((1, 5, 5, 64), 6, bias="absent", seed=42),
     }
 
 

@@ -1,5 +1,9 @@
 """Scratch sizes of the DSP-extension kernels (kernels/src/ops/*_dsp.c), as their size queries compute them.
 
+CONV_2D and FULLY_CONNECTED keep buffers up to CONV_STACK_BYTES / FC_STACK_BYTES on the stack (no
+scratch then): the layers where the MLPerf Tiny arenas peak want that little, and a scratch there
+would grow the arena.
+
 The plan is the same for every target, so prepare reserves what the DSP variant wants (the reference
 kernels want none); the runtime's validate checks the plan's scratch against the kernel's query, so the
 two must agree.  Each function mirrors the C query of the same kernel line by line."""
@@ -10,6 +14,7 @@ CONV_WINDOW_CHUNK = 1024
 CONV_FAST_MAX_WINDOW = 576
 CONV_FAST_COLS = 64
 CONV_FAST_PAD_BYTES = 640
+CONV_STACK_BYTES = 1024
 
 
 def _round4(n: int) -> int:
@@ -28,7 +33,14 @@ def _conv_fast_applies(p: dict, in_c: int, filter_hwc: tuple[int, int, int], out
 
 def conv_2d_s8(p: dict, has_bias: bool, in_hwc: tuple[int, int, int], filter_hwc: tuple[int, int, int],
                out_hwc: tuple[int, int, int]) -> int:
-    """th_conv2d_s8_scratch_bytes: the fast path's lanes, zero bias (without a bias), requantization
+    """th_conv2d_s8_scratch_bytes: the buffers of conv_buffer_bytes when they do not fit the stack's."""
+    n = _conv_buffer_bytes(p, has_bias, in_hwc, filter_hwc, out_hwc)
+    return n if n > CONV_STACK_BYTES else 0
+
+
+def _conv_buffer_bytes(p: dict, has_bias: bool, in_hwc: tuple[int, int, int], filter_hwc: tuple[int, int, int],
+               out_hwc: tuple[int, int, int]) -> int:
+    """conv_buffer_bytes: the fast path's lanes, zero bias (without a bias), requantization
     words, padded row (where a window may cross the border), padded filter and flags (conv_fast_layout);
     nothing for the matrix multiply (1x1, stride 1, no padding); else two windows of a chunk each."""
     in_h, in_w, in_c = in_hwc
@@ -103,10 +115,17 @@ def depthwise_conv_2d_s8(p: dict, in_hw: tuple[int, int], filter_hw: tuple[int, 
 # fully_connected_dsp.c
 FC_FAST_MAX_DEPTH = 1024
 FC_CHUNK = 64
+FC_STACK_BYTES = 1344
 
 
 def fully_connected_s8(p: dict, quant_count: int, has_bias: bool, accum_depth: int, output_depth: int) -> int:
-    """th_fully_connected_s8_scratch_bytes: the fast path's lanes of the input row (2 bytes a value), its
+    """th_fully_connected_s8_scratch_bytes: the buffers of fc_buffer_bytes when they do not fit the stack's."""
+    n = _fc_buffer_bytes(p, quant_count, has_bias, accum_depth, output_depth)
+    return n if n > FC_STACK_BYTES else 0
+
+
+def _fc_buffer_bytes(p: dict, quant_count: int, has_bias: bool, accum_depth: int, output_depth: int) -> int:
+    """fc_buffer_bytes: the fast path's lanes of the input row (2 bytes a value), its
     requantization words (four channels' with one quantization and a bias, else a chunk's) and a chunk's
     zero bias without a bias; nothing for the matrix multiply."""
     if not (p["filter_offset"] == 0 and accum_depth % 4 == 0 and 0 < accum_depth <= FC_FAST_MAX_DEPTH

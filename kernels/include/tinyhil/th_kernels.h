@@ -36,7 +36,9 @@ typedef struct {
  * *_scratch_bytes() size query; the planner reserves it in the arena.  The
  * queries of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED take the params
  * too (which variant runs depends on them) and tolerate any values; the
- * compiler's prepare computes the same number (hil/compiler/ops/dsp_scratch.py). */
+ * compiler's prepare computes the same number (hil/compiler/ops/dsp_scratch.py).
+ * CONV_2D and FULLY_CONNECTED keep buffers of up to about 1 KiB on the stack
+ * and ask for no scratch then. */
 typedef struct { void *buf; uint32_t bytes; } th_scratch;
 
 uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,

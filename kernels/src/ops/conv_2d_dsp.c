@@ -6,17 +6,20 @@
  * matrix multiply of the pixels by the filters, and anything else goes two
  * output pixels at a time (consecutive in memory, so a pair may span two rows):
  * their windows (the filter's taps, tap-major like the filter rows, one
- * group's channels) are copied to the scratch, with the input zero point where a
+ * group's channels) are copied to a buffer, with the input zero point where a
  * tap falls outside the image (so it adds nothing, as in the reference
  * kernel), and multiplied by the filter rows of every output channel of the
  * group, two at a time.  A window longer than CONV_WINDOW_CHUNK goes in pieces
- * of that length, copied again for each pair of channels.  The two windows are
- * in the op's scratch (th_conv2d_s8_scratch_bytes), so at most 2 KiB. */
+ * of that length, copied again for each pair of channels.  The two windows
+ * take at most 2 KiB.
+ *
+ * Every path's buffers are on the stack when they fit CONV_STACK_BYTES, else
+ * in the op's scratch (th_conv2d_s8_scratch_bytes asks for them then). */
 #include "dsp_s8.h"
 
 #if TH_KERNELS_DSP
 
-/* At most this many values of each of the two windows are in the scratch at once. */
+/* At most this many values of each of the two windows are in the buffer at once. */
 #define CONV_WINDOW_CHUNK 1024
 
 
@@ -97,11 +100,11 @@ static void window_copy(int8_t *dst, const conv_source *s, const conv_window *w,
  * point in round_hi), then SSAT, and the activation clamp and the stores on
  * the four outputs as one word.  A window is laid out a filter row at a
  * time, each row rounded up to a multiple of four values (the filter copied
- * to the scratch with zeros in the extra places when a row is not a multiple of
+ * to a buffer with zeros in the extra places when a row is not a multiple of
  * four already), so a row inside the image is split straight from the input.
  * Channels go in chunks of CONV_FAST_COLS, whose words are prepared once.
  * The lanes (up to 2304 bytes), a padded row, the padded filter (up to 640
- * bytes) and a chunk's words are in the op's scratch, sized from the layer
+ * bytes) and a chunk's words are sized from the layer
  * (conv_fast_layout). */
 enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64, CONV_FAST_PAD_BYTES = 640 };
 
@@ -243,7 +246,7 @@ static void conv_pairs(conv_job *j, int full)
 }
 #endif
 
-/* Where the fast path keeps its buffers in the op's scratch (byte offsets,
+/* Where the fast path keeps its buffers (byte offsets,
  * each a multiple of four): the interleaved lanes of two windows (depth4
  * words), a chunk's zero bias (only without a bias), a chunk's
  * requantization words, a padded row (only where a window may cross the
@@ -302,8 +305,14 @@ static uint32_t conv_chunk(const th_dims *f)
     return window < CONV_WINDOW_CHUNK ? (window + 3u) & ~3u : CONV_WINDOW_CHUNK;
 }
 
-uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
-                                    const th_dims *filter, const th_dims *output)
+/* Buffers up to this size stay on the stack (one array in th_conv2d_s8's
+ * frame): the layers where the arena peaks are small 1x1 and 3x3 convolutions,
+ * whose scratch would grow the arena; larger ones are in the op's scratch. */
+#define CONV_STACK_BYTES 1024u
+
+/* The bytes of buffers the path that takes the op wants. */
+static uint32_t conv_buffer_bytes(const th_conv_params *p, int has_bias, const th_dims *input, const th_dims *filter,
+                                  const th_dims *output)
 {
     if (input->c <= 0 || filter->c <= 0 || filter->h <= 0 || filter->w <= 0 || output->c <= 0 ||
         (int64_t)filter->h * filter->w * filter->c > 65536) {
@@ -316,6 +325,13 @@ uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const
         return 0;
     }
     return 2u * conv_chunk(filter);
+}
+
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                    const th_dims *filter, const th_dims *output)
+{
+    const uint32_t bytes = conv_buffer_bytes(p, has_bias, input, filter, output);
+    return bytes > CONV_STACK_BYTES ? bytes : 0u;
 }
 
 static int conv_fast_shift(int32_t shift)
@@ -555,9 +571,13 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
     const int32_t in_c = input_dims->c, filter_c = filter_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
+    uint32_t local[CONV_STACK_BYTES / 4u];
+    uint8_t *buffers = conv_buffer_bytes(p, bias != NULL, input_dims, filter_dims, output_dims) <= CONV_STACK_BYTES
+                           ? (uint8_t *)local
+                           : (uint8_t *)scratch.buf;
 
     if (conv_fast_applies(p, input_dims, filter_dims, output_dims)) {
-        conv_fast(p, q, (uint8_t *)scratch.buf, input_dims, input, filter_dims, filter, bias, output_dims, output);
+        conv_fast(p, q, buffers, input_dims, input, filter_dims, filter, bias, output_dims, output);
         return;
     }
 
@@ -571,7 +591,7 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
     const int32_t window = filter_dims->h * filter_dims->w * filter_c;
     const int32_t chunk = (int32_t)conv_chunk(filter_dims);
     const int32_t groups = in_c / filter_c, filters_per_group = out_c / groups;
-    int8_t *values = (int8_t *)scratch.buf; /* the two windows, chunk values each */
+    int8_t *values = (int8_t *)buffers; /* the two windows, chunk values each */
     conv_source s;
     s.in_h = input_dims->h;
     s.in_w = input_dims->w;

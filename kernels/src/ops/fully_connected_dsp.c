@@ -8,7 +8,8 @@
  * input offset added, so each four values of it are one LDM, and each filter
  * word is loaded and split once (every weight is used once per row); the
  * four outputs are requantized, clamped and stored as one word.  The lanes
- * and the requantization words are in the op's scratch (fc_fast_layout). */
+ * and the requantization words (fc_fast_layout) are on the stack up to
+ * FC_STACK_BYTES, else in the op's scratch. */
 #include "dsp_s8.h"
 
 #if TH_KERNELS_DSP
@@ -160,7 +161,7 @@ static int fc_params(const th_fc_params *p, const th_channel_quant *q, const int
             return 0;
         }
         if (bias == NULL) {
-            bp[i] = 0; /* (read from bp only without a bias: the scratch has no room for it otherwise) */
+            bp[i] = 0; /* (read from bp only without a bias: the buffers have no room for it otherwise) */
         }
         th_dsp_fast_quant(q->multiplier[j], q->shift[j], p->output_offset, &qp[3 * i]);
     }
@@ -176,7 +177,7 @@ static int fc_fast_applies(const th_fc_params *p, int32_t depth, int32_t cols)
            p->act_min >= -128 && p->act_max <= 127 && p->act_min <= p->act_max;
 }
 
-/* The fast path's scratch: the input row's lanes (2 * depth bytes), then the
+/* The fast path's buffers: the input row's lanes (2 * depth bytes), then the
  * requantization words (four channels' with one quantization and a bias, else
  * a chunk's), then a chunk's zero bias when there is no bias. */
 typedef struct {
@@ -194,13 +195,25 @@ static fc_fast_layout fc_fast_layout_of(int32_t quant_count, int has_bias, int32
     return l;
 }
 
-uint32_t th_fully_connected_s8_scratch_bytes(const th_fc_params *p, int32_t quant_count, int has_bias,
-                                             int32_t accum_depth, int32_t output_depth)
+/* Buffers up to this size stay on the stack (one array in
+ * th_fully_connected_s8's frame): a layer of 640 inputs, where ad01's arena
+ * peaks, fits; larger ones are in the op's scratch. */
+#define FC_STACK_BYTES 1344u
+
+static uint32_t fc_buffer_bytes(const th_fc_params *p, int32_t quant_count, int has_bias, int32_t accum_depth,
+                                int32_t output_depth)
 {
     if (!fc_fast_applies(p, accum_depth, output_depth)) {
         return 0;
     }
     return fc_fast_layout_of(quant_count, has_bias, accum_depth, output_depth).total;
+}
+
+uint32_t th_fully_connected_s8_scratch_bytes(const th_fc_params *p, int32_t quant_count, int has_bias,
+                                             int32_t accum_depth, int32_t output_depth)
+{
+    const uint32_t bytes = fc_buffer_bytes(p, quant_count, has_bias, accum_depth, output_depth);
+    return bytes > FC_STACK_BYTES ? bytes : 0u;
 }
 
 static int fc_fast(const th_fc_params *p, const th_channel_quant *q, uint8_t *scratch, int32_t batches,
@@ -279,7 +292,11 @@ void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output)
 {
-    if (fc_fast(p, q, (uint8_t *)scratch.buf, batches, accum_depth, output_depth, input, filter, bias, output)) {
+    uint32_t local[FC_STACK_BYTES / 4u];
+    uint8_t *buffers = fc_buffer_bytes(p, q->count, bias != NULL, accum_depth, output_depth) <= FC_STACK_BYTES
+                           ? (uint8_t *)local
+                           : (uint8_t *)scratch.buf;
+    if (fc_fast(p, q, buffers, batches, accum_depth, output_depth, input, filter, bias, output)) {
         return;
     }
     const th_dsp_matmul m = {input, filter, bias, output, batches, output_depth, accum_depth,
