@@ -34,7 +34,8 @@ from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.conv_2d import conv_model
 from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
 from hil.modelgen.zoo.fully_connected import fully_connected_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
+from hil.compiler.plan_format import (params_offset, parse_plan, plan_format, tensor_offset, with_const_i32,
+                                      with_record_fields)
 from hil.session import Session
 from tests.conftest import shared_model
 from tests.opcheck import assert_same_batch
@@ -119,7 +120,8 @@ def _filter_offset_fc_goldens() -> list[tuple[str, object, list[list[np.ndarray]
 def _odd_shapes() -> dict[str, bytes]:
     """Shapes the DSP variants split differently: depths that are not multiples of four (the
     scalar tails), an odd number of rows (the single-row loop), a window longer than one copy,
-    grouped filters of odd group size, four-channel depthwise groups with a leftover."""
+    grouped filters of odd group size, four-channel depthwise groups with a leftover, buffers in the
+    op's scratch (with and without a bias, an odd number of pixels)."""
     return {
         "conv_window_1152": conv_model((1, 5, 5, 128), 5, seed=31),
         "conv_1x1_odd_rows_depth_7": conv_model((1, 3, 3, 7), 5, kernel=(1, 1), seed=32),
@@ -130,6 +132,11 @@ def _odd_shapes() -> dict[str, bytes]:
         "depthwise_5x5_dilated": depthwise_model((1, 11, 12, 12), kernel=(5, 5), dilation=(2, 1), seed=37),
         "fc_depth_1023": fully_connected_model((1, 1023), 9, seed=38),
         "fc_5_batches": fully_connected_model((5, 24), 11, per_channel=True, seed=39),
+        # Buffers too large for the stack: in the op's scratch.
+        "fc_depth_1024_scratch": fully_connected_model((2, 1024), 10, seed=40),
+        "fc_depth_768_70_per_channel_no_bias": fully_connected_model((1, 768), 70, per_channel=True, bias="absent",
+                                                                     seed=41),
+        "conv_3x3x64_no_bias_odd_pixels": conv_model((1, 5, 5, 64), 6, bias="absent", seed=42),
     }
 
 
@@ -162,7 +169,7 @@ def _zoo_and_odd_models() -> dict[str, bytes]:
 def test_every_zoo_case_and_odd_shape_matches_tflm_on_the_board(session):
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
-        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
+        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]  # int8 or int16 (16x8 cases)
         golden = TflmReference(model)
         _assert_equal(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.board} {name}")
 
@@ -220,6 +227,8 @@ def test_dsp_variants_built_for_the_host_match_tflm_under_sanitizers():
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
         batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
+        if any(x.dtype != np.int8 for x in batch[0]):
+            continue  # the 16x8 cases: the DSP variants are int8 only (the board test runs these)
         golden = TflmReference(model)
         got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
         _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
@@ -255,3 +264,34 @@ def test_dsp_variants_built_for_the_host_match_tflm_on_reference_models(name):
     golden = TflmReference(model)
     got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
     _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
+
+
+def test_dsp_scratch_reserved_by_the_compiler_is_what_the_kernels_ask_for():
+    """hil/compiler/ops/dsp_scratch.py against the kernels' size queries: the plans above load (the
+    plan's scratch is at least the query's), and one byte less is refused (it is not more)."""
+    tool = build_host_tool("th_run", sanitize=True, defines=("TH_KERNELS_DSP_PORTABLE",))
+    fmt = plan_format()
+    checked = 0
+    for name, model in _zoo_and_odd_models().items():
+        plan = compile_model(model)
+        inputs = random_inputs(plan.inputs, 0)
+        if any(x.dtype != np.int8 for x in inputs):
+            continue
+        parsed = parse_plan(plan.blob)
+        for i, op in enumerate(parsed.ops):
+            if op["scratch_bytes"] == 0:
+                continue
+            blob = with_record_fields(plan.blob, fmt.op, parsed.op_offset(i), scratch_bytes=op["scratch_bytes"] - 1)
+            with tempfile.TemporaryDirectory(prefix="tinyhil-scratch-") as tmp:
+                plan_path, in_path, out_path = (Path(tmp) / n for n in ("plan.bin", "inputs.bin", "outputs.bin"))
+                plan_path.write_bytes(blob)
+                in_path.write_bytes(b"".join(np.ascontiguousarray(x).tobytes() for x in inputs))
+                result = subprocess.run([str(tool), str(plan_path), str(in_path), str(out_path)], capture_output=True,
+                                        text=True, check=False, env={"PATH": "/usr/bin:/bin"})
+            want = f"TH_ERR_BAD_OP op={i} "
+            sizes = f"expected={op['scratch_bytes']} got={op['scratch_bytes'] - 1}"
+            assert result.returncode != 0 and want in result.stderr and sizes in result.stderr, \
+                f"{name} op {i}: the plan's scratch one byte short of {op['scratch_bytes']} was not refused " \
+                f"({result.returncode}: {result.stderr.strip()[-500:]})"
+            checked += 1
+    assert checked >= 10, f"only {checked} ops with a DSP scratch in the zoo"

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..quant import quantize_multiplier
 from ...model.tflite import Graph, Op, Tensor
-from . import PreparedOp, register
+from . import PreparedOp, dsp_scratch, register
 from ..common import (activation_clamp, input_tensor, output_tensor, padding_and_output, require, require_int8,
                       require_rank, tensor_label, zero_point)
 
@@ -167,5 +167,10 @@ def prepare_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     params = {**activation_params(op, x, y), **spatial_params(op, x, y, filter_h, filter_w),
               "depth_multiplier": 1, "quant_count": len(arrays["multipliers"])}
     macs = int(np.prod(y.shape, dtype=np.int64)) * filter_h * filter_w * filter_c
+    scratch = 0  # the 16x8 kernels are the reference loops
+    if dtype == "INT8":
+        scratch = dsp_scratch.conv_2d_s8(params, bias is not None, tuple(int(v) for v in x.shape[1:]),
+                                         (int(filter_h), int(filter_w), int(filter_c)),
+                                         tuple(int(v) for v in y.shape[1:]))
     return PreparedOp("CONV_2D", [x.index, w.index, bias.index if bias is not None else -1], y.index,
-                      params=params, arrays=arrays, macs=macs)
+                      params=params, arrays=arrays, macs=macs, scratch_bytes=scratch)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...model.tflite import Graph, Op
-from . import PreparedOp, register
+from . import PreparedOp, dsp_scratch, register
 from ..common import input_tensor, output_tensor, require, require_rank, tensor_label
 from .conv_2d import (MAX_ACCUM_DEPTH, MAX_SHIFT, MAX_SHIFT_S64, activation_dtype, activation_params,
                       int64_accumulator, output_multipliers, require_bias, require_bias16, require_filter)
@@ -64,5 +64,9 @@ def prepare_fully_connected(op: Op, graph: Graph) -> PreparedOp:
                 f"({product!r}); TFLM refuses this model")
     arrays = output_multipliers(op, x, w, y, MAX_SHIFT_S64 if wide else MAX_SHIFT)
     params = {**activation_params(op, x, y), "filter_offset": 0, "quant_count": len(arrays["multipliers"])}
+    scratch = 0  # the 16x8 kernel is the reference loop
+    if dtype == "INT8":
+        scratch = dsp_scratch.fully_connected_s8(params, params["quant_count"], bias is not None, int(accum_depth),
+                                                 int(units))
     return PreparedOp("FULLY_CONNECTED", [x.index, w.index, bias.index if bias is not None else -1], y.index,
-                      params=params, arrays=arrays, macs=batches * units * accum_depth)
+                      params=params, arrays=arrays, macs=batches * units * accum_depth, scratch_bytes=scratch)

@@ -33,17 +33,24 @@ typedef struct {
 } th_channel_quant;
 
 /* Caller-owned scratch (CMSIS-NN style): each kernel that may want one has a
- * *_scratch_bytes() size query; the planner reserves it in the arena. */
+ * *_scratch_bytes() size query; the planner reserves it in the arena.  The
+ * queries of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED take the params
+ * too (which variant runs depends on them) and tolerate any values; the
+ * compiler's prepare computes the same number (hil/compiler/ops/dsp_scratch.py).
+ * CONV_2D and FULLY_CONNECTED keep buffers of up to about 1 KiB on the stack
+ * and ask for no scratch then. */
 typedef struct { void *buf; uint32_t bytes; } th_scratch;
 
-uint32_t th_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output);
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                    const th_dims *filter, const th_dims *output);
 void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                   const th_dims *input_dims, const int8_t *input,
                   const th_dims *filter_dims, const int8_t *filter,
                   const int32_t *bias, /* NULL or [output channels] */
                   const th_dims *output_dims, int8_t *output);
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output);
+uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                              const th_dims *filter, const th_dims *output);
 void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                             const th_dims *input_dims, const int8_t *input,
                             const th_dims *filter_dims, const int8_t *filter,
@@ -97,8 +104,11 @@ uint32_t th_lstm_s8_scratch_bytes(int32_t batches, int32_t state_dim);
 void th_lstm_s8(const th_lstm_params *p, const th_lstm_weights *w, th_scratch scratch, int32_t batches,
                 int32_t time_steps, int32_t input_dim, int32_t state_dim, const int8_t *input, int8_t *output);
 
-/* filter is [output_depth][accum_depth]; input is [batches][accum_depth]. */
-void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
+/* filter is [output_depth][accum_depth]; input is [batches][accum_depth].
+ * quant_count: the op's multipliers (1: one for all channels). */
+uint32_t th_fully_connected_s8_scratch_bytes(const th_fc_params *p, int32_t quant_count, int has_bias,
+                                             int32_t accum_depth, int32_t output_depth);
+void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_scratch scratch,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output);

@@ -7,8 +7,11 @@
 #include "tinyhil/th_fixedpoint.h"
 
 #if !TH_KERNELS_DSP /* else the variant in conv_2d_dsp.c */
-uint32_t th_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output)
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                    const th_dims *filter, const th_dims *output)
 {
+    (void)p;
+    (void)has_bias;
     (void)input;
     (void)filter;
     (void)output;

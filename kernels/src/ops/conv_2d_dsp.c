@@ -6,26 +6,22 @@
  * matrix multiply of the pixels by the filters, and anything else goes two
  * output pixels at a time (consecutive in memory, so a pair may span two rows):
  * their windows (the filter's taps, tap-major like the filter rows, one
- * group's channels) are copied to the stack, with the input zero point where a
+ * group's channels) are copied to a buffer, with the input zero point where a
  * tap falls outside the image (so it adds nothing, as in the reference
  * kernel), and multiplied by the filter rows of every output channel of the
  * group, two at a time.  A window longer than CONV_WINDOW_CHUNK goes in pieces
- * of that length, copied again for each pair of channels.  The stack holds two
- * windows, so at most 2 KiB. */
+ * of that length, copied again for each pair of channels.  The two windows
+ * take at most 2 KiB.
+ *
+ * Every path's buffers are on the stack when they fit CONV_STACK_BYTES, else
+ * in the op's scratch (th_conv2d_s8_scratch_bytes asks for them then). */
 #include "dsp_s8.h"
 
 #if TH_KERNELS_DSP
 
-/* At most this many values of each of the two windows are on the stack at once. */
+/* At most this many values of each of the two windows are in the buffer at once. */
 #define CONV_WINDOW_CHUNK 1024
 
-uint32_t th_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output)
-{
-    (void)input;
-    (void)filter;
-    (void)output;
-    return 0;
-}
 
 /* Where windows are read from. */
 typedef struct {
@@ -104,11 +100,12 @@ static void window_copy(int8_t *dst, const conv_source *s, const conv_window *w,
  * point in round_hi), then SSAT, and the activation clamp and the stores on
  * the four outputs as one word.  A window is laid out a filter row at a
  * time, each row rounded up to a multiple of four values (the filter copied
- * to the stack with zeros in the extra places when a row is not a multiple of
+ * to a buffer with zeros in the extra places when a row is not a multiple of
  * four already), so a row inside the image is split straight from the input.
  * Channels go in chunks of CONV_FAST_COLS, whose words are prepared once.
- * The stack holds the lanes (up to 2304 bytes), a padded row, the padded
- * filter (up to 640 bytes) and a chunk's words. */
+ * The lanes (up to 2304 bytes), a padded row, the padded filter (up to 640
+ * bytes) and a chunk's words are sized from the layer
+ * (conv_fast_layout). */
 enum { CONV_FAST_MAX_WINDOW = 576, CONV_FAST_COLS = 64, CONV_FAST_PAD_BYTES = 640 };
 
 typedef struct {
@@ -249,6 +246,37 @@ static void conv_pairs(conv_job *j, int full)
 }
 #endif
 
+/* Where the fast path keeps its buffers (byte offsets,
+ * each a multiple of four): the interleaved lanes of two windows (depth4
+ * words), a chunk's zero bias (only without a bias), a chunk's
+ * requantization words, a padded row (only where a window may cross the
+ * border or its last row end past the input), the filter padded to row4
+ * values per row (only when row is not a multiple of four) and a chunk's
+ * flags of slow channel pairs. */
+typedef struct {
+    uint32_t bp, qp, row, wpad, slow, total;
+} conv_fast_layout;
+
+static conv_fast_layout conv_fast_layout_of(const th_conv_params *p, int has_bias, const th_dims *in,
+                                            const th_dims *f, const th_dims *out)
+{
+    const uint32_t row = (uint32_t)f->w * (uint32_t)f->c, row4 = (row + 3u) & ~3u, depth4 = (uint32_t)f->h * row4;
+    const uint32_t n = out->c < CONV_FAST_COLS ? (uint32_t)out->c : CONV_FAST_COLS;
+    /* Every window inside the image (the rows then are straight from the input). */
+    const int inside = row4 == row && p->pad_h == 0 && p->pad_w == 0 &&
+                       (int64_t)(out->h - 1) * p->stride_h + (int64_t)(f->h - 1) * p->dilation_h < in->h &&
+                       (int64_t)(out->w - 1) * p->stride_w + f->w <= in->w;
+    conv_fast_layout l;
+    l.bp = 4u * depth4;
+    l.qp = l.bp + (has_bias ? 0u : 4u * n);
+    l.row = l.qp + 12u * n;
+    l.wpad = l.row + (inside ? 0u : row4);
+    l.slow = l.wpad + (row4 != row ? (uint32_t)out->c * depth4 : 0u);
+    l.total = l.slow + (((n + 1u) / 2u + 3u) & ~3u);
+    return l;
+}
+
+
 /* Whether the fast path takes the op: no groups, an even number of output
  * channels, a window that fits, every shift in range, act range in int8. */
 static int conv_fast_applies(const th_conv_params *p, const th_dims *in, const th_dims *f, const th_dims *out)
@@ -260,6 +288,50 @@ static int conv_fast_applies(const th_conv_params *p, const th_dims *in, const t
         return 0;
     }
     return 1;
+}
+
+/* A 1x1 filter at stride 1 without padding over the whole input depth: a matrix multiply. */
+static int conv_is_mat_mult(const th_conv_params *p, const th_dims *in, const th_dims *f)
+{
+    return f->h == 1 && f->w == 1 && f->c == in->c && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 &&
+           p->pad_w == 0;
+}
+
+/* The other path's windows: a whole window padded to a multiple of four (see
+ * th_dsp_pair_columns), or pieces of CONV_WINDOW_CHUNK values. */
+static uint32_t conv_chunk(const th_dims *f)
+{
+    const uint32_t window = (uint32_t)f->h * (uint32_t)f->w * (uint32_t)f->c;
+    return window < CONV_WINDOW_CHUNK ? (window + 3u) & ~3u : CONV_WINDOW_CHUNK;
+}
+
+/* Buffers up to this size stay on the stack (one array in th_conv2d_s8's
+ * frame): the layers where the arena peaks are small 1x1 and 3x3 convolutions,
+ * whose scratch would grow the arena; larger ones are in the op's scratch. */
+#define CONV_STACK_BYTES 1024u
+
+/* The bytes of buffers the path that takes the op wants. */
+static uint32_t conv_buffer_bytes(const th_conv_params *p, int has_bias, const th_dims *input, const th_dims *filter,
+                                  const th_dims *output)
+{
+    if (input->c <= 0 || filter->c <= 0 || filter->h <= 0 || filter->w <= 0 || output->c <= 0 ||
+        (int64_t)filter->h * filter->w * filter->c > 65536) {
+        return 0; /* validate refuses the op */
+    }
+    if (conv_fast_applies(p, input, filter, output)) {
+        return conv_fast_layout_of(p, has_bias, input, filter, output).total;
+    }
+    if (conv_is_mat_mult(p, input, filter)) {
+        return 0;
+    }
+    return 2u * conv_chunk(filter);
+}
+
+uint32_t th_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                    const th_dims *filter, const th_dims *output)
+{
+    const uint32_t bytes = conv_buffer_bytes(p, has_bias, input, filter, output);
+    return bytes > CONV_STACK_BYTES ? bytes : 0u;
 }
 
 static int conv_fast_shift(int32_t shift)
@@ -276,7 +348,9 @@ static void conv_fast_params(const th_conv_params *p, const th_channel_quant *q,
     for (int32_t i = 0; i < n; ++i) {
         const int32_t j = q->count > 1 ? c0 + i : 0;
         const int fast = conv_fast_shift(q->shift[j]);
-        bp[i] = bias != NULL ? bias[c0 + i] : 0;
+        if (bias == NULL) {
+            bp[i] = 0; /* (with a bias, conv_pairs reads it where it is) */
+        }
         th_dsp_fast_quant(q->multiplier[j], fast ? q->shift[j] : -2, p->output_offset, &qp[3 * i]);
         if ((i & 1) == 0) {
             slow[i / 2] = 0;
@@ -340,9 +414,9 @@ typedef struct {
  * filter row fy at values [fy * row4, fy * row4 + row), the values up to row4
  * anything (their weights are 0).  A row inside the image is split straight
  * from the input; one crossing the border goes through a copy padded with the
- * zero point. */
-static void conv_fast_window(uint32_t *lanes, int which, const conv_fast_src *fs, const int8_t *image, int32_t y0,
-                             int32_t x0)
+ * zero point (buf, row4 bytes). */
+static void conv_fast_window(uint32_t *lanes, int8_t *buf, int which, const conv_fast_src *fs, const int8_t *image,
+                             int32_t y0, int32_t x0)
 {
     const int32_t c = fs->in_c, fw = fs->filter_w;
     if (y0 >= 0 && y0 + (fs->filter_h - 1) * fs->dilation_h < fs->in_h && x0 >= 0 && x0 + fw <= fs->in_w) {
@@ -358,7 +432,6 @@ static void conv_fast_window(uint32_t *lanes, int which, const conv_fast_src *fs
     }
     const int32_t x_lo = x0 < 0 ? (-x0 < fw ? -x0 : fw) : 0;
     const int32_t x_hi = x0 + fw > fs->in_w ? (fs->in_w - x0 > x_lo ? fs->in_w - x0 : x_lo) : fw;
-    int8_t buf[CONV_FAST_MAX_WINDOW];
     for (int32_t fy = 0; fy < fs->filter_h; ++fy, lanes += fs->row4) {
         const int32_t in_y = y0 + fy * fs->dilation_h;
         const int inside_y = in_y >= 0 && in_y < fs->in_h;
@@ -381,7 +454,7 @@ static void conv_fast_window(uint32_t *lanes, int which, const conv_fast_src *fs
     }
 }
 
-static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_quant *q,
+static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_quant *q, uint8_t *scratch,
                                       const th_dims *input_dims, const int8_t *input,
                                       const th_dims *filter_dims, const int8_t *filter, const int32_t *bias,
                                       const th_dims *output_dims, int8_t *output)
@@ -402,13 +475,14 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
     fs.offset_lanes = th_dsp_dup16(p->input_offset);
     fs.pad = (int8_t)-p->input_offset;
     const int32_t depth4 = fs.filter_h * fs.row4;
-    uint32_t lanes[CONV_FAST_MAX_WINDOW];  /* two windows of depth4 values as int16 */
-    int32_t bp[CONV_FAST_COLS], qp[3 * CONV_FAST_COLS];
-    uint8_t slow[CONV_FAST_COLS / 2];
+    const conv_fast_layout sl = conv_fast_layout_of(p, bias != NULL, input_dims, filter_dims, output_dims);
+    uint32_t *lanes = (uint32_t *)(void *)scratch; /* two windows of depth4 values as int16 */
+    int32_t *bp = (int32_t *)(void *)(scratch + sl.bp), *qp = (int32_t *)(void *)(scratch + sl.qp);
+    int8_t *row_buf = (int8_t *)(scratch + sl.row);
+    uint8_t *slow = scratch + sl.slow;
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
-    int8_t sink[CONV_FAST_COLS];          /* pixel 1's outputs when there is none */
     /* Filter rows padded with zeros to row4 values, when row is not a multiple of four. */
-    int8_t wpad[CONV_FAST_PAD_BYTES];
+    int8_t *wpad = (int8_t *)(scratch + sl.wpad);
     const int8_t *weights = filter;
     if (fs.row4 != fs.row) {
         int8_t *d = wpad;
@@ -438,7 +512,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
             const int8_t *img[2];
             int32_t y0[2], x0[2];
             for (int i = 0; i < 2; ++i) {
-                if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs to the sink */
+                if (i == 1 && !two) { /* no pixel 1: pixel 0 again, its outputs (the same) over pixel 0's */
                     img[1] = img[0];
                     y0[1] = y0[0];
                     x0[1] = x0[0];
@@ -456,11 +530,11 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
                 }
             }
             for (int i = 0; i < 2; ++i) {
-                conv_fast_window(lanes, i, &fs, img[i], y0[i], x0[i]);
+                conv_fast_window(lanes, row_buf, i, &fs, img[i], y0[i], x0[i]);
             }
             {
                 const int32_t pairs = n / 2;
-                int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : sink;
+                int8_t *o0 = out0 + c0, *o1 = two ? out0 + out_c + c0 : o0;
                 for (int32_t pr = 0; pr < pairs;) {
                     if (slow[pr]) {
                         conv_slow_pair(lanes, depth4, weights, bias, q, &o, c0 + 2 * pr, o0 + 2 * pr, o1 + 2 * pr);
@@ -475,7 +549,7 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
                     j.x_end = lanes + depth4;
                     j.out0 = o0 + 2 * pr;
                     j.out1 = o1 + 2 * pr;
-                    j.bp = bp + 2 * pr;
+                    j.bp = (bias != NULL ? bias + c0 : bp) + 2 * pr;
                     j.qp = qp + 6 * pr;
                     j.w = weights + (size_t)(c0 + 2 * pr) * depth4;
                     j.pairs = end - pr;
@@ -494,18 +568,20 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
                   const int32_t *bias,
                   const th_dims *output_dims, int8_t *output)
 {
-    (void)scratch;
     const int32_t in_c = input_dims->c, filter_c = filter_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
+    uint32_t local[CONV_STACK_BYTES / 4u];
+    uint8_t *buffers = conv_buffer_bytes(p, bias != NULL, input_dims, filter_dims, output_dims) <= CONV_STACK_BYTES
+                           ? (uint8_t *)local
+                           : (uint8_t *)scratch.buf;
 
     if (conv_fast_applies(p, input_dims, filter_dims, output_dims)) {
-        conv_fast(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
+        conv_fast(p, q, buffers, input_dims, input, filter_dims, filter, bias, output_dims, output);
         return;
     }
 
-    if (filter_dims->h == 1 && filter_dims->w == 1 && filter_c == in_c && p->stride_h == 1 && p->stride_w == 1 &&
-        p->pad_h == 0 && p->pad_w == 0) {
+    if (conv_is_mat_mult(p, input_dims, filter_dims)) {
         const th_dsp_matmul m = {input, filter, bias, output, output_dims->n * out_h * out_w, out_c, in_c,
                                  p->input_offset, 0, o};
         th_dsp_mat_mult(&m, q);
@@ -513,10 +589,9 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
     }
 
     const int32_t window = filter_dims->h * filter_dims->w * filter_c;
-    /* A whole window is padded to a multiple of four (see th_dsp_pair_columns). */
-    const int32_t chunk = window < CONV_WINDOW_CHUNK ? (window + 3) & ~3 : CONV_WINDOW_CHUNK;
+    const int32_t chunk = (int32_t)conv_chunk(filter_dims);
     const int32_t groups = in_c / filter_c, filters_per_group = out_c / groups;
-    int8_t values[2 * chunk];
+    int8_t *values = (int8_t *)buffers; /* the two windows, chunk values each */
     conv_source s;
     s.in_h = input_dims->h;
     s.in_w = input_dims->w;

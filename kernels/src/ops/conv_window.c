@@ -210,5 +210,10 @@ uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query
     const th_dims in = th_tensor_dims(ctx->inputs[TH_CONV_INPUT]);
     const th_dims f = th_tensor_dims(ctx->inputs[TH_CONV_FILTER]);
     const th_dims out = th_tensor_dims(ctx->output);
-    return query(&in, &f, &out);
+    if (ctx->record.params_bytes < sizeof(th_conv_plan_params)) {
+        return 0; /* validate refuses the op */
+    }
+    th_conv_plan_params pp;
+    memcpy(&pp, ctx->params, sizeof(pp));
+    return query(&pp.conv, ctx->inputs[TH_CONV_BIAS] != NULL, &in, &f, &out);
 }

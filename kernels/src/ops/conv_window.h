@@ -23,7 +23,8 @@ typedef struct {
 typedef void (*th_conv_kernel)(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                                const th_dims *input_dims, const int8_t *input, const th_dims *filter_dims,
                                const int8_t *filter, const int32_t *bias, const th_dims *output_dims, int8_t *output);
-typedef uint32_t (*th_conv_scratch_query)(const th_dims *input, const th_dims *filter, const th_dims *output);
+typedef uint32_t (*th_conv_scratch_query)(const th_conv_params *p, int has_bias, const th_dims *input,
+                                          const th_dims *filter, const th_dims *output);
 
 /* One output of the reference kernels, as TFLM ends ConvPerChannel and
  * DepthwiseConvPerChannel: bias, the channel's requantization (or the
@@ -83,7 +84,8 @@ th_status th_check_quant_s16(const th_op_ctx *ctx, const th_channel_quant *q, co
  * or `kernel16` (int16 activations). */
 void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel, th_conv_kernel_s16 kernel16);
 
-/* scratch_bytes: called before validate, so it only reads dims (always in range) and tolerates anything. */
+/* scratch_bytes: called before validate, so it reads dims (always in range) and params (0 when the op's
+ * params are too short) and tolerates anything. */
 uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query);
 
 /* The op descriptor of CONV_2D or DEPTHWISE_CONV_2D: the shared glue above

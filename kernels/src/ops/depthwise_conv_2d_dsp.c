@@ -12,13 +12,6 @@
 
 #if TH_KERNELS_DSP
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_dims *input, const th_dims *filter, const th_dims *output)
-{
-    (void)input;
-    (void)filter;
-    (void)output;
-    return 0;
-}
 
 /* Where the taps of one output pixel are: a rectangle of rows x cols taps,
  * the first at in and f, neighbours *_x bytes apart in a row and *_y bytes
@@ -455,11 +448,40 @@ static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset
  * are the same for every four channels (the variants are rebuilt in place),
  * so they are listed once when they fit. */
 typedef struct {
-    dw3_ctx var[3][3];            /* by dy + 1, dx + 1 */
+    dw3_ctx *var;                 /* [3 * (dy + 1) + dx + 1], in the scratch */
     int used[3];                  /* which dy occur */
-    dw3_run runs[DW3_FLAT];
+    dw3_run *runs;                /* in the scratch, room for cap */
+    int32_t cap;
     int32_t n_runs;               /* every run when they fit, else 0 */
 } dw3_work;
+
+/* The scratch: the runs first (pointers), then the nine variants.  The list
+ * holds up to DW3_FLAT runs of 12 bytes (every run of the output when fewer),
+ * at least two rows' worth; where pointers are wider (the host's portable
+ * build) the same bytes hold fewer runs, and dw3_block lists fewer rows at a
+ * time. */
+enum { DW3_RUN_BYTES = 12, DW3_CTX_BYTES = 172 };
+_Static_assert(sizeof(dw3_ctx) == DW3_CTX_BYTES, "dw3_ctx size");
+
+static uint32_t dw3_run_bytes(const dw3_plan *pl, const th_dims *out)
+{
+    const int64_t all = (int64_t)out->n * out->h * pl->runs;
+    const int64_t n = all < DW3_FLAT ? all : DW3_FLAT;
+    return (uint32_t)(DW3_RUN_BYTES * (n > 2 * pl->runs ? n : 2 * pl->runs));
+}
+
+uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
+                                              const th_dims *filter, const th_dims *output)
+{
+    (void)has_bias; /* the variants hold the bias */
+    dw3_plan pl;
+    if (p->stride_h < 1 || p->stride_h > 1024 || p->stride_w < 1 || p->stride_w > 1024 || p->pad_h < 0 ||
+        p->pad_h > 65536 || p->pad_w < 0 || p->pad_w > 65536 || output->h > 65536 || output->w > 65536 ||
+        output->n < 1 || output->h < 1 || output->w < 1 || !dw3_applies(p, input, filter, output, &pl)) {
+        return 0; /* no 3x3 path (or params validate refuses) */
+    }
+    return dw3_run_bytes(&pl, output) + 9u * DW3_CTX_BYTES;
+}
 
 /* dy of output row out_y, and the row's input at channel 0 of batch image `image`. */
 static int32_t dw3_row_in(const th_conv_params *p, const th_dims *in, const int8_t *image, int32_t out_y,
@@ -482,14 +504,18 @@ static dw3_run *dw3_row_runs(dw3_run *dst, dw3_work *wk, const th_conv_params *p
         const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
         dst->in = row_in + (size_t)dw3_clamp_origin(x0, in->w) * in->c;
         dst->out_end = row_out + (size_t)pl->run_x[r + 1] * out->c;
-        dst->k = wk->var[dy + 1][pl->run_d[r] + 1].q;
+        dst->k = wk->var[3 * (dy + 1) + pl->run_d[r] + 1].q;
     }
     return dst;
 }
 
-static void dw3_work_init(dw3_work *wk, const th_conv_params *p, const dw3_plan *pl, const th_dims *in,
-                          const int8_t *input, const th_dims *out, int8_t *output)
+static void dw3_work_init(dw3_work *wk, uint8_t *scratch, const th_conv_params *p, const dw3_plan *pl,
+                          const th_dims *in, const int8_t *input, const th_dims *out, int8_t *output)
 {
+    const uint32_t run_bytes = dw3_run_bytes(pl, out);
+    wk->runs = (dw3_run *)(void *)scratch;
+    wk->cap = (int32_t)(run_bytes / sizeof(dw3_run));
+    wk->var = (dw3_ctx *)(void *)(scratch + run_bytes);
     wk->used[0] = wk->used[1] = wk->used[2] = 0;
     for (int32_t out_y = 0; out_y < out->h; ++out_y) {
         const int8_t *row;
@@ -497,7 +523,7 @@ static void dw3_work_init(dw3_work *wk, const th_conv_params *p, const dw3_plan 
     }
     wk->n_runs = 0;
     const int32_t rows = out->n * out->h;
-    if ((int64_t)rows * pl->runs <= DW3_FLAT) {
+    if ((int64_t)rows * pl->runs <= wk->cap) {
         dw3_run *r = wk->runs;
         for (int32_t row = 0; row < rows; ++row) {
             r = dw3_row_runs(r, wk, p, pl, in, input, out, output, row);
@@ -529,7 +555,7 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
     for (int32_t dy = -1; dy <= 1; ++dy) {
         for (int32_t r = 0; wk->used[dy + 1] && r < pl->runs; ++r) {
             const int32_t dx = pl->run_d[r];
-            dw3_ctx *k = &wk->var[dy + 1][dx + 1];
+            dw3_ctx *k = &wk->var[3 * (dy + 1) + dx + 1];
             dw3_build(k, head, &padded[dy + 1][dx + 1][0]);
 #if !defined(__ARM_FEATURE_DSP) || defined(TH_KERNELS_DSP_PORTABLE)
             k->fold = head->fold; /* (only the C version reads it) */
@@ -543,7 +569,7 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
         return;
     }
     /* More runs than the list holds: as many rows as fit at a time. */
-    const int32_t rows = output_dims->n * output_dims->h, per = DW3_FLAT / pl->runs;
+    const int32_t rows = output_dims->n * output_dims->h, per = wk->cap / pl->runs;
     for (int32_t row = 0; row < rows; row += per) {
         dw3_run *r = wk->runs;
         for (int32_t i = row; i < rows && i < row + per; ++i) {
@@ -560,7 +586,6 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                             const int32_t *bias,
                             const th_dims *output_dims, int8_t *output)
 {
-    (void)scratch;
     const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
     const int32_t filter_h = filter_dims->h, filter_w = filter_dims->w;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
@@ -613,7 +638,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                 head.bias[0] = head.bias[1] = head.bias[2] = head.bias[3] = 0;
             }
             if (!work_ready) {
-                dw3_work_init(&work, p, &pl, input_dims, input, output_dims, output);
+                dw3_work_init(&work, (uint8_t *)scratch.buf, p, &pl, input_dims, input, output_dims, output);
                 work_ready = 1;
             }
             dw3_block(p, &pl, &work, &head, input_dims, input, filter, output_dims, output, c);

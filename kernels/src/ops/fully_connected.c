@@ -22,11 +22,23 @@ typedef struct {
 } fc_plan_params;
 
 #if !TH_KERNELS_DSP /* else the variant in fully_connected_dsp.c */
-void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
+uint32_t th_fully_connected_s8_scratch_bytes(const th_fc_params *p, int32_t quant_count, int has_bias,
+                                             int32_t accum_depth, int32_t output_depth)
+{
+    (void)p;
+    (void)quant_count;
+    (void)has_bias;
+    (void)accum_depth;
+    (void)output_depth;
+    return 0;
+}
+
+void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_scratch scratch,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output)
 {
+    (void)scratch;
     const int per_channel = q->count > 1;
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *row = input + (size_t)b * accum_depth;
@@ -191,9 +203,22 @@ static void fc_eval(const th_op_ctx *ctx)
                                (int16_t *)ctx->output->data);
         return;
     }
-    th_fully_connected_s8(&pp.fc, &quant, shape.batches, shape.accum_depth, shape.output_depth,
+    th_fully_connected_s8(&pp.fc, &quant, ctx->scratch, shape.batches, shape.accum_depth, shape.output_depth,
                           (const int8_t *)ctx->inputs[FC_INPUT]->data, (const int8_t *)ctx->inputs[FC_FILTER]->data,
                           bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)ctx->output->data);
 }
 
-const th_op_kernel TH_OP_KERNEL(FULLY_CONNECTED) = {2, 3, 1, 1, fc_validate, fc_eval, NULL};
+/* Called before validate: reads dims (always in range) and params (0 when they are too short). */
+static uint32_t fc_scratch_bytes(const th_op_ctx *ctx)
+{
+    if (ctx->inputs[FC_INPUT]->dtype == TH_DTYPE_INT16 || ctx->record.params_bytes < sizeof(fc_plan_params)) {
+        return 0; /* the 16x8 kernel is the reference loop; short params: validate refuses the op */
+    }
+    fc_plan_params pp;
+    memcpy(&pp, ctx->params, sizeof(pp));
+    const th_tensor *filter = ctx->inputs[FC_FILTER];
+    return th_fully_connected_s8_scratch_bytes(&pp.fc, pp.quant.quant_count, ctx->inputs[FC_BIAS] != NULL,
+                                               filter->dims[1], filter->dims[0]);
+}
+
+const th_op_kernel TH_OP_KERNEL(FULLY_CONNECTED) = {2, 3, 1, 1, fc_validate, fc_eval, fc_scratch_bytes};

@@ -2,12 +2,14 @@
  * dsp_s8.h): byte-exact with the reference kernel in fully_connected.c.  The
  * batches are the rows of a matrix multiply by the filter's rows.
  *
- * The common case (no filter offset, a depth that is a multiple of four and
- * fits the stack, every shift in th_dsp_fast_quant's range) goes four output
+ * The common case (no filter offset, a depth that is a multiple of four up
+ * to FC_FAST_MAX_DEPTH, every shift in th_dsp_fast_quant's range) goes four output
  * channels at a time: the input row is split once into int16 lanes with the
  * input offset added, so each four values of it are one LDM, and each filter
  * word is loaded and split once (every weight is used once per row); the
- * four outputs are requantized, clamped and stored as one word. */
+ * four outputs are requantized, clamped and stored as one word.  The lanes
+ * and the requantization words (fc_fast_layout) are on the stack up to
+ * FC_STACK_BYTES, else in the op's scratch. */
 #include "dsp_s8.h"
 
 #if TH_KERNELS_DSP
@@ -158,18 +160,68 @@ static int fc_params(const th_fc_params *p, const th_channel_quant *q, const int
         if (q->shift[j] < TH_DSP_FAST_MIN_SHIFT || q->shift[j] > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
-        bp[i] = bias != NULL ? bias[c0 + i] : 0; /* (read from bp only without a bias) */
+        if (bias == NULL) {
+            bp[i] = 0; /* (read from bp only without a bias: the buffers have no room for it otherwise) */
+        }
         th_dsp_fast_quant(q->multiplier[j], q->shift[j], p->output_offset, &qp[3 * i]);
     }
     return 1;
 }
 
-static int fc_fast(const th_fc_params *p, const th_channel_quant *q, int32_t batches, int32_t depth,
-                   int32_t cols, const int8_t *input, const int8_t *filter, const int32_t *bias, int8_t *output)
+enum { FC_CHUNK = 64 };
+
+/* Whether the fast path can take the op (fc_fast also wants every shift in range). */
+static int fc_fast_applies(const th_fc_params *p, int32_t depth, int32_t cols)
 {
-    enum { CHUNK = 64 };
-    if (p->filter_offset != 0 || (depth & 3) != 0 || depth > FC_FAST_MAX_DEPTH || depth == 0 || cols < 4 ||
-        p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+    return p->filter_offset == 0 && (depth & 3) == 0 && depth <= FC_FAST_MAX_DEPTH && depth > 0 && cols >= 4 &&
+           p->act_min >= -128 && p->act_max <= 127 && p->act_min <= p->act_max;
+}
+
+/* The fast path's buffers: the input row's lanes (2 * depth bytes), then the
+ * requantization words (four channels' with one quantization and a bias, else
+ * a chunk's), then a chunk's zero bias when there is no bias. */
+typedef struct {
+    uint32_t qp, bp, total;
+} fc_fast_layout;
+
+static fc_fast_layout fc_fast_layout_of(int32_t quant_count, int has_bias, int32_t depth, int32_t cols)
+{
+    const uint32_t n = cols < FC_CHUNK ? (uint32_t)cols : FC_CHUNK;
+    const int once = quant_count == 1 && has_bias;
+    fc_fast_layout l;
+    l.qp = 2u * (uint32_t)depth;
+    l.bp = l.qp + (once ? 48u : 12u * n);
+    l.total = l.bp + (has_bias ? 0u : 4u * n);
+    return l;
+}
+
+/* Buffers up to this size stay on the stack (one array in
+ * th_fully_connected_s8's frame): a layer of 640 inputs, where ad01's arena
+ * peaks, fits; larger ones are in the op's scratch. */
+#define FC_STACK_BYTES 1344u
+
+static uint32_t fc_buffer_bytes(const th_fc_params *p, int32_t quant_count, int has_bias, int32_t accum_depth,
+                                int32_t output_depth)
+{
+    if (!fc_fast_applies(p, accum_depth, output_depth)) {
+        return 0;
+    }
+    return fc_fast_layout_of(quant_count, has_bias, accum_depth, output_depth).total;
+}
+
+uint32_t th_fully_connected_s8_scratch_bytes(const th_fc_params *p, int32_t quant_count, int has_bias,
+                                             int32_t accum_depth, int32_t output_depth)
+{
+    const uint32_t bytes = fc_buffer_bytes(p, quant_count, has_bias, accum_depth, output_depth);
+    return bytes > FC_STACK_BYTES ? bytes : 0u;
+}
+
+static int fc_fast(const th_fc_params *p, const th_channel_quant *q, uint8_t *scratch, int32_t batches,
+                   int32_t depth, int32_t cols, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                   int8_t *output)
+{
+    enum { CHUNK = FC_CHUNK };
+    if (!fc_fast_applies(p, depth, cols)) {
         return 0;
     }
     for (int32_t i = 0; i < q->count; ++i) {
@@ -177,8 +229,9 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, int32_t bat
             return 0;
         }
     }
-    uint32_t lanes[FC_FAST_MAX_DEPTH / 2];
-    int32_t bp[CHUNK], qp[3 * CHUNK];
+    const fc_fast_layout sl = fc_fast_layout_of(q->count, bias != NULL, depth, cols);
+    uint32_t *lanes = (uint32_t *)(void *)scratch;
+    int32_t *qp = (int32_t *)(void *)(scratch + sl.qp), *bp = (int32_t *)(void *)(scratch + sl.bp);
     const uint32_t offset_lanes = th_dsp_dup16(p->input_offset);
     const th_dsp_out o = {p->output_offset, p->act_min, p->act_max};
     /* One quantization for every channel, and a bias: the words of four channels once, the bias where it is. */
@@ -234,12 +287,16 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, int32_t bat
     return 1;
 }
 
-void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q,
+void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_scratch scratch,
                            int32_t batches, int32_t accum_depth, int32_t output_depth,
                            const int8_t *input, const int8_t *filter, const int32_t *bias,
                            int8_t *output)
 {
-    if (fc_fast(p, q, batches, accum_depth, output_depth, input, filter, bias, output)) {
+    uint32_t local[FC_STACK_BYTES / 4u];
+    uint8_t *buffers = fc_buffer_bytes(p, q->count, bias != NULL, accum_depth, output_depth) <= FC_STACK_BYTES
+                           ? (uint8_t *)local
+                           : (uint8_t *)scratch.buf;
+    if (fc_fast(p, q, buffers, batches, accum_depth, output_depth, input, filter, bias, output)) {
         return;
     }
     const th_dsp_matmul m = {input, filter, bias, output, batches, output_depth, accum_depth,
