@@ -106,6 +106,13 @@ def test_mlperf_tiny_op_set_build_fits_its_budget(tmp_path, require_tool_module,
     assert 4000 < engine <= limit, f"engine .text ({build}, MLPerf Tiny op set, -Os, linked) is {engine} bytes"
 
 
+def test_the_mlperf_tiny_op_set_is_what_the_four_models_use():
+    from hil.compiler import compile_model
+    from hil.model import resolve_model
+    used = {op.type for name in ("vww", "kws", "ic", "ad") for op in compile_model(resolve_model(name)).ops}
+    assert used == set(MLPERF_TINY_OPS)
+
+
 def test_an_op_set_leaves_the_other_ops_out(tmp_path, require_tool_module):
     require_tool_module("arm-none-eabi-gcc")
     small = _cm4_objects(tmp_path / "small", write_op_set_header(tmp_path / "small_set", ["RESHAPE"]))
