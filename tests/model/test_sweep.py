@@ -1,8 +1,8 @@
-"""The random-configuration sweep (python -m hil.modelgen.sweep) on a few cases per op: every draw
+"""The random-configuration sweep (python -m hil.sweep) on a few cases per op: every draw
 builds, compiles or is refused with a reason, and runs byte-equal with TFLM."""
 from __future__ import annotations
 
-from hil.modelgen import sweep
+from hil import sweep
 
 # The op-zoo modules with random_case when the sweep was written; modules added later should join.
 SWEPT = {"add", "average_pool_2d", "batch_matmul", "concatenation", "conv_2d", "depth_to_space", "depthwise_conv_2d",

@@ -1,4 +1,4 @@
-"""Random draws shared by the op-zoo modules' `random_case(rng)` functions (hil.modelgen.sweep)."""
+"""Random draws shared by the op-zoo modules' `random_case(rng)` functions (hil.sweep)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""python -m hil.modelgen.sweep: random op configurations, engine against TFLM, byte for byte.
+"""python -m hil.sweep: random op configurations, engine against TFLM, byte for byte.
 
 Every op-zoo module that defines `random_case(rng) -> bytes` takes part: the
 sweep visits them round-robin, draws a configuration from the module's own
@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import zoo
+from .modelgen import zoo
 
 INPUTS_PER_CASE = 2
 SANITIZE_EVERY = 20
@@ -74,7 +74,7 @@ def _input_specs(model: bytes) -> list:
     """random_inputs specs of a model's inputs, read from the model (for one the compiler refused)."""
     from types import SimpleNamespace
 
-    from ..model import Model
+    from .model import Model
     graph = Model.of(model).graph
     specs = []
     for i in graph.inputs:
@@ -94,7 +94,7 @@ def _tflm_run(model: bytes, specs, seeds) -> tuple[list, str]:
     import tempfile
 
     from tflite_micro.python.tflite_micro import runtime  # noqa: F401 - imported once, before forking
-    from ..model.golden import TflmReference, random_inputs
+    from .model.golden import TflmReference, random_inputs
 
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as printed_file:
@@ -163,10 +163,10 @@ def _first_difference(got: list[np.ndarray], want: list[np.ndarray]) -> str | No
 def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, index: int,
              sanitize: bool = False) -> CaseResult:
     """Draw, compile and run one case; never raises for what the case does."""
-    from ..compiler import compile_model
-    from ..engine.host import HostEngine, run_sanitized
-    from ..errors import UnsupportedModelError
-    from ..model.golden import random_inputs
+    from .compiler import compile_model
+    from .engine.host import HostEngine, run_sanitized
+    from .errors import UnsupportedModelError
+    from .model.golden import random_inputs
 
     try:
         model = make(case_rng(seed, op, index))
@@ -302,7 +302,7 @@ def _parse_only(text: str) -> tuple[str, int]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hil.modelgen.sweep", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m hil.sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=3000, help="cases in all, round-robin over the ops (default 3000)")
     parser.add_argument("--seed", type=int, default=0, help="sweep seed (default 0)")
     parser.add_argument("--ops", default="", help="comma-separated op-zoo modules (default: all with random_case)")
