@@ -31,11 +31,25 @@ def bench_model(board: str, name: str, inferences: int) -> dict:
     rows = run.inferences
     overheads = [r.timing["round_trip_s"] - r.timing["invoke_s"] for r in rows if r.timing]
     per_op_total = sum(op["instructions"] or 0 for op in run.per_op) if run.per_op else None
-    return {"board": board, "model": name, "source": f"{model.path} ({model.origin})",
+    return {"per_op_type": per_op_type(run.per_op, plan),"board": board, "model": name, "source": f"{model.path} ({model.origin})",
             "instructions": run.median_instructions,
             "per_op_sum": per_op_total, "arena_bytes": plan.arena_bytes, "plan_bytes": plan.plan_bytes,
             "harness_overhead_s": statistics.median(overheads) if overheads else None,
             "byte_equal": run.agreement.byte_equal, "inferences": run.agreement.inferences, **run.memory}
+
+
+def per_op_type(per_op: list[dict], plan) -> dict[str, dict]:
+    """Per op type of the last inference: ops, instructions, MACs and instructions per MAC."""
+    macs = {op.index: op.macs for op in plan.ops}
+    table: dict[str, dict] = {}
+    for op in per_op:
+        row = table.setdefault(op["type"], {"ops": 0, "instructions": 0, "macs": 0})
+        row["ops"] += 1
+        row["instructions"] += op["instructions"] or 0
+        row["macs"] += macs.get(op["index"], 0)
+    for row in table.values():
+        row["instructions_per_mac"] = row["instructions"] / row["macs"] if row["macs"] else None
+    return table
 
 
 def run_bench(boards: list[str], models: list[str], inferences: int) -> list[dict]:
@@ -71,6 +85,31 @@ def format_table(results: list[dict]) -> str:
     lines.append(f"TFLM figures: {peer['description']}.")
     lines.append("ratio: tinyhil instructions / TFLM instructions (lower is better); overhead: median harness wall "
                  "time per inference beyond the invoke.")
+    return "\n".join(lines)
+
+
+def format_per_op_table(results: list[dict]) -> str:
+    """Per model and op type: our instructions, MACs and instructions/MAC beside TFLM+CMSIS-NN's
+    (benchmarks/tflm_peer.json, measured on qemu-netduinoplus2 by the same method)."""
+    peer = peer_figures().get("per_op", {})
+    cmsis = peer.get("cmsis_nn", {})
+    lines = [f"{'board':<20} {'model':<5} {'op type':<28} {'ops':>4} {'instructions':>13} {'MACs':>11} "
+             f"{'instr/MAC':>9} {'CMSIS-NN':>9} {'ratio':>6}"]
+    for r in results:
+        for op_type, row in sorted(r.get("per_op_type", {}).items(), key=lambda kv: -kv[1]["instructions"]):
+            theirs = cmsis.get(r["model"], {}).get(op_type, {}) if r["board"] == "qemu-netduinoplus2" else {}
+            ours_per_mac = row["instructions_per_mac"]
+            if "instructions_per_mac" in theirs and ours_per_mac:
+                peer_text, ratio = f"{theirs['instructions_per_mac']:.2f}", ours_per_mac / theirs["instructions_per_mac"]
+            elif "instructions" in theirs:
+                peer_text, ratio = f"{theirs['instructions'] / 1e6:.2f} M", row["instructions"] / theirs["instructions"]
+            else:
+                peer_text, ratio = "-", None
+            per_mac_text = f"{ours_per_mac:.2f}" if ours_per_mac is not None else "-"
+            lines.append(f"{r['board']:<20} {r['model']:<5} {op_type:<28} {row['ops']:>4} {row['instructions']:>13,} "
+                         f"{row['macs']:>11,} {per_mac_text:>9} {peer_text:>9} {f'{ratio:.2f}x' if ratio else '-':>6}")
+    if peer:
+        lines.append(f"CMSIS-NN figures: {peer.get('description', '')}.")
     return "\n".join(lines)
 
 

@@ -202,11 +202,17 @@ def _cmd_suite(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from .bench import format_table, run_bench, save_results
+    from .bench import format_per_op_table, format_table, run_bench, save_results
 
     results = run_bench(args.board, args.models.split(","), args.inferences)
     path = save_results(results)
-    print(json.dumps(results, indent=2) if args.json else format_table(results))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(format_table(results))
+        if args.per_op:
+            print()
+            print(format_per_op_table(results))
     if not args.json:
         print(f"results: {path}")
     return 0
@@ -270,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", action="append", help=f"board (repeatable; default {DEFAULT_BOARD})")
     p.add_argument("--models", default="vww,kws,ic,ad", help="comma-separated of vww,kws,ic,ad")
     p.add_argument("--inferences", type=int, default=3, help="seeded inferences per model (median taken)")
+    p.add_argument("--per-op", action="store_true",
+                   help="also per op type: instructions, MACs, instructions/MAC beside TFLM+CMSIS-NN's")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_bench, board=None)
 

@@ -1,0 +1,33 @@
+"""hil bench's per-op-type table: sums per op type, instructions per MAC, the CMSIS-NN figures beside."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from hil.bench import format_per_op_table, peer_figures, per_op_type
+
+
+def _plan(macs):
+    return SimpleNamespace(ops=[SimpleNamespace(index=i, macs=m) for i, m in enumerate(macs)])
+
+
+def test_per_op_type_sums_each_type():
+    per_op = [{"index": 0, "type": "CONV_2D", "instructions": 300}, {"index": 1, "type": "ADD", "instructions": 50},
+              {"index": 2, "type": "CONV_2D", "instructions": 100}]
+    table = per_op_type(per_op, _plan([100, 0, 100]))
+    assert table["CONV_2D"] == {"ops": 2, "instructions": 400, "macs": 200, "instructions_per_mac": 2.0}
+    assert table["ADD"]["instructions_per_mac"] is None and table["ADD"]["ops"] == 1
+
+
+def test_the_per_op_table_sets_our_figures_beside_cmsis_nn():
+    peer = peer_figures()["per_op"]["cmsis_nn"]
+    ours = {"DEPTHWISE_CONV_2D": {"ops": 13, "instructions": 2_000_000, "macs": 798_336,
+                                  "instructions_per_mac": 2_000_000 / 798_336},
+            "SOFTMAX": {"ops": 1, "instructions": 1500, "macs": 0, "instructions_per_mac": None}}
+    text = format_per_op_table([{"board": "qemu-netduinoplus2", "model": "vww", "per_op_type": ours}])
+    row = next(line for line in text.splitlines() if "DEPTHWISE_CONV_2D" in line)
+    ratio = (2_000_000 / 798_336) / peer["vww"]["DEPTHWISE_CONV_2D"]["instructions_per_mac"]
+    assert "2.51" in row and f"{ratio:.2f}x" in row
+    assert next(line for line in text.splitlines() if "SOFTMAX" in line).rstrip().endswith("-")
+    # Another board has no peer figures of its own: no ratio against the netduinoplus2 ones.
+    other = format_per_op_table([{"board": "qemu-mps3-an547", "model": "vww", "per_op_type": ours}])
+    assert "x" not in next(line for line in other.splitlines() if "DEPTHWISE_CONV_2D" in line).split()[-1]
