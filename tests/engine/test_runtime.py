@@ -47,7 +47,7 @@ def test_a_version_1_plan_is_refused_naming_both_versions(kws_plan):
     # Version 1 plans had three fixed input slots per op; this engine reads operand lists (2.0).
     err = _load_error(patched(kws_plan.blob, 4, "H", 1))
     assert err.status == "TH_ERR_VERSION"
-    assert "format version 1.x" in str(err) and "reads version 2.0" in str(err), str(err)
+    assert "format version 1.x" in str(err) and "reads version 3.0" in str(err), str(err)
 
 
 def test_flipped_weight_byte_fails_crc(kws_plan):
