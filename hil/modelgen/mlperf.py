@@ -334,7 +334,7 @@ _MOBILENET_V2_BLOCKS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 
 
 def mobilenet_v2(alpha: float = 0.35, size: int = 96, classes: int = 2, seed: int = 0) -> bytes:
     """MobileNetV2 (Keras's layout: ReLU6, linear bottlenecks, residual ADDs, 1280-channel head)
-    on size x size x 3, seeded weights; alpha 0.35 at 96x96 needs about 150 KB of arena."""
+    on size x size x 3, seeded weights; alpha 0.35 at 96x96 needs a 140,368 B arena."""
     net = _CalibratedNet(f"tinyhil MobileNetV2-{alpha} {size}x{size} (seeded weights)", seed,
                          (1, size, size, 3), input_scale=1 / 128, input_zero_point=0,
                          calibration_inputs=4, per_channel_fc=False)

@@ -1,5 +1,5 @@
 """A whole model a user would bring, beyond the MLPerf Tiny four: MobileNetV2-0.35 on 96x96
-(generated, seeded weights).  It needs about 135 KB of arena: it runs byte-equal on the 4 MiB
+(generated, seeded weights).  It needs a 140,368 B arena: it runs byte-equal on the 4 MiB
 qemu-mps2-an386 and is reported as not fitting the 128 KiB netduinoplus2, never crashing it."""
 from __future__ import annotations
 
