@@ -87,7 +87,8 @@ def _cmd_run(args) -> int:
     load_batch = (lambda specs: _load_input_stacks(args.input, specs)) if args.input else None
     options = _session_options(args)
     run = run_model(board=args.board, model=args.model, inputs=args.inputs, seed=args.seed,
-                    load_batch=load_batch, save_outputs=args.save_outputs, options=options)
+                    load_batch=load_batch, save_outputs=args.save_outputs, options=options,
+                    dequantize=args.dequantize)
     result = run.to_dict()
     if args.json:
         print(json.dumps(result, indent=2))
@@ -239,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", action="append",
                    help=".npy stack of inputs, the first axis the inference; one --input per model input, in "
                         "the model's input order; float data for an integer input is quantized with its scale")
+    p.add_argument("--dequantize", action="store_true",
+                   help="with --save-outputs: write integer outputs as float32, dequantized with each output's "
+                        "scale and zero point (TFLM's DEQUANTIZE arithmetic)")
     p.add_argument("--save-outputs", help="write the engine's outputs, stacked: a .npy for one output, "
                                           "else an .npz with keys out0, out1, ... in the model's output order")
     p.add_argument("--compare-layers", action="store_true",

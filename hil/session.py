@@ -121,7 +121,7 @@ class Session:
 
 
 def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[list[np.ndarray]] | None = None,
-              save_outputs: str | None = None, options: SessionOptions | None = None,
+              save_outputs: str | None = None, options: SessionOptions | None = None, dequantize: bool = False,
               load_batch: Callable[[list], list[list[np.ndarray]]] | None = None) -> RunResult:
     """Run a model (anything `resolve_model` takes) on a board against the TFLM reference.
     Inputs: `batch`, else `load_batch(the plan's input TensorInfos)`, else `inputs` seeded random ones."""
@@ -145,8 +145,19 @@ def run_model(board: str, model, inputs: int = 10, seed: int = 0, batch: list[li
         result = run_inferences(session, plan, golden.run, batch, labels, progress=progress)
 
     if save_outputs:
-        save_output_stacks(save_outputs, [m.outputs for m in result.inferences])
+        outputs = [m.outputs for m in result.inferences]
+        if dequantize:
+            outputs = [dequantized_outputs(plan, outs) for outs in outputs]
+        save_output_stacks(save_outputs, outputs)
     return result
+
+
+def dequantized_outputs(plan, outputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Each integer output as float32, scale * (q - zero point) as TFLM's DEQUANTIZE computes it
+    (float outputs, and outputs without quantization such as ARG_MAX's indices, pass as they are)."""
+    from .compiler.boundary import dequantize_like_tflm
+    return [y if np.asarray(y).dtype == np.float32 or not info.scale > 0 else
+            dequantize_like_tflm(y, info.scale, info.zero_point) for y, info in zip(outputs, plan.outputs)]
 
 
 def save_output_stacks(path: str, outputs: list[list[np.ndarray]]) -> None:

@@ -82,6 +82,19 @@ def test_run_host_json_contract(kws_file, tmp_path):
     assert saved.shape == (3, 1, 12) and saved.dtype == np.int8
 
 
+def test_run_saves_outputs_dequantized_on_request(kws_file, tmp_path):
+    from hil.compiler import compile_model
+    out = compile_model(kws_file.read_bytes()).outputs[0]
+    hil("run", "--board", "host", "--model", kws_file, "--inputs", 2, "--save-outputs", tmp_path / "q.npy",
+        check_rc=0)
+    hil("run", "--board", "host", "--model", kws_file, "--inputs", 2, "--save-outputs", tmp_path / "f.npy",
+        "--dequantize", check_rc=0)
+    q, f = np.load(tmp_path / "q.npy"), np.load(tmp_path / "f.npy")
+    assert f.dtype == np.float32 and f.shape == q.shape
+    expected = ((q.astype(np.float64) - out.zero_point) * float(np.float32(out.scale))).astype(np.float32)
+    assert f.tobytes() == expected.tobytes()
+
+
 def test_run_with_input_stack(kws_file, tmp_path):
     stack = np.random.default_rng(0).integers(-128, 128, (4, 1, 49, 10, 1), dtype=np.int8)
     np.save(tmp_path / "x.npy", stack)
