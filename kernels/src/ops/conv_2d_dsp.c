@@ -190,27 +190,16 @@ _Static_assert(sizeof(void *) == 4, "conv_job layout");
         "add sp, sp, #4\n\t" \
         "pop {r4-r11, pc}\n\t"
 
-/* The activation clamp on the four bytes in r10 (left out when it is the whole int8 range). */
-#define CONV_CLAMP                  \
-    "ldrd r0, r1, [r9, #32]\n\t"   \
-    "ssub8 r2, r10, r0\n\t"        \
-    "sel r10, r10, r0\n\t"         \
-    "ssub8 r2, r1, r10\n\t"        \
-    "sel r10, r10, r1\n\t"
-
-__attribute__((naked, noinline)) static void conv_pairs_clamp(conv_job *j)
-{
-    __asm__ volatile(CONV_PAIRS_ASM(CONV_CLAMP));
-}
-
 __attribute__((naked, noinline)) static void conv_pairs_full(conv_job *j)
 {
     __asm__ volatile(CONV_PAIRS_ASM(""));
 }
 
+/* No clamp here: th_conv2d_s8 clamps the whole output after the fast path (th_dsp_clamp_s8). */
 static void conv_pairs(conv_job *j, int full)
 {
-    (full ? conv_pairs_full : conv_pairs_clamp)(j);
+    (void)full;
+    conv_pairs_full(j);
 }
 #else
 static int8_t conv_fast_out(int32_t a, const int32_t *q, uint32_t minv, uint32_t maxv)
@@ -578,6 +567,7 @@ void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch
 
     if (conv_fast_applies(p, input_dims, filter_dims, output_dims)) {
         conv_fast(p, q, buffers, input_dims, input, filter_dims, filter, bias, output_dims, output);
+        th_dsp_clamp_s8(output, output_dims->n * out_h * out_w * out_c, p->act_min, p->act_max);
         return;
     }
 

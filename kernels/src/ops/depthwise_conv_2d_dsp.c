@@ -267,14 +267,6 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "add sp, sp, #16\n\t"                                  \
     "pop {r4-r11, pc}\n\t"
 
-/* The activation clamp on the four bytes in r0 (left out when it is the whole int8 range). */
-#define DW3_CLAMP                  \
-    "ldrd r4, r5, [r12, #60]\n\t" \
-    "ssub8 r6, r0, r4\n\t"        \
-    "sel r0, r0, r4\n\t"          \
-    "ssub8 r6, r5, r0\n\t"        \
-    "sel r0, r0, r5\n\t"
-
 /* To the next window, the filter's columns done: back one pixel at stride 1, else adv. */
 #define DW3_ADV_1 "sub r11, r11, r9\n\t"
 #define DW3_ADV_N "ldr r4, [r12, #48]\n\t" "add r11, r11, r4\n\t"
@@ -285,26 +277,21 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     {                                                                                                     \
         __asm__ volatile(DW3_ROWS_ASM(REQ, CLAMP, ADV));                                                  \
     }
-DW3_ROWS_FN(dw3_rows_sx, DW3_REQ_SX, DW3_CLAMP, DW3_ADV_N)
-DW3_ROWS_FN(dw3_rows_fold, DW3_REQ_FOLD, DW3_CLAMP, DW3_ADV_N)
-DW3_ROWS_FN(dw3_rows_sx_full, DW3_REQ_SX, "", DW3_ADV_N)
-DW3_ROWS_FN(dw3_rows_fold_full, DW3_REQ_FOLD, "", DW3_ADV_N)
-DW3_ROWS_FN(dw3_rows_sx_full_1, DW3_REQ_SX, "", DW3_ADV_1)
-DW3_ROWS_FN(dw3_rows_fold_full_1, DW3_REQ_FOLD, "", DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_sx, DW3_REQ_SX, "", DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_fold, DW3_REQ_FOLD, "", DW3_ADV_N)
+DW3_ROWS_FN(dw3_rows_sx_1, DW3_REQ_SX, "", DW3_ADV_1)
+DW3_ROWS_FN(dw3_rows_fold_1, DW3_REQ_FOLD, "", DW3_ADV_1)
 
-/* full: the activation range is all of int8 (SSAT already clamps), as a converter's fused ReLU
- * or ReLU6 output usually is; stride1: the step back is one instruction (DW3_ADV_1).  A clamped
- * layer at stride 1 takes the general step, one instruction more per four channels, which
- * saves 1 KB of code (the fast build's budget is 24 KiB). */
+/* stride1: the step back is one instruction (DW3_ADV_1).  No clamp here: SSAT bounds the
+ * outputs to int8, and th_depthwise_conv2d_s8 clamps a narrower activation range afterwards
+ * (th_dsp_clamp_s8). */
 static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
                      int stride1)
 {
     typedef void (*rows_fn)(const dw3_run *, const dw3_run *, int8_t *, int32_t);
-    static const rows_fn fns[2][2][2] = {
-        {{dw3_rows_sx, dw3_rows_fold}, {dw3_rows_sx_full, dw3_rows_fold_full}},
-        {{dw3_rows_sx, dw3_rows_fold}, {dw3_rows_sx_full_1, dw3_rows_fold_full_1}},
-    };
-    fns[stride1 != 0][full != 0][fold != 0](first, end, out, channel);
+    static const rows_fn fns[2][2] = {{dw3_rows_sx, dw3_rows_fold}, {dw3_rows_sx_1, dw3_rows_fold_1}};
+    (void)full;
+    fns[stride1 != 0][fold != 0](first, end, out, channel);
 }
 
 /* k = head with the filter rows at rows[0], rows[10], rows[20] (six words each). */
@@ -668,6 +655,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
             }
         }
     }
+    th_dsp_clamp_s8(output, output_dims->n * out_h * out_w * out_c, p->act_min, p->act_max);
 }
 
 #endif

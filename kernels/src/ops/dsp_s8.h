@@ -287,4 +287,19 @@ void th_dsp_mat_mult(const th_dsp_matmul *m, const th_channel_quant *q);
 void th_dsp_tap_range(int32_t origin, int32_t size, int32_t taps, int32_t dilation, int32_t *lo, int32_t *hi);
 
 #endif /* TH_KERNELS_DSP */
+
+/* The activation clamp over outputs an assembly path wrote: those paths leave it out (SSAT
+ * already bounds them to int8), since Renode 1.15.3 executes the SSUB8/SEL byte clamp wrongly
+ * and the engine must give the same bytes on every board; the C paths clamp as they go, so
+ * clamping their outputs again changes nothing. */
+static inline void th_dsp_clamp_s8(int8_t *out, int32_t count, int32_t lo, int32_t hi)
+{
+    if (lo == -128 && hi == 127) {
+        return;
+    }
+    for (int32_t i = 0; i < count; ++i) {
+        out[i] = (int8_t)(out[i] < lo ? lo : out[i] > hi ? hi : out[i]);
+    }
+}
+
 #endif

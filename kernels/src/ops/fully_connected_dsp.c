@@ -106,32 +106,24 @@ _Static_assert(sizeof(void *) == 4, "fc_job layout");
         "add sp, sp, #4\n\t" \
         "pop {r4-r11, pc}\n\t"
 
-/* The activation clamp on the four bytes in r10 (left out when it is the whole int8 range). */
-#define FC_CLAMP                    \
-    "ldrd r0, r1, [r7, #28]\n\t"   \
-    "ssub8 r2, r10, r0\n\t"        \
-    "sel r10, r10, r0\n\t"         \
-    "ssub8 r2, r1, r10\n\t"        \
-    "sel r10, r10, r1\n\t"
-
-__attribute__((naked, noinline)) static void fc_blocks_clamp(fc_job *j)
-{
-    __asm__ volatile(FC_BLOCKS_ASM(FC_CLAMP));
-}
-
-__attribute__((naked, noinline)) static void fc_blocks_full(fc_job *j)
+__attribute__((naked, noinline)) static void fc_blocks_asm(fc_job *j)
 {
     __asm__ volatile(FC_BLOCKS_ASM(""));
 }
 
-static void fc_blocks(fc_job *j, int full)
+/* The blocks, then the activation clamp over what they wrote (th_dsp_clamp_s8). */
+static void fc_blocks(fc_job *j, int32_t act_min, int32_t act_max)
 {
-    (full ? fc_blocks_full : fc_blocks_clamp)(j);
+    int8_t *out = j->out;
+    const int32_t count = 4 * j->blocks; /* the assembly counts the job's blocks down */
+    fc_blocks_asm(j);
+    th_dsp_clamp_s8(out, count, act_min, act_max);
 }
 #else
-static void fc_blocks(fc_job *j, int full)
+static void fc_blocks(fc_job *j, int32_t act_min, int32_t act_max)
 {
-    (void)full;
+    (void)act_min; /* clamped as it goes, from the job's minv/maxv */
+    (void)act_max;
     for (; j->blocks > 0; --j->blocks) {
         for (int32_t c = 0; c < 4; ++c) {
             const int8_t *w = j->w + (size_t)c * j->depth;
@@ -269,7 +261,7 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, uint8_t *sc
             j.out = out + c0;
             j.blocks = n / 4;
             if (j.blocks > 0) {
-                fc_blocks(&j, p->act_min == -128 && p->act_max == 127);
+                fc_blocks(&j, p->act_min, p->act_max);
             }
             /* The last n % 4 channels one at a time. */
             for (int32_t c = c0 + (n & ~3); c < c0 + n; ++c) {
