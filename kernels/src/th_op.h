@@ -69,6 +69,12 @@ int32_t th_tensor_elements(const th_tensor *t);
 /* Common parameter checks, each failing with TH_ERR_BAD_PARAMS and the field. */
 th_status th_op_check_activation(const th_op_ctx *ctx, uint32_t min_offset, uint32_t max_offset,
                                  int32_t act_min, int32_t act_max, th_error *err);
+/* The same for an op whose output may be int16 (`dtype`): the clamp within int16 then. */
+th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t min_offset, uint32_t max_offset,
+                                  int32_t act_min, int32_t act_max, th_error *err);
+#define TH_CHECK_ACTIVATION_FOR(ctx, dtype, params, err)                                                 \
+    th_check_activation_for((ctx), (dtype), TH_FIELD_OFFSET(params, act_min), TH_FIELD_OFFSET(params, act_max), \
+                            (params).act_min, (params).act_max, (err))
 /* The fused-activation clamp of a params struct with act_min/act_max fields. */
 #define TH_CHECK_ACTIVATION(ctx, params, err)                                                  \
     th_op_check_activation((ctx), TH_FIELD_OFFSET(params, act_min), TH_FIELD_OFFSET(params, act_max), \

@@ -21,6 +21,8 @@
 #define TH_OPS_INT16 1
 #endif
 #define TH_IS_INT16(dtype) (TH_OPS_INT16 && (dtype) == TH_DTYPE_INT16)
+/* An op's int16 kernel where the build has the 16x8 paths, else NULL (so it is not linked). */
+#define TH_INT16_KERNEL(fn) (TH_OPS_INT16 ? (fn) : NULL)
 
 /* NHWC activations; filters are OHWI for conv, 1HWO for depthwise. */
 typedef struct { int32_t n, h, w, c; } th_dims;

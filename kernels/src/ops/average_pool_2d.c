@@ -127,15 +127,11 @@ static th_status validate(const th_op_ctx *ctx, th_error *err)
         (status = check_axis(ctx, in.w, out.w, p.filter_w, p.stride_w, p.pad_w, err)) != TH_OK) {
         return status;
     }
-    if (dtype == TH_DTYPE_INT16) {
-        if ((int64_t)p.filter_h * p.filter_w > TH_POOL_MAX_TAPS_S16) {
-            return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, -1, TH_FIELD_PARAM, TH_POOL_MAX_TAPS_S16,
-                              (int64_t)p.filter_h * p.filter_w);
-        }
-        status = TH_CHECK_PARAM(ctx, p, act_min, INT16_MIN, INT16_MAX, err);
-        return status != TH_OK ? status : TH_CHECK_PARAM(ctx, p, act_max, p.act_min, INT16_MAX, err);
+    if (dtype == TH_DTYPE_INT16 && (int64_t)p.filter_h * p.filter_w > TH_POOL_MAX_TAPS_S16) {
+        return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, -1, TH_FIELD_PARAM, TH_POOL_MAX_TAPS_S16,
+                          (int64_t)p.filter_h * p.filter_w);
     }
-    return TH_CHECK_ACTIVATION(ctx, p, err);
+    return TH_CHECK_ACTIVATION_FOR(ctx, dtype, p, err);
 }
 
 static void eval(const th_op_ctx *ctx)

@@ -185,4 +185,21 @@ static inline void th_broadcast_s16(const th_shape *s1, const int16_t *in1, cons
     th_broadcast_s8(s1, (const int8_t *)in1, s2, (const int8_t *)in2, so, (int8_t *)out, &ctx, th_broadcast_s16_row);
 }
 
+/* A broadcasting binary op's eval: the three shapes, then `row` over int8 data or `row16`
+ * (TH_INT16_KERNEL(...), NULL for an int8-only op) over int16 data, with the op's params. */
+static inline void th_binary_eval(const th_op_ctx *ctx, const void *params, th_broadcast_row_fn row,
+                                  th_broadcast_row_s16_fn row16)
+{
+    const th_shape s1 = th_tensor_shape(ctx->inputs[0]);
+    const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
+    const th_shape so = th_tensor_shape(ctx->output);
+    if (row16 != NULL && TH_IS_INT16(ctx->output->dtype)) {
+        th_broadcast_s16(&s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
+                         (int16_t *)ctx->output->data, params, row16);
+        return;
+    }
+    th_broadcast_s8(&s1, (const int8_t *)ctx->inputs[0]->data, &s2, (const int8_t *)ctx->inputs[1]->data, &so,
+                    (int8_t *)ctx->output->data, params, row);
+}
+
 #endif

@@ -145,16 +145,6 @@ th_status th_conv_validate(const th_op_ctx *ctx, int depthwise, th_error *err)
     return s16 ? th_check_quant_s16(ctx, &quant, bias, err) : TH_OK;
 }
 
-th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t min_offset, uint32_t max_offset,
-                                  int32_t act_min, int32_t act_max, th_error *err)
-{
-    if (dtype != TH_DTYPE_INT16) {
-        return th_op_check_activation(ctx, min_offset, max_offset, act_min, act_max, err);
-    }
-    th_status s = th_op_check_param(ctx, min_offset, act_min, INT16_MIN, INT16_MAX, err);
-    return s != TH_OK ? s : th_op_check_param(ctx, max_offset, act_max, act_min, INT16_MAX, err);
-}
-
 th_bias16 th_bias16_of(const th_tensor *bias)
 {
     th_bias16 b = {NULL, NULL};

@@ -69,10 +69,6 @@ typedef void (*th_conv_kernel_s16)(const th_conv_params *p, const th_channel_qua
                                    const int16_t *input, const th_dims *filter_dims, const int8_t *filter,
                                    th_bias16 bias, const th_dims *output_dims, int16_t *output);
 
-/* The fused-activation clamp for int8 outputs, or int16 ones when dtype is INT16. */
-th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t min_offset, uint32_t max_offset,
-                                  int32_t act_min, int32_t act_max, th_error *err);
-
 /* The bias pointers of a 16x8 op (input `index`: absent, int32 or int64). */
 th_bias16 th_bias16_of(const th_tensor *bias);
 
@@ -97,7 +93,7 @@ uint32_t th_conv_scratch_bytes(const th_op_ctx *ctx, th_conv_scratch_query query
     }                                                                             \
     static void op##_eval(const th_op_ctx *ctx)                                   \
     {                                                                             \
-        th_conv_eval(ctx, kernel, TH_OPS_INT16 ? (kernel16) : NULL);               \
+        th_conv_eval(ctx, kernel, TH_INT16_KERNEL(kernel16));                       \
     }                                                                             \
     static uint32_t op##_scratch_bytes(const th_op_ctx *ctx)                      \
     {                                                                             \

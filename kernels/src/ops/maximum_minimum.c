@@ -40,24 +40,14 @@ void th_minimum_s8(TH_BINARY_S8_ARGS)
     th_broadcast_s8(input1_shape, input1, input2_shape, input2, output_shape, output, NULL, minimum_row);
 }
 
-/* The three shapes of a binary op, then `kernel` on them. */
-static void eval_binary(const th_op_ctx *ctx, void (*kernel)(TH_BINARY_S8_ARGS))
-{
-    const th_shape s1 = th_tensor_shape(ctx->inputs[0]);
-    const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
-    const th_shape so = th_tensor_shape(ctx->output);
-    kernel(&s1, (const int8_t *)ctx->inputs[0]->data, &s2, (const int8_t *)ctx->inputs[1]->data, &so,
-           (int8_t *)ctx->output->data);
-}
-
 static void maximum_eval(const th_op_ctx *ctx)
 {
-    eval_binary(ctx, th_maximum_s8);
+    th_binary_eval(ctx, NULL, maximum_row, NULL);
 }
 
 static void minimum_eval(const th_op_ctx *ctx)
 {
-    eval_binary(ctx, th_minimum_s8);
+    th_binary_eval(ctx, NULL, minimum_row, NULL);
 }
 
 const th_op_kernel TH_OP_KERNEL(MAXIMUM) = {2, 2, 1, 1, th_max_min_validate, maximum_eval, NULL};

@@ -88,12 +88,8 @@ static th_status mul_validate(const th_op_ctx *ctx, th_error *err)
     if (status == TH_OK) {
         status = TH_CHECK_PARAM(ctx, p, output_shift, -31, 30, err);
     }
-    if (status == TH_OK && s16) {
-        status = TH_CHECK_PARAM(ctx, p, act_min, INT16_MIN, INT16_MAX, err);
-        return status != TH_OK ? status : TH_CHECK_PARAM(ctx, p, act_max, p.act_min, INT16_MAX, err);
-    }
     if (status == TH_OK) {
-        status = TH_CHECK_ACTIVATION(ctx, p, err);
+        status = TH_CHECK_ACTIVATION_FOR(ctx, s16 ? TH_DTYPE_INT16 : TH_DTYPE_INT8, p, err);
     }
     return status;
 }
@@ -101,17 +97,8 @@ static th_status mul_validate(const th_op_ctx *ctx, th_error *err)
 static void mul_eval(const th_op_ctx *ctx)
 {
     th_mul_params p;
-    const th_shape s1 = th_tensor_shape(ctx->inputs[0]);
-    const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
-    const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (TH_IS_INT16(ctx->output->dtype)) {
-        th_mul_s16(&p, &s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
-                   (int16_t *)ctx->output->data);
-        return;
-    }
-    th_mul_s8(&p, &s1, (const int8_t *)ctx->inputs[0]->data, &s2, (const int8_t *)ctx->inputs[1]->data, &so,
-              (int8_t *)ctx->output->data);
+    th_binary_eval(ctx, &p, mul_row, TH_INT16_KERNEL(mul_row_s16));
 }
 
 const th_op_kernel TH_OP_KERNEL(MUL) = {2, 2, 1, 1, mul_validate, mul_eval, NULL};

@@ -69,12 +69,8 @@ static th_status prelu_validate(const th_op_ctx *ctx, th_error *err)
 static void prelu_eval(const th_op_ctx *ctx)
 {
     th_prelu_params p;
-    const th_shape s1 = th_tensor_shape(ctx->inputs[0]);
-    const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
-    const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    th_prelu_s8(&p, &s1, (const int8_t *)ctx->inputs[0]->data, &s2, (const int8_t *)ctx->inputs[1]->data, &so,
-                (int8_t *)ctx->output->data);
+    th_binary_eval(ctx, &p, prelu_row, NULL);
 }
 
 const th_op_kernel TH_OP_KERNEL(PRELU) = {2, 2, 1, 1, prelu_validate, prelu_eval, NULL};

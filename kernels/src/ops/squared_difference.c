@@ -90,12 +90,8 @@ static th_status squared_difference_validate(const th_op_ctx *ctx, th_error *err
 static void squared_difference_eval(const th_op_ctx *ctx)
 {
     th_squared_difference_params p;
-    const th_shape s1 = th_tensor_shape(ctx->inputs[0]);
-    const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
-    const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    th_squared_difference_s8(&p, &s1, (const int8_t *)ctx->inputs[0]->data, &s2,
-                             (const int8_t *)ctx->inputs[1]->data, &so, (int8_t *)ctx->output->data);
+    th_binary_eval(ctx, &p, squared_difference_row, NULL);
 }
 
 const th_op_kernel TH_OP_KERNEL(SQUARED_DIFFERENCE) = {2, 2, 1, 1, squared_difference_validate,

@@ -55,17 +55,8 @@ void th_sub_s16(const th_sub_params *p, TH_BINARY_S16_ARGS)
 static void sub_eval(const th_op_ctx *ctx)
 {
     th_sub_params p;
-    const th_shape s1 = th_tensor_shape(ctx->inputs[0]);
-    const th_shape s2 = th_tensor_shape(ctx->inputs[1]);
-    const th_shape so = th_tensor_shape(ctx->output);
     memcpy(&p, ctx->params, sizeof p); /* size checked in validate */
-    if (TH_IS_INT16(ctx->output->dtype)) {
-        th_sub_s16(&p, &s1, (const int16_t *)ctx->inputs[0]->data, &s2, (const int16_t *)ctx->inputs[1]->data, &so,
-                   (int16_t *)ctx->output->data);
-        return;
-    }
-    th_sub_s8(&p, &s1, (const int8_t *)ctx->inputs[0]->data, &s2, (const int8_t *)ctx->inputs[1]->data, &so,
-              (int8_t *)ctx->output->data);
+    th_binary_eval(ctx, &p, sub_row, TH_INT16_KERNEL(sub_row_s16));
 }
 
 const th_op_kernel TH_OP_KERNEL(SUB) = {2, 2, 1, 1, th_add_sub_validate, sub_eval, NULL};
