@@ -18,12 +18,14 @@ from .planner import Buffer, live_lower_bound, plan_arena
 class TensorInfo:
     """What the host needs to feed and read a graph input or output.  For a float32
     input or output at the float I/O boundary, scale and zero_point are those of
-    the integer tensor on the engine's side (what the boundary converts with)."""
+    the integer tensor on the engine's side (what the boundary converts with), and
+    boundary_dtype names that tensor's type."""
     name: str
     shape: tuple[int, ...]
     dtype: str
     scale: float
     zero_point: int
+    boundary_dtype: str | None = None
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _tensor_info(t: Tensor, conversion=None) -> TensorInfo:
     scale = float(t.scale[0]) if t.scale is not None and t.scale.size else 0.0
     zp = int(t.zero_point[0]) if t.zero_point is not None and t.zero_point.size else 0
     if conversion is not None:
-        scale, zp = conversion.scale, conversion.zero_point
+        return TensorInfo(t.name, t.shape, t.type_name, conversion.scale, conversion.zero_point, conversion.dtype)
     return TensorInfo(t.name, t.shape, t.type_name, scale, zp)
 
 

@@ -61,7 +61,8 @@ def random_inputs(specs, seed: int) -> list[np.ndarray]:
         shape = tuple(getattr(spec, "shape", spec))
         dtype = str(getattr(spec, "dtype", "INT8")).upper()
         if dtype == "FLOAT32":
-            lo, hi = _INTEGER_RANGES.get("INT8", (-128, 127))
+            # The integer type the boundary quantizes to (int8 unless the spec says otherwise).
+            lo, hi = _INTEGER_RANGES[str(getattr(spec, "boundary_dtype", None) or "INT8")]
             scale, zp = float(getattr(spec, "scale", 0.0)) or 1.0 / 128, int(getattr(spec, "zero_point", 0))
             low, high = (lo - zp) * scale, (hi - zp) * scale
             margin = 0.1 * (high - low)

@@ -197,3 +197,15 @@ def test_bad_float_io_params_are_refused(op, fields):
                    float_io=True)
     assert info.value.status == "TH_ERR_BAD_PARAMS"
     assert info.value.details["op_index"] == op_index
+
+
+def test_random_float_inputs_cover_the_range_their_boundary_quantizes_to():
+    """A float input quantized to int16 draws over int16's range, not int8's."""
+    from hil.model.golden import random_inputs
+    for case, dtype in (("float_io_relu", "INT8"), ("float_io_int16", "INT16")):
+        spec = compile_model(CASES[case]()).inputs[0]
+        assert spec.boundary_dtype == dtype
+        x = random_inputs([spec], 0)[0]
+        q = quantize_like_tflm(x, spec.scale, spec.zero_point, dtype)
+        lo, hi = (-128, 127) if dtype == "INT8" else (-32768, 32767)
+        assert q.min() == lo and q.max() == hi, (case, q.min(), q.max())   # the clamps are reached
