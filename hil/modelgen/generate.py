@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Iterable
@@ -55,12 +56,13 @@ def generate_all(out_dir: Path | str = DEFAULT_OUT_DIR, only: Iterable[str] | No
             data = make()
         except Exception as exc:  # report and go on: one broken case should not hide the rest
             failures.append(name)
-            print(f"FAILED    {name}: {type(exc).__name__}: {exc}", flush=True)
+            print(f"FAILED    {name}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             continue
         written = write_if_changed(path, data)
         elapsed = time.perf_counter() - start
         status = "wrote    " if written else "unchanged"
-        print(f"{status} {path} ({len(data):,} bytes, {elapsed:.2f} s)", flush=True)
+        # Progress on stderr: a command that resolves a generated model keeps its stdout (JSON) clean.
+        print(f"{status} {path} ({len(data):,} bytes, {elapsed:.2f} s)", file=sys.stderr, flush=True)
         paths.append(path)
     if failures:
         raise RuntimeError(f"{len(failures)} model(s) failed to generate: {', '.join(failures)}")

@@ -210,6 +210,6 @@ def test_generate_all_writes_then_skips_identical_files(tmp_path, capsys):
     first_mtimes = [p.stat().st_mtime_ns for p in paths]
     capsys.readouterr()
     generate_all(tmp_path, only=["vww", "ad"])
-    assert "unchanged" in capsys.readouterr().out
+    assert "unchanged" in capsys.readouterr().err
     assert [p.stat().st_mtime_ns for p in paths] == first_mtimes
     assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
