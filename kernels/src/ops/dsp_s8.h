@@ -21,12 +21,7 @@
 
 #include "tinyhil/th_fixedpoint.h"
 #include "tinyhil/th_kernels.h"
-
-#if !defined(TH_KERNELS_REFERENCE) && (defined(__ARM_FEATURE_DSP) || defined(TH_KERNELS_DSP_PORTABLE))
-#define TH_KERNELS_DSP 1
-#else
-#define TH_KERNELS_DSP 0
-#endif
+#include "kernel_isa.h"
 
 #if TH_KERNELS_DSP
 

@@ -1,0 +1,201 @@
+/* The Helium intrinsics the MVE kernels use: <arm_mve.h> on the target, and
+ * with TH_KERNELS_MVE_PORTABLE the same names in plain C, each with its
+ * instruction's semantics (Armv8.1-M ARM, "MVE instructions"): lanes wrap
+ * unless the instruction saturates; predicated loads give 0 in false lanes.
+ * Keep each definition next to the instruction it models; add what a kernel
+ * needs, grouped by kind. */
+#ifndef TH_MVE_PORTABLE_H
+#define TH_MVE_PORTABLE_H
+#include <stdint.h>
+
+#if !defined(TH_KERNELS_MVE_PORTABLE)
+#include <arm_mve.h>
+#else
+
+typedef struct { int8_t v[16]; } int8x16_t;
+typedef struct { int16_t v[8]; } int16x8_t;
+typedef struct { int32_t v[4]; } int32x4_t;
+typedef uint16_t mve_pred16_t; /* one bit per byte of the vector, as VPR.P0 */
+
+static inline int32_t th_mvep_wrap(int64_t x) { return (int32_t)(uint32_t)(uint64_t)x; }
+static inline int32_t th_mvep_sat(int64_t x)
+{
+    return x > INT32_MAX ? INT32_MAX : x < INT32_MIN ? INT32_MIN : (int32_t)x;
+}
+static inline int th_mvep_lane_on(mve_pred16_t p, int lane, int bytes) { return (p >> (lane * bytes)) & 1; }
+
+/* --- predicates ------------------------------------------------------------------------- */
+static inline mve_pred16_t vctp8q(uint32_t n) { return n >= 16 ? 0xFFFFu : (mve_pred16_t)((1u << n) - 1u); }
+static inline mve_pred16_t vctp32q(uint32_t n) { return n >= 4 ? 0xFFFFu : (mve_pred16_t)((1u << (4 * n)) - 1u); }
+
+/* --- loads and stores ------------------------------------------------------------------- */
+static inline int32x4_t vldrwq_s32(const int32_t *p)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = p[i];
+    return r;
+}
+static inline int32x4_t vldrwq_z_s32(const int32_t *p, mve_pred16_t m)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = th_mvep_lane_on(m, i, 4) ? p[i] : 0;
+    return r;
+}
+static inline int8x16_t vldrbq_s8(const int8_t *p)
+{
+    int8x16_t r;
+    for (int i = 0; i < 16; ++i) r.v[i] = p[i];
+    return r;
+}
+static inline int8x16_t vldrbq_z_s8(const int8_t *p, mve_pred16_t m)
+{
+    int8x16_t r;
+    for (int i = 0; i < 16; ++i) r.v[i] = th_mvep_lane_on(m, i, 1) ? p[i] : 0;
+    return r;
+}
+/* VLDRB.S32: four bytes sign-extended to words. */
+static inline int32x4_t vldrbq_s32(const int8_t *p)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = p[i];
+    return r;
+}
+static inline int32x4_t vldrbq_z_s32(const int8_t *p, mve_pred16_t m)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = th_mvep_lane_on(m, i, 4) ? p[i] : 0;
+    return r;
+}
+/* VSTRB.32: the low byte of each word. */
+static inline void vstrbq_s32(int8_t *p, int32x4_t x)
+{
+    for (int i = 0; i < 4; ++i) p[i] = (int8_t)(uint8_t)(uint32_t)x.v[i];
+}
+static inline void vstrbq_p_s32(int8_t *p, int32x4_t x, mve_pred16_t m)
+{
+    for (int i = 0; i < 4; ++i) {
+        if (th_mvep_lane_on(m, i, 4)) p[i] = (int8_t)(uint8_t)(uint32_t)x.v[i];
+    }
+}
+static inline void vstrwq_s32(int32_t *p, int32x4_t x)
+{
+    for (int i = 0; i < 4; ++i) p[i] = x.v[i];
+}
+
+/* --- lane arithmetic -------------------------------------------------------------------- */
+static inline int32x4_t vdupq_n_s32(int32_t x)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = x;
+    return r;
+}
+static inline int32x4_t vaddq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b.v[i]);
+    return a;
+}
+static inline int32x4_t vaddq_n_s32(int32x4_t a, int32_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b);
+    return a;
+}
+static inline int32x4_t vqaddq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_sat((int64_t)a.v[i] + b.v[i]);
+    return a;
+}
+static inline int32x4_t vmaxq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    return a;
+}
+static inline int32x4_t vminq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
+    return a;
+}
+static inline int32x4_t vandq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = (int32_t)((uint32_t)a.v[i] & (uint32_t)b.v[i]);
+    return a;
+}
+/* VSHR (immediate, 1..32): arithmetic. */
+static inline int32x4_t vshrq_n_s32(int32x4_t a, int n)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = (int32_t)((int64_t)a.v[i] >> n);
+    return a;
+}
+/* VSHL (register): shift by the signed low byte of each lane of b; left
+ * shifts wrap, right shifts are arithmetic and truncate. */
+static inline int32x4_t vshlq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) {
+        const int s = (int8_t)(uint8_t)(uint32_t)b.v[i];
+        if (s >= 32) a.v[i] = 0;
+        else if (s >= 0) a.v[i] = (int32_t)((uint32_t)a.v[i] << s);
+        else a.v[i] = (int32_t)((int64_t)a.v[i] >> (s <= -32 ? 32 : -s));
+    }
+    return a;
+}
+/* VRSHL (register): as VSHL, but a right shift rounds half up (adds 2^(s-1) first, in 64 bits). */
+static inline int32x4_t vrshlq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) {
+        const int s = (int8_t)(uint8_t)(uint32_t)b.v[i];
+        if (s >= 32) a.v[i] = 0;
+        else if (s >= 0) a.v[i] = (int32_t)((uint32_t)a.v[i] << s);
+        else {
+            const int n = s < -32 ? 32 : -s;
+            a.v[i] = th_mvep_wrap(((int64_t)a.v[i] + ((int64_t)1 << (n - 1))) >> n);
+        }
+    }
+    return a;
+}
+/* VQRDMULH: saturate((2ab + 2^31) >> 32). */
+static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) {
+        if (a.v[i] == INT32_MIN && b.v[i] == INT32_MIN) {
+            a.v[i] = INT32_MAX;
+        } else {
+            a.v[i] = (int32_t)(((int64_t)a.v[i] * b.v[i] * 2 + ((int64_t)1 << 31)) >> 32);
+        }
+    }
+    return a;
+}
+
+/* --- reductions ------------------------------------------------------------------------- */
+/* VMLADAVA.S8: acc + the sum of the sixteen lane products (wrapping to 32 bits). */
+static inline int32_t vmladavaq_s8(int32_t acc, int8x16_t a, int8x16_t b)
+{
+    int64_t s = acc;
+    for (int i = 0; i < 16; ++i) s += (int32_t)a.v[i] * b.v[i];
+    return th_mvep_wrap(s);
+}
+static inline int32_t vmladavq_s8(int8x16_t a, int8x16_t b) { return vmladavaq_s8(0, a, b); }
+static inline int32_t vmladavaq_p_s8(int32_t acc, int8x16_t a, int8x16_t b, mve_pred16_t m)
+{
+    int64_t s = acc;
+    for (int i = 0; i < 16; ++i) {
+        if (th_mvep_lane_on(m, i, 1)) s += (int32_t)a.v[i] * b.v[i];
+    }
+    return th_mvep_wrap(s);
+}
+/* VADDVA.S8: acc + the sum of the sixteen lanes. */
+static inline int32_t vaddvaq_s8(int32_t acc, int8x16_t a)
+{
+    int64_t s = acc;
+    for (int i = 0; i < 16; ++i) s += a.v[i];
+    return th_mvep_wrap(s);
+}
+static inline int32_t vaddvaq_p_s8(int32_t acc, int8x16_t a, mve_pred16_t m)
+{
+    int64_t s = acc;
+    for (int i = 0; i < 16; ++i) {
+        if (th_mvep_lane_on(m, i, 1)) s += a.v[i];
+    }
+    return th_mvep_wrap(s);
+}
+
+#endif /* TH_KERNELS_MVE_PORTABLE */
+#endif
