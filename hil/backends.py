@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import HilError
 from .results.run import Inference
 
 
@@ -26,6 +27,9 @@ class SessionOptions:
     # board, the default integer-only engine) or "target" (an engine built with TH_FLOAT_IO, on a
     # board with an FPU, so the conversions are measured there).
     float_io: str = "host"
+    # The kernel build of the board's engine (hil.engine.kernel_builds: "mve", "dsp",
+    # "reference"); None: the board's default, the first of its [cpu] kernels.
+    kernels: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ class HostBackend(Backend):
     @property
     def description(self) -> str:
         return "the host"
+
+    def open(self) -> None:
+        if self.options.kernels not in (None, "reference"):
+            raise HilError(f"the host runs the reference kernels; kernel build '{self.options.kernels}' is for a "
+                           "board whose CPU has it (`hil boards`)")
 
     def load(self, plan) -> None:
         from .engine.host import HostEngine

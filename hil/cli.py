@@ -153,11 +153,13 @@ def _cmd_boards(args) -> int:
     if args.json:
         print(json.dumps(names))
         return 0
-    print(f"{'board':<22} {'core':<11} {'RAM':>9} {'flash':>9}  description")
-    print(f"{'host':<22} {'(this CPU)':<11} {'-':>9} {'-':>9}  the engine in-process: exact outputs, no counts")
+    print(f"{'board':<22} {'core':<11} {'RAM':>9} {'flash':>9}  {'kernel builds':<20} description")
+    print(f"{'host':<22} {'(this CPU)':<11} {'-':>9} {'-':>9}  {'reference':<20} "
+          "the engine in-process: exact outputs, no counts")
     for name in names[1:]:
         b = parse_target_name(name).board
-        print(f"{name:<22} {b.cpu.core:<11} {b.ram.size // 1024:>7} K {b.code.size // 1024:>7} K  {b.description}")
+        print(f"{name:<22} {b.cpu.core:<11} {b.ram.size // 1024:>7} K {b.code.size // 1024:>7} K  "
+              f"{','.join(b.cpu.kernels):<20} {b.description}")
     return 0
 
 
@@ -205,7 +207,8 @@ def _cmd_suite(args) -> int:
 def _cmd_bench(args) -> int:
     from .bench import format_per_op_table, format_table, run_bench, save_results
 
-    results = run_bench(args.board, args.models.split(","), args.inferences)
+    results = run_bench(args.board, args.models.split(","), args.inferences,
+                        args.kernels.split(",") if args.kernels else None)
     path = save_results(results)
     if args.json:
         print(json.dumps(results, indent=2))
@@ -280,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", action="append", help=f"board (repeatable; default {DEFAULT_BOARD})")
     p.add_argument("--models", default="vww,kws,ic,ad", help="comma-separated of vww,kws,ic,ad")
     p.add_argument("--inferences", type=int, default=3, help="seeded inferences per model (median taken)")
+    p.add_argument("--kernels", help="comma-separated kernel builds to run (mve, dsp, reference; `hil boards`); "
+                                     "default: each fast build of the board, e.g. Helium beside the DSP build")
     p.add_argument("--per-op", action="store_true",
                    help="also per op type: instructions, MACs, instructions/MAC beside TFLM+CMSIS-NN's")
     p.add_argument("--json", action="store_true")

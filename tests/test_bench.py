@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from hil.bench import format_per_op_table, peer_figures, per_op_type
+from hil.bench import build_comparison, format_per_op_table, kernel_builds_to_bench, peer_figures, per_op_type
 
 
 def _plan(macs):
@@ -31,3 +31,18 @@ def test_the_per_op_table_sets_our_figures_beside_cmsis_nn():
     # Another board has no peer figures of its own: no ratio against the netduinoplus2 ones.
     other = format_per_op_table([{"board": "qemu-mps3-an547", "model": "vww", "per_op_type": ours}])
     assert "x" not in next(line for line in other.splitlines() if "DEPTHWISE_CONV_2D" in line).split()[-1]
+
+
+def test_a_board_with_several_fast_kernel_builds_benches_each():
+    # Helium beside the Cortex-M4 DSP build on the Cortex-M55; one build elsewhere.
+    assert kernel_builds_to_bench("qemu-mps3-an547", None) == ["mve", "dsp"]
+    assert kernel_builds_to_bench("qemu-netduinoplus2", None) == [None]
+    assert kernel_builds_to_bench("host", None) == [None]
+    assert kernel_builds_to_bench("qemu-mps3-an547", ["reference"]) == ["reference"]
+
+
+def test_builds_of_one_board_are_compared_per_model():
+    rows = [{"board": "qemu-mps3-an547", "kernels": "mve", "model": "vww", "instructions": 4_000_000},
+            {"board": "qemu-mps3-an547", "kernels": "dsp", "model": "vww", "instructions": 13_921_108},
+            {"board": "qemu-netduinoplus2", "kernels": "default", "model": "vww", "instructions": 13_941_867}]
+    assert build_comparison(rows) == ["qemu-mps3-an547 vww: mve 0.29x the dsp build's 13,921,108 instructions"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HilError
+from ..engine.kernel_builds import KERNEL_BUILDS
 from ..paths import BOARDS_DIR, FIRMWARE_DIR
 
 if sys.version_info >= (3, 11):
@@ -32,6 +33,7 @@ class CpuSpec:
     core: str
     flags: tuple[str, ...]   # compiler and linker flags: -mcpu, -mfpu, -mfloat-abi, -mthumb
     fpu: bool                # startup enables the FPU (CP10/CP11) before main
+    kernels: tuple[str, ...] = ("reference",)  # kernel builds it runs, the default first (hil.engine.kernel_builds)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,15 @@ def _driver_exists(pattern: str, kind: str) -> bool:
     return (FIRMWARE_DIR / "src" / pattern.format(kind=kind)).is_file()
 
 
+def _cpu_spec(cpu: _Reader, where: str) -> CpuSpec:
+    kernels = cpu.strings("kernels", ("reference",))
+    unknown = [k for k in kernels if k not in KERNEL_BUILDS]
+    if not kernels or unknown or len(set(kernels)) != len(kernels):
+        raise BoardError(f"{where}: cpu.kernels must list distinct kernel builds of {', '.join(KERNEL_BUILDS)}, "
+                         f"the default first (got {list(kernels)})")
+    return CpuSpec(cpu.get("core", str), cpu.strings("flags"), cpu.get("fpu", bool, False), kernels)
+
+
 def parse_board(data: dict[str, Any], where: str) -> Board:
     top = _Reader(data, where)
     name = top.get("name", str)
@@ -237,7 +248,7 @@ def parse_board(data: dict[str, Any], where: str) -> Board:
     return Board(
         name=name,
         description=top.get("description", str, ""),
-        cpu=CpuSpec(cpu.get("core", str), cpu.strings("flags"), cpu.get("fpu", bool, False)),
+        cpu=_cpu_spec(cpu, where),
         code=regions["code"],
         ram=regions["ram"],
         firmware=firmware,

@@ -32,21 +32,27 @@ class FirmwareBackend(Backend):
 
     def open(self) -> None:
         target_options = dict(self.options.target_options)
-        if self.options.float_io == "target" and "elf" not in target_options:
-            target_options["elf"] = self._float_io_image()
+        defines = self._engine_defines()
+        if defines and "elf" not in target_options:
+            from ..boards.firmware import build_firmware
+            target_options["elf"] = build_firmware(parse_target_name(self.board).board, "link", defines=defines)
         self.target = open_target(self.board, run_dir=self.options.run_dir, **target_options)
         self._link = Link.connect(self.target, timeout=self.options.link_timeout_s,
                                   boot_timeout=self.options.boot_timeout_s)
 
-    def _float_io_image(self):
-        """The link image whose engine converts float32 model I/O itself (TH_FLOAT_IO): FPU boards only."""
-        from ..boards.firmware import build_firmware
+    def _engine_defines(self) -> tuple[str, ...]:
+        """What the link image's engine is built with beyond the board's default: the kernel
+        build asked for, and TH_FLOAT_IO when float I/O converts on the target (FPU boards only)."""
         from ..engine.build import FLOAT_IO_DEFINES
+        from ..engine.kernel_builds import kernel_build_defines
         board = parse_target_name(self.board).board
-        if not board.cpu.fpu:
-            raise HilError(f"{self.board} has no FPU ({board.description}): float I/O converts on the host side of "
-                           "the link there (float_io 'host', the default)")
-        return build_firmware(board, "link", defines=FLOAT_IO_DEFINES)
+        defines = kernel_build_defines(board, self.options.kernels)
+        if self.options.float_io == "target":
+            if not board.cpu.fpu:
+                raise HilError(f"{self.board} has no FPU ({board.description}): float I/O converts on the host "
+                               "side of the link there (float_io 'host', the default)")
+            defines += FLOAT_IO_DEFINES
+        return defines
 
     def close(self) -> None:
         if self.target is not None:

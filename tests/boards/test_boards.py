@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hil.errors import HilError
 from hil.boards import BoardError, BoardRegistry, all_boards, board_names, get_board, parse_board
 from hil.boards.firmware import cmake_definitions
 from hil.paths import BOARDS_DIR
@@ -96,6 +97,9 @@ def _base() -> dict:
     (lambda d: d["memory"].update(plan={"origin": 0x8004, "size": 0x7FFC}), r"multiples of 16"),
     (lambda d: d["memory"].update(plan={"origin": 0x10000, "size": 0}), r"memory.plan has size 0"),
     (lambda d: d["memory"].update(plan={"origin": 0x1000, "size": 0xF000}), r"leaves 4096 B of code memory"),
+    (lambda d: d["cpu"].update(kernels=["avx"]), r"cpu.kernels must list distinct kernel builds of mve, dsp"),
+    (lambda d: d["cpu"].update(kernels=["dsp", "dsp"]), r"cpu.kernels must list distinct"),
+    (lambda d: d["cpu"].update(kernels=[]), r"cpu.kernels must list"),
 ])
 def test_bad_board_files_say_what_is_wrong(change, message):
     data = _base()
@@ -135,3 +139,17 @@ def test_target_registry_lists_qemu_boards():
     assert {f"qemu-{b}" for b in EXPECTED_BOARDS} <= set(target_names())
     with pytest.raises(TargetError, match="unknown target 'sim-x'"):
         open_target("sim-x")
+
+
+def test_a_board_names_its_kernel_builds_default_first():
+    from hil.engine.kernel_builds import kernel_build_defines
+    m55, m4 = get_board("mps3-an547"), get_board("netduinoplus2")
+    assert m55.cpu.kernels == ("mve", "dsp", "reference") and m4.cpu.kernels == ("dsp", "reference")
+    # The default build is what the compiler flags select: no definitions, one cached image.
+    assert kernel_build_defines(m55, None) == kernel_build_defines(m55, "mve") == ()
+    assert kernel_build_defines(m55, "dsp") == ("TH_KERNELS_NO_MVE",)
+    assert kernel_build_defines(m4, "dsp") == ()
+    assert kernel_build_defines(m4, "reference") == ("TH_KERNELS_REFERENCE",)
+    with pytest.raises(HilError, match="netduinoplus2 \\(cortex-m4\\) has no 'mve' kernel build; it runs dsp, reference"):
+        kernel_build_defines(m4, "mve")
+    assert parse_board(_base(), "boards/b.toml").cpu.kernels == ("reference",)
