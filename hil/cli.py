@@ -99,7 +99,7 @@ def _cmd_run(args) -> int:
 
 def _session_options(args):
     from .session import SessionOptions
-    options = SessionOptions(float_io=args.float_io)
+    options = SessionOptions(float_io=args.float_io, kernels=args.kernels)
     if args.probe:
         from .runners import takes_option
         if not takes_option(args.board, "probe"):
@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--float-io", choices=["host", "target"], default="host",
                    help="where a float-I/O model's QUANTIZE/DEQUANTIZE run: the host side of the link (default, "
                         "any board) or the board, in an engine built with float I/O (boards with an FPU)")
+    p.add_argument("--kernels", help="the board's kernel build (`hil boards`: mve, dsp, reference); "
+                                     "default the first it lists")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_run)
 

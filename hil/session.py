@@ -54,6 +54,16 @@ class Session:
         self.state = SessionState.OFF
         self.plan = None
 
+    @property
+    def label(self) -> str:
+        """The board as results name it: with the kernel build when it is not the board's
+        default ("qemu-mps3-an547+dsp"), so each build keeps its own history and baselines."""
+        kernels = self.options.kernels
+        parsed = parse_target_name(self.board)
+        if kernels is None or parsed.is_host or kernels == parsed.board.cpu.kernels[0]:
+            return self.board
+        return f"{self.board}+{kernels}"
+
     def __enter__(self) -> "Session":
         self.open()
         return self

@@ -46,3 +46,12 @@ def test_builds_of_one_board_are_compared_per_model():
             {"board": "qemu-mps3-an547", "kernels": "dsp", "model": "vww", "instructions": 13_921_108},
             {"board": "qemu-netduinoplus2", "kernels": "default", "model": "vww", "instructions": 13_941_867}]
     assert build_comparison(rows) == ["qemu-mps3-an547 vww: mve 0.29x the dsp build's 13,921,108 instructions"]
+
+
+def test_results_name_a_non_default_kernel_build_with_the_board():
+    from hil.backends import SessionOptions
+    from hil.session import Session
+    assert Session("qemu-mps3-an547").label == "qemu-mps3-an547"
+    assert Session("qemu-mps3-an547", SessionOptions(kernels="mve")).label == "qemu-mps3-an547"
+    assert Session("qemu-mps3-an547", SessionOptions(kernels="dsp")).label == "qemu-mps3-an547+dsp"
+    assert Session("host").label == "host"

@@ -111,7 +111,7 @@ def run_inferences(session, plan: "CompiledPlan", golden: Callable[[list[np.ndar
     labels = labels or [f"inference {i}" for i in range(len(batch))]
     if len(labels) != len(batch):
         raise ValueError(f"{len(labels)} labels for {len(batch)} inferences")
-    run = RunResult(session.board, plan, description)
+    run = RunResult(session.label, plan, description)
     for label, xs in zip(labels, batch):
         run.add(label, session.infer(xs), golden(xs))
         if progress is not None:

@@ -108,6 +108,7 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
     | ``${BOARD}``      | board for `Open Board` without an argument |
     | ``${PROBE}``      | ``pyocd-*`` boards: the debug probe's unique id, or ``remote:HOST:PORT`` of a probe server |
     | ``${FLOAT_IO}``   | where a float-I/O model's QUANTIZE/DEQUANTIZE run: ``host`` (default; the host side of the link) or ``target`` (the engine built with float I/O, boards with an FPU); the log says which |
+    | ``${KERNELS}``    | the board's kernel build (``mve``, ``dsp``, ``reference``; `hil boards` lists each board's, default the first) |
     | ``${RESULTS_DB}`` | results store for `Record Result` (default: ``$TINYHIL_RESULTS_DB``, else ``results/tinyhil.sqlite``) |
     | ``${BASELINES}``  | baselines file for `Metrics Should Not Regress` (default: ``robot_suites/baselines.json``) |
     """
@@ -144,8 +145,9 @@ class HilLibrary(GateKeywords, RobustnessKeywords):
             target_options["probe"] = str(probe)   # a probe's unique id, or remote:HOST:PORT
         with as_failure():
             float_io = str(variable("${FLOAT_IO}", None) or "host")
+            kernels = variable("${KERNELS}", None)
             session = Session(board, SessionOptions(run_dir=run_dir, target_options=target_options,
-                                                    float_io=float_io))
+                                                    float_io=float_io, kernels=str(kernels) if kernels else None))
             session.open()
         self._session = session
         set_suite_metadata("Board", board)

@@ -542,3 +542,14 @@ def test_hil_firmware_with_a_model_links_only_its_ops(capsys):
     only_fc = size_report(Path(out.splitlines()[0])).by_owner["engine"]["text"]
     every_op = size_report(build_firmware("netduinoplus2")).by_owner["engine"]["text"]
     assert 1000 < only_fc < every_op / 2, (only_fc, every_op)
+
+
+def test_a_kernel_build_the_board_lacks_is_refused_by_name(tmp_path):
+    from hil.errors import HilError
+    from hil.session import Session, SessionOptions
+    with pytest.raises(HilError, match="netduinoplus2 \\(cortex-m4\\) has no 'mve' kernel build"):
+        with Session("qemu-netduinoplus2", SessionOptions(kernels="mve", run_dir=tmp_path)):
+            pass
+    with pytest.raises(HilError, match="the host runs the reference kernels"):
+        with Session("host", SessionOptions(kernels="dsp")):
+            pass
