@@ -1,0 +1,115 @@
+"""DEPTHWISE_CONV_2D's Helium (MVE) variant (kernels/src/ops/depthwise_conv_2d_mve.c), built for
+the host with its instructions written in C (TH_KERNELS_MVE_PORTABLE), under AddressSanitizer and
+UndefinedBehaviorSanitizer: every depthwise zoo case against TFLM, and hand-made plans (extreme
+shifts and biases, strides, dilation, padding, depth multipliers above 1, 1 to 17 channels)
+against the host engine's reference kernels.  The board tests (test_kernels_on_target.py, the
+Cortex-M55 board) run the same variant as the compiler emits it."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from hil.compiler import compile_model
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32
+from hil.engine.host import HostEngine, run_sanitized
+from hil.model.golden import TflmReference, random_inputs
+from hil.modelgen.zoo import all_cases
+from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
+from tests.opcheck import assert_same_batch
+
+ZOO = {name: make for name, make in sorted(all_cases().items()) if name.startswith("depthwise_conv_2d/")}
+INT32_MAX = (1 << 31) - 1
+INT32_MIN = -(1 << 31)
+
+
+def _run_portable_mve(blob: bytes, batch, out_shapes):
+    return run_sanitized(blob, batch, out_shapes, defines=("TH_KERNELS_MVE_PORTABLE",))
+
+
+def _shapes() -> dict[str, bytes]:
+    """Shapes the variant takes (3x3, depth multiplier 1) and the ones it leaves to the DSP variant."""
+    models = {}
+    for channels in range(1, 18):
+        models[f"3x3_same_{channels}_channels"] = depthwise_model((1, 7, 9, channels), seed=100 + channels)
+    for channels in (4, 5, 12):
+        for stride in ((2, 2), (1, 2), (2, 1), (3, 3)):
+            models[f"3x3_stride{stride[0]}x{stride[1]}_{channels}"] = depthwise_model(
+                (1, 11, 10, channels), stride=stride, seed=200 + channels + 7 * stride[0] + stride[1])
+        models[f"3x3_valid_{channels}"] = depthwise_model((1, 6, 13, channels), padding="VALID", seed=300 + channels)
+        models[f"3x3_valid_stride2_{channels}"] = depthwise_model((1, 9, 12, channels), padding="VALID",
+                                                                  stride=(2, 2), seed=310 + channels)
+    models.update({
+        "3x3_smallest_image": depthwise_model((1, 3, 3, 8), seed=400),
+        "3x3_stride2_smallest": depthwise_model((1, 3, 4, 8), stride=(2, 2), seed=401),
+        "3x3_kws": depthwise_model((1, 25, 5, 64), seed=402),
+        "3x3_two_images": depthwise_model((2, 5, 6, 8), seed=403),
+        "3x3_relu6": depthwise_model((1, 6, 6, 8), activation="RELU6", seed=404),
+        "3x3_per_tensor": depthwise_model((1, 6, 7, 12), per_channel=False, seed=405),
+        "3x3_wide_row": depthwise_model((1, 4, 23, 8), seed=407),
+        "3x3_stride2_wide_row": depthwise_model((1, 5, 26, 8), stride=(2, 2), seed=408),
+        # left to the DSP variant
+        "3x3_dilated": depthwise_model((1, 11, 12, 8), dilation=(2, 2), seed=410),
+        "3x3_depth_multiplier_2": depthwise_model((1, 7, 7, 4), depth_multiplier=2, seed=411),
+        "5x5": depthwise_model((1, 9, 9, 8), kernel=(5, 5), seed=412),
+        "3x3_narrow_image": depthwise_model((1, 2, 7, 8), seed=413),
+        "1x3": depthwise_model((1, 5, 7, 8), kernel=(1, 3), seed=414),
+    })
+    return models
+
+
+def _check_against_tflm(models: dict[str, bytes]) -> None:
+    for name, model in models.items():
+        plan = compile_model(model)
+        batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
+        if any(x.dtype != np.int8 for x in batch[0]):
+            continue  # the 16x8 cases: not this kernel
+        batch.append([np.full(x.shape, -128, np.int8) for x in batch[0]])
+        batch.append([np.full(x.shape, 127, np.int8) for x in batch[0]])
+        golden = TflmReference(model)
+        got = _run_portable_mve(plan.blob, batch, [t.shape for t in plan.outputs])
+        assert_same_batch(got, [golden.run(xs) for xs in batch], f"host MVE variant {name}")
+
+
+def test_mve_variant_built_for_the_host_matches_tflm_on_the_zoo():
+    assert ZOO, "no depthwise cases in the zoo"
+    _check_against_tflm({name: make() for name, make in ZOO.items()})
+
+
+def test_mve_variant_built_for_the_host_matches_tflm_on_strides_padding_and_channel_counts():
+    _check_against_tflm(_shapes())
+
+
+def _patched_plans():
+    """Per-channel multipliers and shifts at the ends of what validate allows, biases that carry
+    the accumulator past int32, on a shape the variant takes (with a partial channel group)."""
+    model = depthwise_model((1, 6, 7, 7), seed=500)
+    compiled = compile_model(model)
+    blob = compiled.blob
+    fmt = plan_format()
+    params = fmt.op_params["DEPTHWISE_CONV_2D"].unpack(blob, params_offset(blob))
+    bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
+    multipliers = [INT32_MAX, 1 << 30, 0, INT32_MAX, 1 << 30, 1518500250, INT32_MAX]
+    plans = []
+    for name, shifts, biases in (
+            ("largest_shifts", [30, 1, 0, -31, 0, 7, -1], [INT32_MAX, INT32_MIN, 0, INT32_MAX, -1, 5, INT32_MIN]),
+            ("small_shifts", [-31, -2, -1, -16, -30, -5, -31], [INT32_MIN, INT32_MAX, 3, -3, INT32_MAX, 0, 1])):
+        plan = with_const_i32(blob, params["multipliers_offset"], multipliers)
+        plan = with_const_i32(plan, params["shifts_offset"], shifts)
+        plan = with_const_i32(plan, bias["offset"], biases)
+        plans.append((name, dataclasses.replace(compiled, blob=plan)))
+    return plans
+
+
+def test_mve_variant_built_for_the_host_equals_the_host_engine_on_extreme_quantization():
+    """And a plan without a bias (TFLM's depthwise kernel needs one, so against the host engine)."""
+    no_bias = [(f"no_bias_{c}", compile_model(depthwise_model((1, 6, 7, c), bias="absent", seed=406 + c)))
+               for c in (6, 8)]
+    for name, plan in _patched_plans() + no_bias:
+        batch = [random_inputs(plan.inputs, seed) for seed in range(2)]
+        batch += [[np.full(x.shape, v, np.int8) for x in batch[0]] for v in (-128, 127)]
+        reference = HostEngine(plan.blob)
+        expected = [reference.run(xs) for xs in batch]
+        got = _run_portable_mve(plan.blob, batch, [t.shape for t in plan.outputs])
+        assert_same_batch(got, expected, f"host MVE variant {name}")
