@@ -2,11 +2,12 @@
 the host with its instructions written in C (TH_KERNELS_MVE_PORTABLE), under AddressSanitizer and
 UndefinedBehaviorSanitizer: every depthwise zoo case against TFLM, and hand-made plans (extreme
 shifts and biases, strides, dilation, padding, depth multipliers above 1, 1 to 17 channels)
-against the host engine's reference kernels.  The board tests (test_kernels_on_target.py, the
-Cortex-M55 board) run the same variant as the compiler emits it."""
+against the host engine's reference kernels; and the same cases on the Cortex-M55 board
+(qemu-mps3-an547), where the variant is compiled with its Helium instructions and assembly."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from hil.engine.host import HostEngine, run_sanitized
 from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
+from hil.session import Session
 from tests.opcheck import assert_same_batch
 
 ZOO = {name: make for name, make in sorted(all_cases().items()) if name.startswith("depthwise_conv_2d/")}
@@ -113,3 +115,44 @@ def test_mve_variant_built_for_the_host_equals_the_host_engine_on_extreme_quanti
         expected = [reference.run(xs) for xs in batch]
         got = _run_portable_mve(plan.blob, batch, [t.shape for t in plan.outputs])
         assert_same_batch(got, expected, f"host MVE variant {name}")
+
+
+# --- on the Cortex-M55 board, as the compiler emits the variant ------------------------------
+
+M55_BOARD = "qemu-mps3-an547"
+
+
+@pytest.fixture(scope="module")
+def m55_session():
+    if shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None:
+        pytest.skip("needs arm-none-eabi-gcc and qemu-system-arm (the README's setup command installs them)")
+    with Session(M55_BOARD) as s:
+        yield s
+
+
+def _run_on_board(session, plan, batch):
+    session.load(plan)
+    return [session.infer(xs).outputs for xs in batch]
+
+
+def test_mve_variant_on_the_board_matches_tflm_on_strides_padding_and_channel_counts(m55_session):
+    for name, model in {**{n: make() for n, make in ZOO.items()}, **_shapes()}.items():
+        plan = compile_model(model)
+        batch = [random_inputs(plan.inputs, seed) for seed in range(2)]
+        if any(x.dtype != np.int8 for x in batch[0]):
+            continue
+        batch += [[np.full(x.shape, v, np.int8) for x in batch[0]] for v in (-128, 127)]
+        golden = TflmReference(model)
+        assert_same_batch(_run_on_board(m55_session, plan, batch), [golden.run(xs) for xs in batch],
+                          f"{M55_BOARD} {name}")
+
+
+def test_mve_variant_on_the_board_equals_the_host_engine_on_extreme_quantization(m55_session):
+    no_bias = [(f"no_bias_{c}", compile_model(depthwise_model((1, 6, 7, c), bias="absent", seed=406 + c)))
+               for c in (6, 8)]
+    for name, plan in _patched_plans() + no_bias:
+        batch = [random_inputs(plan.inputs, seed) for seed in range(2)]
+        batch += [[np.full(x.shape, v, np.int8) for x in batch[0]] for v in (-128, 127)]
+        reference = HostEngine(plan.blob)
+        expected = [reference.run(xs) for xs in batch]
+        assert_same_batch(_run_on_board(m55_session, plan, batch), expected, f"{M55_BOARD} {name}")

@@ -146,7 +146,7 @@ enum { DWM16_TAP = 16, DWM16_ROW = 5 * DWM16_TAP, DWM16_PADDED = 5 * DWM16_ROW }
 
 typedef struct {
     th_mve_quant q[4];        /* channels 4j .. 4j + 3 of the group */
-    int32x4_t init[9][4];     /* by variant (3 * (dy + 1) + dx + 1), in accumulator order */
+    int32_t init[9][16];      /* by variant (3 * (dy + 1) + dx + 1), in accumulator order */
     int32_t offset, act_min, act_max;
     ptrdiff_t s, in_y;
     int8_t padded[DWM16_PADDED];
@@ -154,7 +154,7 @@ typedef struct {
 
 /* The window's nine taps into acc[16] (channel order), from the starting
  * accumulators init (accumulator order). */
-static inline void dwm16_taps(const dwm16_group *g, const int8_t *f, const int32x4_t *init, const int8_t *in,
+static inline void dwm16_taps(const dwm16_group *g, const int8_t *f, const int32_t *init, const int8_t *in,
                               int32_t *acc)
 {
 #if defined(__ARM_FEATURE_MVE) && !defined(TH_KERNELS_MVE_PORTABLE)
@@ -208,7 +208,7 @@ static inline void dwm16_taps(const dwm16_group *g, const int8_t *f, const int32
 #undef DWM16_COL
 #undef DWM16_ROWEND
 #else
-    int32x4x4_t r = {{init[0], init[1], init[2], init[3]}};
+    int32x4x4_t r = {{vldrwq_s32(init), vldrwq_s32(init + 4), vldrwq_s32(init + 8), vldrwq_s32(init + 12)}};
     int16x8_t lo = {{0}}, hi = {{0}};
     for (int32_t t = 0; t < 9; ++t) {
         const int8x16_t x = vldrbq_s8(in + (t / 3) * g->in_y + (t % 3) * g->s);
@@ -232,7 +232,7 @@ static inline void dwm16_taps(const dwm16_group *g, const int8_t *f, const int32
 }
 
 /* One output pixel of sixteen channels: the window at `in`, the variant at f. */
-static TH_DSP_NOINLINE void dwm16_pixel(const dwm16_group *g, const int8_t *f, const int32x4_t *init,
+static TH_DSP_NOINLINE void dwm16_pixel(const dwm16_group *g, const int8_t *f, const int32_t *init,
                                         const int8_t *in, int8_t *out)
 {
     int32_t acc[16] __attribute__((aligned(16)));
@@ -243,37 +243,66 @@ static TH_DSP_NOINLINE void dwm16_pixel(const dwm16_group *g, const int8_t *f, c
     }
 }
 
-/* Prepares g for channels c..c + 15; 0 if one of their weights is -128. */
+/* Prepares g for a unit at channel c: sixteen channels (width 16), or the
+ * eight channels of two neighbouring pixels (width 8: lane k is channel
+ * c + k % 8).  0 if one of their weights is -128. */
 static int dwm16_prepare(dwm16_group *g, const th_conv_params *p, const th_channel_quant *q, const int8_t *filter,
-                         const int32_t *bias, int32_t channels, int32_t c)
+                         const int32_t *bias, int32_t channels, int32_t c, int32_t width)
 {
     int8_t least = 0;
     for (int32_t t = 0; t < 9; ++t) {
-        const int8x16_t w = vldrbq_s8(filter + (size_t)t * channels + c);
-        least = vminvq_s8(least, w);
-        vstrbq_s8(g->padded + (1 + t / 3) * DWM16_ROW + (1 + t % 3) * DWM16_TAP, w);
+        const int8_t *src = filter + (size_t)t * channels + c;
+        int8_t *dst = g->padded + (1 + t / 3) * DWM16_ROW + (1 + t % 3) * DWM16_TAP;
+        if (width == 16) {
+            vstrbq_s8(dst, vldrbq_s8(src));
+        } else {
+            for (int32_t k = 0; k < 16; ++k) {
+                dst[k] = src[k % width];
+            }
+        }
+        least = vminvq_s8(least, vldrbq_s8(dst));
     }
     if (least == INT8_MIN) {
         return 0;
     }
+    /* The starting accumulators: bias + input_offset * the sum of a
+     * variant's weights, which are the filter's but one row and/or column
+     * (the one the moved window leaves out): all - that row - that column +
+     * their common tap.  Channel order first, then deinterleaved into the
+     * accumulators' order. */
     for (int32_t j = 0; j < 4; ++j) {
-        g->q[j] = th_mve_quant_of(q, c + 4 * j, 4);
+        const int32_t channel = c + (4 * j) % width;
+        g->q[j] = th_mve_quant_of(q, channel, 4);
+        int32x4_t w[3][3], row[3], col[3];
+        for (int32_t t = 0; t < 9; ++t) {
+            w[t / 3][t % 3] = vldrbq_s32(g->padded + (1 + t / 3) * DWM16_ROW + (1 + t % 3) * DWM16_TAP + 4 * j);
+        }
+        for (int32_t i = 0; i < 3; ++i) {
+            row[i] = vaddq_s32(vaddq_s32(w[i][0], w[i][1]), w[i][2]);
+            col[i] = vaddq_s32(vaddq_s32(w[0][i], w[1][i]), w[2][i]);
+        }
+        const int32x4_t all = vaddq_s32(vaddq_s32(row[0], row[1]), row[2]);
+        const int32x4_t b = bias != NULL ? vldrwq_s32(bias + channel) : vdupq_n_s32(0);
+        for (int32_t v = 0; v < 9; ++v) {
+            /* Variant (dy, dx) = (v / 3 - 1, v % 3 - 1) leaves out row 0 when dy = 1, row 2 when dy = -1. */
+            const int32_t ey = v / 3 == 2 ? 0 : v / 3 == 0 ? 2 : -1, ex = v % 3 == 2 ? 0 : v % 3 == 0 ? 2 : -1;
+            int32x4_t sum = all;
+            if (ey >= 0) {
+                sum = vsubq_s32(sum, row[ey]);
+            }
+            if (ex >= 0) {
+                sum = vsubq_s32(sum, col[ex]);
+            }
+            if (ey >= 0 && ex >= 0) {
+                sum = vaddq_s32(sum, w[ey][ex]);
+            }
+            vstrwq_s32(g->init[v] + 4 * j, vaddq_s32(b, vmulq_n_s32(sum, p->input_offset)));
+        }
     }
     for (int32_t v = 0; v < 9; ++v) {
-        /* Channel order first, then deinterleaved into the accumulators' order. */
-        int32_t start[16];
-        const int8_t *f = g->padded + (v / 3) * DWM16_ROW + (v % 3) * DWM16_TAP;
-        for (int32_t j = 0; j < 4; ++j) {
-            int32x4_t sum = vdupq_n_s32(0);
-            for (int32_t t = 0; t < 9; ++t) {
-                sum = vaddq_s32(sum, vldrbq_s32(f + (t / 3) * DWM16_ROW + (t % 3) * DWM16_TAP + 4 * j));
-            }
-            const int32x4_t b = bias != NULL ? vldrwq_s32(bias + c + 4 * j) : vdupq_n_s32(0);
-            vstrwq_s32(start + 4 * j, vaddq_s32(b, vmulq_n_s32(sum, p->input_offset)));
-        }
-        const int32x4x4_t r = vld4q_s32(start);
+        const int32x4x4_t r = vld4q_s32(g->init[v]);
         for (int32_t k = 0; k < 4; ++k) {
-            g->init[v][k] = r.val[k];
+            vstrwq_s32(g->init[v] + 4 * k, r.val[k]);
         }
     }
     return 1;
@@ -321,9 +350,10 @@ typedef struct {
 
 /* One output row of one group: `in` at the row's moved window (row and
  * group), f the padded filter moved by dy, init the starting accumulators of
- * its variants by dx + 1. */
+ * its variants by dx + 1.  The interior columns before `from` are left out
+ * (the pixel pairs of dwm16_rows did them). */
 static void dwm_row(const dwm_op *op, const dwm_group *g, int full, const int8_t *in, const int8_t *f,
-                    const int32x4_t *init, int8_t *out)
+                    const int32x4_t *init, int8_t *out, int32_t from)
 {
     const th_conv_params *p = op->p;
     const int32_t in_w = op->in->w, out_w = op->out->w, stride = p->stride_w;
@@ -333,6 +363,7 @@ static void dwm_row(const dwm_op *op, const dwm_group *g, int full, const int8_t
         const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
         dwm_pixel(g, f + (1 + dx) * DWM_TAP, init[1 + dx], in + (x0 + dx) * s, out + x * out_step);
     }
+    x = from;
     const int8_t *f0 = f + DWM_TAP;
     const int32x4_t init0 = init[1];
     if (full && (stride == 1 || stride == 2)) {
@@ -354,11 +385,15 @@ static void dwm_row(const dwm_op *op, const dwm_group *g, int full, const int8_t
     }
 }
 
-/* Every output row of the sixteen channels of g (at channel c). */
-static void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *input, int8_t *output, int32_t c)
+/* Every output row of the unit g at channel c: with width 16 every pixel,
+ * with width 8 (stride 1) the pairs of interior pixels from x_begin to `to`. */
+static void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *input, int8_t *output, int32_t c,
+                       int32_t width, int32_t to)
 {
     const th_conv_params *p = op->p;
     const int32_t in_h = op->in->h, in_w = op->in->w, out_h = op->out->h, out_w = op->out->w;
+    const int32_t stride = p->stride_w, x_begin = op->x_begin, x_end = width == 16 ? op->x_end : to;
+    const int32_t unit = 16 / width; /* pixels per unit */
     const ptrdiff_t s = g->s, out_step = op->out->c;
     int8_t *out = output + c;
     for (int32_t batch = 0; batch < op->out->n; ++batch) {
@@ -366,9 +401,20 @@ static void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *inp
         for (int32_t y = 0; y < out_h; ++y, out += (size_t)out_w * out_step) {
             const int32_t y0 = y * p->stride_h - p->pad_h, y0c = dwm_clamp_origin(y0, in_h), dy = y0c - y0;
             const int8_t *row = image + (size_t)y0c * g->in_y, *f = g->padded + (1 + dy) * DWM16_ROW;
-            const int32x4_t(*init)[4] = &g->init[3 * (1 + dy)];
-            for (int32_t x = 0; x < out_w; ++x) {
-                const int32_t x0 = x * p->stride_w - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
+            const int32_t(*init)[16] = &g->init[3 * (1 + dy)];
+            int32_t x = width == 16 ? 0 : x_begin;
+            for (; x < x_begin; ++x) { /* the left border */
+                const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
+                dwm16_pixel(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, out + x * out_step);
+            }
+            const int8_t *in = row + (x * stride - p->pad_w) * s;
+            const ptrdiff_t in_step = unit * stride * s;
+            for (int8_t *o = out + x * out_step, *o_end = out + x_end * out_step; o < o_end;
+                 o += unit * out_step, in += in_step) {
+                dwm16_pixel(g, f + DWM16_TAP, init[1], in, o);
+            }
+            for (x = width == 16 ? x_end : out_w; x < out_w; ++x) { /* the right border */
+                const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
                 dwm16_pixel(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, out + x * out_step);
             }
         }
@@ -402,9 +448,9 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
     g.s = channels;
     g.in_y = (ptrdiff_t)in_w * channels;
 
-    /* Sixteen channels at a time where the scratch holds their group. */
+    /* Sixteen lanes at a time where the scratch holds their group. */
     dwm16_group *g16 = NULL;
-    if (channels >= 16 && scratch.buf != NULL) {
+    if ((channels >= 16 || channels == 8) && scratch.buf != NULL) {
         const uintptr_t at = ((uintptr_t)scratch.buf + 15u) & ~(uintptr_t)15u;
         if (at - (uintptr_t)scratch.buf + sizeof(dwm16_group) <= scratch.bytes) {
             g16 = (dwm16_group *)at;
@@ -417,12 +463,20 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
         }
     }
 
+    /* Eight channels at stride 1: the interior pixels two at a time (their
+     * sixteen bytes lie side by side), the rest four channels at a time. */
+    int32_t from = op.x_begin;
+    if (g16 != NULL && channels == 8 && p->stride_w == 1 && dwm16_prepare(g16, p, q, filter, bias, channels, 0, 8)) {
+        from = op.x_begin + (op.x_end - op.x_begin) / 2 * 2;
+        dwm16_rows(&op, g16, input, output, 0, 8, from);
+    }
+
     int8_t padded[DWM_PADDED];
     int32x4_t init[3][3]; /* by dy + 1, dx + 1 */
     memset(padded, 0, sizeof(padded));
     for (int32_t c = 0, count; c < channels; c += count) {
-        if (g16 != NULL && channels - c >= 16 && dwm16_prepare(g16, p, q, filter, bias, channels, c)) {
-            dwm16_rows(&op, g16, input, output, c);
+        if (g16 != NULL && channels - c >= 16 && dwm16_prepare(g16, p, q, filter, bias, channels, c, 16)) {
+            dwm16_rows(&op, g16, input, output, c, 16, 0);
             count = 16;
             continue;
         }
@@ -447,7 +501,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
             for (int32_t y = 0; y < out_h; ++y, out += (size_t)out_w * channels) {
                 const int32_t y0 = y * p->stride_h - p->pad_h, y0c = dwm_clamp_origin(y0, in_h), dy = y0c - y0;
                 dwm_row(&op, &g, count == 4, image + (size_t)y0c * g.in_y, padded + (1 + dy) * DWM_ROW,
-                        init[1 + dy], out);
+                        init[1 + dy], out, from);
             }
         }
     }

@@ -114,6 +114,11 @@ static inline int32x4_t vaddq_s32(int32x4_t a, int32x4_t b)
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b.v[i]);
     return a;
 }
+static inline int32x4_t vsubq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] - b.v[i]);
+    return a;
+}
 static inline int32x4_t vaddq_n_s32(int32x4_t a, int32_t b)
 {
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b);
