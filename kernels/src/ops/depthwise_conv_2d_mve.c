@@ -144,24 +144,29 @@ static TH_DSP_NOINLINE void dwm_four_s2(const dwm_group *g, const int8_t *f, int
  * larger whenever this path runs). */
 enum { DWM16_TAP = 16, DWM16_ROW = 5 * DWM16_TAP, DWM16_PADDED = 5 * DWM16_ROW };
 
+/* The requantization of a unit, in channel order (lanes 4j..4j + 3: q[j]). */
 typedef struct {
-    th_mve_quant q[4];        /* channels 4j .. 4j + 3 of the group */
+    th_mve_quant q[4];
+    int32_t offset[4], act_min[4], act_max[4]; /* repeated in the lanes */
+} dwm16_out;
+
+typedef struct {
+    dwm16_out o;
     int32_t init[9][16];      /* by variant (3 * (dy + 1) + dx + 1), in accumulator order */
-    int32_t offset, act_min, act_max;
     ptrdiff_t s, in_y;
+    int left;                 /* whether a channel's accumulator is shifted left */
     int8_t padded[DWM16_PADDED];
 } dwm16_group;
 
-/* The window's nine taps into acc[16] (channel order), from the starting
- * accumulators init (accumulator order). */
-static inline void dwm16_taps(const dwm16_group *g, const int8_t *f, const int32_t *init, const int8_t *in,
-                              int32_t *acc)
-{
 #if defined(__ARM_FEATURE_MVE) && !defined(TH_KERNELS_MVE_PORTABLE)
-    /* q0-q3 the accumulators r0-r3, q4 input, q5 weights, q6/q7 the int16
-     * products of the even/odd channels.  The second tap of a pair loads its
-     * input twice: VMULLB and VMULLT both need it and no register is left. */
-    const ptrdiff_t s = g->s, next_row = g->in_y - 2 * g->s;
+_Static_assert(offsetof(dwm16_out, q) == 0 && sizeof(th_mve_quant) == 48 && offsetof(th_mve_quant, left) == 16 &&
+                   offsetof(th_mve_quant, right) == 32 && offsetof(dwm16_out, offset) == 192 &&
+                   offsetof(dwm16_out, act_min) == 208 && offsetof(dwm16_out, act_max) == 224,
+               "dwm16_out layout");
+
+/* q0-q3 the accumulators r0-r3, q4 input, q5 weights, q6/q7 the int16
+ * products of the even/odd channels.  The second tap of a pair loads its
+ * input twice: VMULLB and VMULLT both need it and no register is left. */
 #define DWM16_FIRST(ADV, FSTEP)                                                   \
     "vldrb.8 q4, [%[in]]\n\t" ADV "vldrb.8 q5, [%[f]], #" FSTEP "\n\t"            \
     "vmullb.s8 q6, q4, q5\n\t"                                                    \
@@ -185,62 +190,101 @@ static inline void dwm16_taps(const dwm16_group *g, const int8_t *f, const int32
     "vadd.i32 q3, q3, q4\n\t"
 #define DWM16_COL "add %[in], %[in], %[s]\n\t"
 #define DWM16_ROWEND "add %[in], %[in], %[next_row]\n\t"
-    __asm__ volatile(
-        "vldrw.32 q0, [%[init]]\n\t"
-        "vldrw.32 q1, [%[init], #16]\n\t"
-        "vldrw.32 q2, [%[init], #32]\n\t"
-        "vldrw.32 q3, [%[init], #48]\n\t"
-        DWM16_FIRST(DWM16_COL, "16") DWM16_SECOND(DWM16_COL, "16") DWM16_WIDEN
-        DWM16_FIRST(DWM16_ROWEND, "48") DWM16_SECOND(DWM16_COL, "16") DWM16_WIDEN
-        DWM16_FIRST(DWM16_COL, "16") DWM16_SECOND(DWM16_ROWEND, "48") DWM16_WIDEN
-        DWM16_FIRST(DWM16_COL, "16") DWM16_SECOND(DWM16_COL, "16") DWM16_WIDEN
-        DWM16_FIRST("", "16") DWM16_WIDEN
-        "vst40.32 {q0, q1, q2, q3}, [%[acc]]\n\t"
-        "vst41.32 {q0, q1, q2, q3}, [%[acc]]\n\t"
-        "vst42.32 {q0, q1, q2, q3}, [%[acc]]\n\t"
-        "vst43.32 {q0, q1, q2, q3}, [%[acc]]"
-        : [in] "+r"(in), [f] "+r"(f)
-        : [s] "r"(s), [next_row] "r"(next_row), [init] "r"(init), [acc] "r"(acc)
-        : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "memory");
-#undef DWM16_FIRST
-#undef DWM16_SECOND
-#undef DWM16_WIDEN
-#undef DWM16_COL
-#undef DWM16_ROWEND
-#else
-    int32x4x4_t r = {{vldrwq_s32(init), vldrwq_s32(init + 4), vldrwq_s32(init + 8), vldrwq_s32(init + 12)}};
-    int16x8_t lo = {{0}}, hi = {{0}};
-    for (int32_t t = 0; t < 9; ++t) {
-        const int8x16_t x = vldrbq_s8(in + (t / 3) * g->in_y + (t % 3) * g->s);
-        const int8x16_t w = vldrbq_s8(f + (t / 3) * DWM16_ROW + (t % 3) * DWM16_TAP);
-        if (t % 2 == 0) { /* the first of a pair (or the last tap) */
-            lo = vmullbq_int_s8(x, w);
-            hi = vmulltq_int_s8(x, w);
-        } else {
-            lo = vaddq_s16(lo, vmullbq_int_s8(x, w));
-            hi = vaddq_s16(hi, vmulltq_int_s8(x, w));
-        }
-        if (t % 2 == 1 || t == 8) {
-            r.val[0] = vaddq_s32(r.val[0], vmovlbq_s16(lo));
-            r.val[1] = vaddq_s32(r.val[1], vmovlbq_s16(hi));
-            r.val[2] = vaddq_s32(r.val[2], vmovltq_s16(lo));
-            r.val[3] = vaddq_s32(r.val[3], vmovltq_s16(hi));
-        }
-    }
-    vst4q_s32(acc, r);
+/* Nine taps, the accumulators to acc in channel order (VST4), and q5-q7 the
+ * output offset and clamp. */
+#define DWM16_TAPS                                                                \
+    "vldrw.32 q0, [%[init]]\n\t"                                                  \
+    "vldrw.32 q1, [%[init], #16]\n\t"                                             \
+    "vldrw.32 q2, [%[init], #32]\n\t"                                             \
+    "vldrw.32 q3, [%[init], #48]\n\t"                                             \
+    DWM16_FIRST(DWM16_COL, "16") DWM16_SECOND(DWM16_COL, "16") DWM16_WIDEN        \
+    DWM16_FIRST(DWM16_ROWEND, "48") DWM16_SECOND(DWM16_COL, "16") DWM16_WIDEN     \
+    DWM16_FIRST(DWM16_COL, "16") DWM16_SECOND(DWM16_ROWEND, "48") DWM16_WIDEN     \
+    DWM16_FIRST(DWM16_COL, "16") DWM16_SECOND(DWM16_COL, "16") DWM16_WIDEN        \
+    DWM16_FIRST("", "16") DWM16_WIDEN                                             \
+    "vst40.32 {q0, q1, q2, q3}, [%[acc]]\n\t"                                     \
+    "vst41.32 {q0, q1, q2, q3}, [%[acc]]\n\t"                                     \
+    "vst42.32 {q0, q1, q2, q3}, [%[acc]]\n\t"                                     \
+    "vst43.32 {q0, q1, q2, q3}, [%[acc]]\n\t"                                     \
+    "vldrw.32 q5, [%[o], #192]\n\t"                                               \
+    "vldrw.32 q6, [%[o], #208]\n\t"                                               \
+    "vldrw.32 q7, [%[o], #224]\n\t"
+/* th_mve_output on lanes 4J..4J + 3 (QO: the offset of q[J]), with or without the left shift. */
+#define DWM16_REQ_TAIL(J, QO)                                                     \
+    "vldrw.32 q1, [%[o], #" QO "]\n\t"                                            \
+    "vqrdmulh.s32 q0, q0, q1\n\t"                                                 \
+    "vldrw.32 q1, [%[o], #" QO "+32]\n\t"                                         \
+    "vand q2, q0, q1\n\t"                                                         \
+    "vshr.s32 q2, q2, #31\n\t"                                                    \
+    "vqadd.s32 q0, q0, q2\n\t"                                                    \
+    "vrshl.s32 q0, q0, q1\n\t"                                                    \
+    "vadd.i32 q0, q0, q5\n\t"                                                     \
+    "vmax.s32 q0, q0, q6\n\t"                                                     \
+    "vmin.s32 q0, q0, q7\n\t"                                                     \
+    "vstrb.32 q0, [%[out], #" J "*4]\n\t"
+#define DWM16_REQ(J, QO)                                                          \
+    "vldrw.32 q0, [%[acc], #" J "*16]\n\t" DWM16_REQ_TAIL(J, QO)
+#define DWM16_REQ_LEFT(J, QO)                                                     \
+    "vldrw.32 q0, [%[acc], #" J "*16]\n\t"                                        \
+    "vldrw.32 q1, [%[o], #" QO "+16]\n\t"                                         \
+    "vshl.s32 q0, q0, q1\n\t" DWM16_REQ_TAIL(J, QO)
+#define DWM16_ASM(REQ)                                                            \
+    __asm__ volatile(DWM16_TAPS REQ("0", "0") REQ("1", "48") REQ("2", "96") REQ("3", "144")          \
+                     : [in] "+r"(x), [f] "+r"(w)                                                     \
+                     : [s] "r"(s), [next_row] "r"(next_row), [init] "r"(init), [acc] "r"(acc),        \
+                       [o] "r"(&g->o), [out] "r"(out)                                                \
+                     : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "memory")
 #endif
-}
 
-/* One output pixel of sixteen channels: the window at `in`, the variant at f. */
-static TH_DSP_NOINLINE void dwm16_pixel(const dwm16_group *g, const int8_t *f, const int32_t *init,
-                                        const int8_t *in, int8_t *out)
+/* n output units of g side by side: windows at in, in + in_step, ..., the
+ * variant at f with its starting accumulators init, outputs out_step apart. */
+static TH_DSP_NOINLINE void dwm16_run(const dwm16_group *g, const int8_t *f, const int32_t *init, const int8_t *in,
+                                      ptrdiff_t in_step, int8_t *out, ptrdiff_t out_step, int32_t n)
 {
+#if defined(__ARM_FEATURE_MVE) && !defined(TH_KERNELS_MVE_PORTABLE)
     int32_t acc[16] __attribute__((aligned(16)));
-    dwm16_taps(g, f, init, in, acc);
-    const int32_t offset = g->offset, act_min = g->act_min, act_max = g->act_max;
-    for (int32_t j = 0; j < 4; ++j) {
-        vstrbq_s32(out + 4 * j, th_mve_output(vldrwq_s32(acc + 4 * j), &g->q[j], offset, act_min, act_max));
+    const ptrdiff_t s = g->s, next_row = g->in_y - 2 * g->s;
+    if (g->left) {
+        for (; n > 0; --n, in += in_step, out += out_step) {
+            const int8_t *x = in, *w = f;
+            DWM16_ASM(DWM16_REQ_LEFT);
+        }
+    } else {
+        for (; n > 0; --n, in += in_step, out += out_step) {
+            const int8_t *x = in, *w = f;
+            DWM16_ASM(DWM16_REQ);
+        }
     }
+#else
+    /* The same in C: products of two taps summed in int16, then widened. */
+    for (; n > 0; --n, in += in_step, out += out_step) {
+        int32x4x4_t r = {{vldrwq_s32(init), vldrwq_s32(init + 4), vldrwq_s32(init + 8), vldrwq_s32(init + 12)}};
+        int16x8_t lo = {{0}}, hi = {{0}};
+        for (int32_t t = 0; t < 9; ++t) {
+            const int8x16_t x = vldrbq_s8(in + (t / 3) * g->in_y + (t % 3) * g->s);
+            const int8x16_t w = vldrbq_s8(f + (t / 3) * DWM16_ROW + (t % 3) * DWM16_TAP);
+            if (t % 2 == 0) { /* the first of a pair (or the last tap) */
+                lo = vmullbq_int_s8(x, w);
+                hi = vmulltq_int_s8(x, w);
+            } else {
+                lo = vaddq_s16(lo, vmullbq_int_s8(x, w));
+                hi = vaddq_s16(hi, vmulltq_int_s8(x, w));
+            }
+            if (t % 2 == 1 || t == 8) {
+                r.val[0] = vaddq_s32(r.val[0], vmovlbq_s16(lo));
+                r.val[1] = vaddq_s32(r.val[1], vmovlbq_s16(hi));
+                r.val[2] = vaddq_s32(r.val[2], vmovltq_s16(lo));
+                r.val[3] = vaddq_s32(r.val[3], vmovltq_s16(hi));
+            }
+        }
+        int32_t acc[16];
+        vst4q_s32(acc, r);
+        for (int32_t j = 0; j < 4; ++j) {
+            vstrbq_s32(out + 4 * j, th_mve_output(vldrwq_s32(acc + 4 * j), &g->o.q[j], g->o.offset[0],
+                                                  g->o.act_min[0], g->o.act_max[0]));
+        }
+    }
+#endif
 }
 
 /* Prepares g for a unit at channel c: sixteen channels (width 16), or the
@@ -249,15 +293,16 @@ static TH_DSP_NOINLINE void dwm16_pixel(const dwm16_group *g, const int8_t *f, c
 static int dwm16_prepare(dwm16_group *g, const th_conv_params *p, const th_channel_quant *q, const int8_t *filter,
                          const int32_t *bias, int32_t channels, int32_t c, int32_t width)
 {
+    /* (Loops of three written out: rolled, they cost more than the rest.) */
     int8_t least = 0;
-    for (int32_t t = 0; t < 9; ++t) {
-        const int8_t *src = filter + (size_t)t * channels + c;
-        int8_t *dst = g->padded + (1 + t / 3) * DWM16_ROW + (1 + t % 3) * DWM16_TAP;
+    const int8_t *src = filter + c;
+    int8_t *dst = g->padded + DWM16_ROW + DWM16_TAP;
+    for (int32_t t = 0; t < 9; ++t, src += channels, dst += t % 3 == 0 ? DWM16_ROW - 2 * DWM16_TAP : DWM16_TAP) {
         if (width == 16) {
             vstrbq_s8(dst, vldrbq_s8(src));
         } else {
             for (int32_t k = 0; k < 16; ++k) {
-                dst[k] = src[k % width];
+                dst[k] = src[k & 7];
             }
         }
         least = vminvq_s8(least, vldrbq_s8(dst));
@@ -270,33 +315,30 @@ static int dwm16_prepare(dwm16_group *g, const th_conv_params *p, const th_chann
      * (the one the moved window leaves out): all - that row - that column +
      * their common tap.  Channel order first, then deinterleaved into the
      * accumulators' order. */
+    int32x4_t left = vdupq_n_s32(0);
     for (int32_t j = 0; j < 4; ++j) {
         const int32_t channel = c + (4 * j) % width;
-        g->q[j] = th_mve_quant_of(q, channel, 4);
-        int32x4_t w[3][3], row[3], col[3];
-        for (int32_t t = 0; t < 9; ++t) {
-            w[t / 3][t % 3] = vldrbq_s32(g->padded + (1 + t / 3) * DWM16_ROW + (1 + t % 3) * DWM16_TAP + 4 * j);
-        }
-        for (int32_t i = 0; i < 3; ++i) {
-            row[i] = vaddq_s32(vaddq_s32(w[i][0], w[i][1]), w[i][2]);
-            col[i] = vaddq_s32(vaddq_s32(w[0][i], w[1][i]), w[2][i]);
-        }
-        const int32x4_t all = vaddq_s32(vaddq_s32(row[0], row[1]), row[2]);
+        g->o.q[j] = th_mve_quant_of(q, channel, 4);
+        left = vmaxq_s32(left, g->o.q[j].left);
+        const int8_t *w0 = g->padded + DWM16_ROW + DWM16_TAP + 4 * j, *w1 = w0 + DWM16_ROW, *w2 = w1 + DWM16_ROW;
+        const int32x4_t w00 = vldrbq_s32(w0), w01 = vldrbq_s32(w0 + DWM16_TAP), w02 = vldrbq_s32(w0 + 2 * DWM16_TAP);
+        const int32x4_t w10 = vldrbq_s32(w1), w11 = vldrbq_s32(w1 + DWM16_TAP), w12 = vldrbq_s32(w1 + 2 * DWM16_TAP);
+        const int32x4_t w20 = vldrbq_s32(w2), w21 = vldrbq_s32(w2 + DWM16_TAP), w22 = vldrbq_s32(w2 + 2 * DWM16_TAP);
+        const int32x4_t row0 = vaddq_s32(vaddq_s32(w00, w01), w02), row2 = vaddq_s32(vaddq_s32(w20, w21), w22);
+        const int32x4_t col0 = vaddq_s32(vaddq_s32(w00, w10), w20), col2 = vaddq_s32(vaddq_s32(w02, w12), w22);
+        const int32x4_t all = vaddq_s32(vaddq_s32(row0, row2), vaddq_s32(vaddq_s32(w10, w11), w12));
+        /* Variant (dy, dx) leaves out row 0 when dy = 1, row 2 when dy = -1 (columns alike). */
+        const int32x4_t rows[3] = {vsubq_s32(all, row2), all, vsubq_s32(all, row0)};
         const int32x4_t b = bias != NULL ? vldrwq_s32(bias + channel) : vdupq_n_s32(0);
-        for (int32_t v = 0; v < 9; ++v) {
-            /* Variant (dy, dx) = (v / 3 - 1, v % 3 - 1) leaves out row 0 when dy = 1, row 2 when dy = -1. */
-            const int32_t ey = v / 3 == 2 ? 0 : v / 3 == 0 ? 2 : -1, ex = v % 3 == 2 ? 0 : v % 3 == 0 ? 2 : -1;
-            int32x4_t sum = all;
-            if (ey >= 0) {
-                sum = vsubq_s32(sum, row[ey]);
-            }
-            if (ex >= 0) {
-                sum = vsubq_s32(sum, col[ex]);
-            }
-            if (ey >= 0 && ex >= 0) {
-                sum = vaddq_s32(sum, w[ey][ex]);
-            }
-            vstrwq_s32(g->init[v] + 4 * j, vaddq_s32(b, vmulq_n_s32(sum, p->input_offset)));
+        const int32_t o = p->input_offset;
+        for (int32_t r = 0; r < 3; ++r) {
+            const int32x4_t corner_left = r == 0 ? w22 : r == 2 ? w02 : vdupq_n_s32(0); /* dx = -1: column 2 out */
+            const int32x4_t corner_right = r == 0 ? w20 : r == 2 ? w00 : vdupq_n_s32(0);
+            const int32x4_t sum_l = vaddq_s32(vsubq_s32(rows[r], col2), corner_left);
+            const int32x4_t sum_r = vaddq_s32(vsubq_s32(rows[r], col0), corner_right);
+            vstrwq_s32(g->init[3 * r] + 4 * j, vaddq_s32(b, vmulq_n_s32(sum_l, o)));
+            vstrwq_s32(g->init[3 * r + 1] + 4 * j, vaddq_s32(b, vmulq_n_s32(rows[r], o)));
+            vstrwq_s32(g->init[3 * r + 2] + 4 * j, vaddq_s32(b, vmulq_n_s32(sum_r, o)));
         }
     }
     for (int32_t v = 0; v < 9; ++v) {
@@ -305,6 +347,7 @@ static int dwm16_prepare(dwm16_group *g, const th_conv_params *p, const th_chann
             vstrwq_s32(g->init[v] + 4 * k, r.val[k]);
         }
     }
+    g->left = vmaxvq_s32(0, left) > 0;
     return 1;
 }
 
@@ -405,17 +448,13 @@ static void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *inp
             int32_t x = width == 16 ? 0 : x_begin;
             for (; x < x_begin; ++x) { /* the left border */
                 const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
-                dwm16_pixel(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, out + x * out_step);
+                dwm16_run(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, 0, out + x * out_step, 0, 1);
             }
-            const int8_t *in = row + (x * stride - p->pad_w) * s;
-            const ptrdiff_t in_step = unit * stride * s;
-            for (int8_t *o = out + x * out_step, *o_end = out + x_end * out_step; o < o_end;
-                 o += unit * out_step, in += in_step) {
-                dwm16_pixel(g, f + DWM16_TAP, init[1], in, o);
-            }
+            dwm16_run(g, f + DWM16_TAP, init[1], row + (x * stride - p->pad_w) * s, unit * stride * s,
+                      out + x * out_step, unit * out_step, (x_end - x) / unit);
             for (x = width == 16 ? x_end : out_w; x < out_w; ++x) { /* the right border */
                 const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
-                dwm16_pixel(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, out + x * out_step);
+                dwm16_run(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, 0, out + x * out_step, 0, 1);
             }
         }
     }
@@ -455,9 +494,11 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
         if (at - (uintptr_t)scratch.buf + sizeof(dwm16_group) <= scratch.bytes) {
             g16 = (dwm16_group *)at;
             memset(g16->padded, 0, sizeof(g16->padded));
-            g16->offset = g.offset;
-            g16->act_min = g.act_min;
-            g16->act_max = g.act_max;
+            for (int32_t i = 0; i < 4; ++i) {
+                g16->o.offset[i] = g.offset;
+                g16->o.act_min[i] = g.act_min;
+                g16->o.act_max[i] = g.act_max;
+            }
             g16->s = g.s;
             g16->in_y = g.in_y;
         }

@@ -251,6 +251,12 @@ static inline int32_t vmladavaq_p_s8(int32_t acc, int8x16_t a, int8x16_t b, mve_
     }
     return th_mvep_wrap(s);
 }
+/* VMAXV.S32: the largest of a and the four lanes. */
+static inline int32_t vmaxvq_s32(int32_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a = b.v[i] > a ? b.v[i] : a;
+    return a;
+}
 /* VMINV.S8: the smallest of a and the sixteen lanes. */
 static inline int8_t vminvq_s8(int8_t a, int8x16_t b)
 {
