@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hil.compiler import compile_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_fixed_crc
 from hil.engine.host import HostEngine, run_sanitized
 from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.zoo import all_cases
@@ -47,6 +47,12 @@ def _shapes() -> dict[str, bytes]:
         "3x3_stride2_smallest": depthwise_model((1, 3, 4, 8), stride=(2, 2), seed=401),
         "3x3_kws": depthwise_model((1, 25, 5, 64), seed=402),
         "3x3_two_images": depthwise_model((2, 5, 6, 8), seed=403),
+        "3x3_two_images_16": depthwise_model((2, 5, 6, 16), seed=409),
+        "3x3_stride2_two_images_48": depthwise_model((2, 7, 6, 48), stride=(2, 2), seed=415),
+        "3x3_per_tensor_32": depthwise_model((1, 5, 6, 32), per_channel=False, seed=416),
+        "3x3_relu6_24": depthwise_model((1, 6, 5, 24), activation="RELU6", seed=417),
+        "3x3_8_channels_stride2": depthwise_model((1, 9, 10, 8), stride=(2, 2), seed=418),
+        "3x3_8_channels_valid_odd": depthwise_model((1, 5, 10, 8), padding="VALID", seed=419),
         "3x3_relu6": depthwise_model((1, 6, 6, 8), activation="RELU6", seed=404),
         "3x3_per_tensor": depthwise_model((1, 6, 7, 12), per_channel=False, seed=405),
         "3x3_wide_row": depthwise_model((1, 4, 23, 8), seed=407),
@@ -83,24 +89,39 @@ def test_mve_variant_built_for_the_host_matches_tflm_on_strides_padding_and_chan
     _check_against_tflm(_shapes())
 
 
+MULTIPLIERS = [INT32_MAX, 1 << 30, 0, INT32_MAX, 1 << 30, 1518500250, INT32_MAX]
+EXTREMES = (("largest_shifts", [30, 1, 0, -31, 0, 7, -1], [INT32_MAX, INT32_MIN, 0, INT32_MAX, -1, 5, INT32_MIN]),
+            ("small_shifts", [-31, -2, -1, -16, -30, -5, -31], [INT32_MIN, INT32_MAX, 3, -3, INT32_MAX, 0, 1]))
+
+
+def _with_const_i8(blob: bytes, const_offset: int, index: int, value: int) -> bytes:
+    data = bytearray(blob)
+    data[plan_format().header.unpack(blob)["const_offset"] + const_offset + index] = value & 0xFF
+    return with_fixed_crc(bytes(data))
+
+
 def _patched_plans():
-    """Per-channel multipliers and shifts at the ends of what validate allows, biases that carry
-    the accumulator past int32, on a shape the variant takes (with a partial channel group)."""
-    model = depthwise_model((1, 6, 7, 7), seed=500)
-    compiled = compile_model(model)
-    blob = compiled.blob
+    """Per-channel multipliers and shifts at the ends of what validate allows and biases that carry
+    the accumulator past int32, for each way to a channel group (four lanes: 7 channels; two pixels
+    of eight channels; sixteen channels with a tail of four); and a weight of -128, which sends a
+    sixteen-lane group (or the eight-channel pairs) to the four-lane path."""
     fmt = plan_format()
-    params = fmt.op_params["DEPTHWISE_CONV_2D"].unpack(blob, params_offset(blob))
-    bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
-    multipliers = [INT32_MAX, 1 << 30, 0, INT32_MAX, 1 << 30, 1518500250, INT32_MAX]
     plans = []
-    for name, shifts, biases in (
-            ("largest_shifts", [30, 1, 0, -31, 0, 7, -1], [INT32_MAX, INT32_MIN, 0, INT32_MAX, -1, 5, INT32_MIN]),
-            ("small_shifts", [-31, -2, -1, -16, -30, -5, -31], [INT32_MIN, INT32_MAX, 3, -3, INT32_MAX, 0, 1])):
-        plan = with_const_i32(blob, params["multipliers_offset"], multipliers)
-        plan = with_const_i32(plan, params["shifts_offset"], shifts)
-        plan = with_const_i32(plan, bias["offset"], biases)
-        plans.append((name, dataclasses.replace(compiled, blob=plan)))
+    for channels in (7, 8, 20):
+        compiled = compile_model(depthwise_model((1, 6, 7, channels), seed=500 + channels))
+        blob = compiled.blob
+        params = fmt.op_params["DEPTHWISE_CONV_2D"].unpack(blob, params_offset(blob))
+        bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
+        filt = fmt.tensor.unpack(blob, tensor_offset(blob, 1))
+        for name, shifts, biases in EXTREMES:
+            repeat = -(-channels // len(shifts))
+            plan = with_const_i32(blob, params["multipliers_offset"], (MULTIPLIERS * repeat)[:channels])
+            plan = with_const_i32(plan, params["shifts_offset"], (shifts * repeat)[:channels])
+            plan = with_const_i32(plan, bias["offset"], (biases * repeat)[:channels])
+            plans.append((f"{name}_{channels}", dataclasses.replace(compiled, blob=plan)))
+        if channels >= 8:
+            plan = _with_const_i8(blob, filt["offset"], 4 * channels + 5, -128)   # centre tap, channel 5
+            plans.append((f"weight_-128_{channels}", dataclasses.replace(compiled, blob=plan)))
     return plans
 
 

@@ -3,9 +3,15 @@
  * It takes 3x3 filters with a depth multiplier and dilation of 1 (the
  * MobileNet and DS-CNN shapes); every other shape goes to the DSP variant.
  *
- * Four channels are the lanes of a vector (VLDRB.S32 widens four bytes of
- * input or filter), and channels are the outer loop, so a group's filter,
- * bias and quantization are prepared once for the whole image.
+ * Channels are the outer loop, so a group's filter, bias and quantization
+ * are prepared once for the whole image.  Two ways to a group:
+ *
+ *   sixteen byte lanes (the main one): sixteen channels, or at stride 1 the
+ *   eight channels of two neighbouring pixels, one vector per tap, with
+ *   widening multiplies (see "sixteen lanes at a time" below);
+ *   four int32 lanes: the channels left over (depth % 16), groups with a
+ *   weight of -128, the border pixels of eight channels, and any group when
+ *   the op has no scratch.
  *
  * Padding costs no branch per tap: as in the DSP variant's 3x3 path, a window
  * crossing the border is moved inside the image by d rows or columns
@@ -14,14 +20,17 @@
  * filter ("variant") is a pointer into it.  The input offset is folded into
  * each variant's starting accumulator, bias + input_offset * (sum of its
  * weights): (v + o) * w summed over the taps equals the sum of v * w plus
- * that, modulo 2^32, and taps weighted 0 add nothing either way.
- *
- * Inside a row, four windows of one variant go together: one input column
- * (four channels) is loaded once for every window that reads it (at stride 1
- * six columns for twelve products per filter row, at stride 2 nine). */
+ * that, modulo 2^32, and taps weighted 0 add nothing either way. */
 #include "mve_s8.h"
 
 #if TH_KERNELS_MVE
+
+/* --- four int32 lanes at a time ------------------------------------------------------------
+ *
+ * Four channels are the lanes of a vector (VLDRB.S32 widens four bytes of
+ * input or filter).  Inside a row, four windows of one variant go together:
+ * one input column is loaded once for every window that reads it (at stride
+ * 1 six columns for twelve products per filter row, at stride 2 nine). */
 
 /* The filter of four channels with a ring of zero taps: [5][5][4] bytes. */
 enum { DWM_TAP = 4, DWM_ROW = 5 * DWM_TAP, DWM_PADDED = 5 * DWM_ROW };
@@ -127,7 +136,7 @@ static TH_DSP_NOINLINE void dwm_four_s2(const dwm_group *g, const int8_t *f, int
     dwm_store4(g, a0, a1, a2, a3, out, out_step);
 }
 
-/* --- sixteen channels at a time ---------------------------------------------------------
+/* --- sixteen lanes at a time --------------------------------------------------------------
  *
  * Sixteen channels are the byte lanes of one vector: VMULLB/VMULLT multiply
  * the even and the odd channels into int16 lanes, two taps' products are

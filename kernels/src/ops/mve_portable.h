@@ -114,6 +114,12 @@ static inline int32x4_t vaddq_s32(int32x4_t a, int32x4_t b)
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b.v[i]);
     return a;
 }
+/* VADD.I16 (wrapping). */
+static inline int16x8_t vaddq_s16(int16x8_t a, int16x8_t b)
+{
+    for (int i = 0; i < 8; ++i) a.v[i] = (int16_t)(uint16_t)((uint32_t)(uint16_t)a.v[i] + (uint16_t)b.v[i]);
+    return a;
+}
 static inline int32x4_t vsubq_s32(int32x4_t a, int32x4_t b)
 {
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] - b.v[i]);
@@ -213,12 +219,6 @@ static inline int16x8_t vmulltq_int_s8(int8x16_t a, int8x16_t b)
     int16x8_t r;
     for (int i = 0; i < 8; ++i) r.v[i] = (int16_t)(a.v[2 * i + 1] * b.v[2 * i + 1]);
     return r;
-}
-/* VADD.I16: wrapping. */
-static inline int16x8_t vaddq_s16(int16x8_t a, int16x8_t b)
-{
-    for (int i = 0; i < 8; ++i) a.v[i] = (int16_t)(uint16_t)((uint32_t)(uint16_t)a.v[i] + (uint16_t)b.v[i]);
-    return a;
 }
 /* VMOVLB.S16 / VMOVLT.S16: the even or odd int16 lanes sign-extended to int32. */
 static inline int32x4_t vmovlbq_s16(int16x8_t a)
