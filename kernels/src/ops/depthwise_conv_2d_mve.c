@@ -247,7 +247,7 @@ _Static_assert(offsetof(dwm16_out, q) == 0 && sizeof(th_mve_quant) == 48 && offs
 
 /* n output units of g side by side: windows at in, in + in_step, ..., the
  * variant at f with its starting accumulators init, outputs out_step apart. */
-static TH_DSP_NOINLINE void dwm16_run(const dwm16_group *g, const int8_t *f, const int32_t *init, const int8_t *in,
+static inline void dwm16_run(const dwm16_group *g, const int8_t *f, const int32_t *init, const int8_t *in,
                                       ptrdiff_t in_step, int8_t *out, ptrdiff_t out_step, int32_t n)
 {
 #if defined(__ARM_FEATURE_MVE) && !defined(TH_KERNELS_MVE_PORTABLE)
@@ -437,16 +437,42 @@ static void dwm_row(const dwm_op *op, const dwm_group *g, int full, const int8_t
     }
 }
 
+/* A stretch of an output row whose windows share a variant: n units from
+ * output pixel x, the windows moved by dx. */
+typedef struct {
+    int32_t x, n, dx;
+} dwm16_stretch;
+
+/* At most three: windows moved by at most one column (dwm_applies) leave
+ * one border pixel a side (x0 = -1 and x0 = in_w - 2), and the interior is one. */
+enum { DWM16_MAX_STRETCHES = 3 };
+
 /* Every output row of the unit g at channel c: with width 16 every pixel,
- * with width 8 (stride 1) the pairs of interior pixels from x_begin to `to`. */
-static void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *input, int8_t *output, int32_t c,
-                       int32_t width, int32_t to)
+ * with width 8 (stride 1) the pairs of interior pixels from x_begin to `to`.
+ * A row's stretches are the same in every row: listed once. */
+static TH_DSP_NOINLINE void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *input, int8_t *output,
+                                       int32_t c, int32_t width, int32_t to)
 {
     const th_conv_params *p = op->p;
-    const int32_t in_h = op->in->h, in_w = op->in->w, out_h = op->out->h, out_w = op->out->w;
-    const int32_t stride = p->stride_w, x_begin = op->x_begin, x_end = width == 16 ? op->x_end : to;
-    const int32_t unit = 16 / width; /* pixels per unit */
+    const int32_t in_h = op->in->h, out_h = op->out->h, out_w = op->out->w, stride = p->stride_w;
+    const int32_t unit = 16 / width, first = width == 16 ? 0 : op->x_begin, last = width == 16 ? out_w : to;
+    const int32_t x_end = width == 16 ? op->x_end : to;
     const ptrdiff_t s = g->s, out_step = op->out->c;
+    dwm16_stretch list[DWM16_MAX_STRETCHES];
+    int32_t stretches = 0;
+    for (int32_t x = first, n; x < last; x += n * unit) {
+        const int32_t x0 = x * stride - p->pad_w;
+        dwm16_stretch *st = &list[stretches++];
+        if (x >= op->x_begin && x < x_end) {
+            n = (x_end - x) / unit;
+            st->dx = 0;
+        } else {
+            n = 1;
+            st->dx = dwm_clamp_origin(x0, op->in->w) - x0;
+        }
+        st->x = x;
+        st->n = n;
+    }
     int8_t *out = output + c;
     for (int32_t batch = 0; batch < op->out->n; ++batch) {
         const int8_t *image = input + (size_t)batch * in_h * g->in_y + c;
@@ -454,16 +480,10 @@ static void dwm16_rows(const dwm_op *op, const dwm16_group *g, const int8_t *inp
             const int32_t y0 = y * p->stride_h - p->pad_h, y0c = dwm_clamp_origin(y0, in_h), dy = y0c - y0;
             const int8_t *row = image + (size_t)y0c * g->in_y, *f = g->padded + (1 + dy) * DWM16_ROW;
             const int32_t(*init)[16] = &g->init[3 * (1 + dy)];
-            int32_t x = width == 16 ? 0 : x_begin;
-            for (; x < x_begin; ++x) { /* the left border */
-                const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
-                dwm16_run(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, 0, out + x * out_step, 0, 1);
-            }
-            dwm16_run(g, f + DWM16_TAP, init[1], row + (x * stride - p->pad_w) * s, unit * stride * s,
-                      out + x * out_step, unit * out_step, (x_end - x) / unit);
-            for (x = width == 16 ? x_end : out_w; x < out_w; ++x) { /* the right border */
-                const int32_t x0 = x * stride - p->pad_w, dx = dwm_clamp_origin(x0, in_w) - x0;
-                dwm16_run(g, f + (1 + dx) * DWM16_TAP, init[1 + dx], row + (x0 + dx) * s, 0, out + x * out_step, 0, 1);
+            for (const dwm16_stretch *st = list; st < list + stretches; ++st) {
+                dwm16_run(g, f + (1 + st->dx) * DWM16_TAP, init[1 + st->dx],
+                          row + (st->x * stride - p->pad_w + st->dx) * s, unit * stride * s, out + st->x * out_step,
+                          unit * out_step, st->n);
             }
         }
     }
