@@ -149,8 +149,9 @@ static TH_DSP_NOINLINE void dwm_four_s2(const dwm_group *g, const int8_t *f, int
  * channel order for the requantization.
  *
  * The group's padded filter, the starting accumulators of its variants and
- * its quantization are in the op's scratch (the DSP variant's, which is
- * larger whenever this path runs). */
+ * its quantization are in the op's scratch: the DSP variant's, whose size
+ * query asks for more than this wherever dwm_applies (its 3x3 path's
+ * buffers); with less (a plan made otherwise) the four-lane path runs. */
 enum { DWM16_TAP = 16, DWM16_ROW = 5 * DWM16_TAP, DWM16_PADDED = 5 * DWM16_ROW };
 
 /* The requantization of a unit, in channel order (lanes 4j..4j + 3: q[j]). */
@@ -248,7 +249,7 @@ _Static_assert(offsetof(dwm16_out, q) == 0 && sizeof(th_mve_quant) == 48 && offs
 /* n output units of g side by side: windows at in, in + in_step, ..., the
  * variant at f with its starting accumulators init, outputs out_step apart. */
 static inline void dwm16_run(const dwm16_group *g, const int8_t *f, const int32_t *init, const int8_t *in,
-                                      ptrdiff_t in_step, int8_t *out, ptrdiff_t out_step, int32_t n)
+                             ptrdiff_t in_step, int8_t *out, ptrdiff_t out_step, int32_t n)
 {
 #if defined(__ARM_FEATURE_MVE) && !defined(TH_KERNELS_MVE_PORTABLE)
     int32_t acc[16] __attribute__((aligned(16)));
@@ -489,17 +490,11 @@ static TH_DSP_NOINLINE void dwm16_rows(const dwm_op *op, const dwm16_group *g, c
     }
 }
 
-void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
-                            const th_dims *input_dims, const int8_t *input,
-                            const th_dims *filter_dims, const int8_t *filter,
-                            const int32_t *bias,
-                            const th_dims *output_dims, int8_t *output)
+/* The op, where dwm_applies. */
+static TH_DSP_NOINLINE void dwm_conv(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                                     const th_dims *input_dims, const int8_t *input, const int8_t *filter,
+                                     const int32_t *bias, const th_dims *output_dims, int8_t *output)
 {
-    if (!dwm_applies(p, input_dims, filter_dims, output_dims)) {
-        TH_DSP_ENTRY(th_depthwise_conv2d_s8)(p, q, scratch, input_dims, input, filter_dims, filter, bias,
-                                             output_dims, output);
-        return;
-    }
     const int32_t in_h = input_dims->h, in_w = input_dims->w, channels = output_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w;
     dwm_op op = {p, input_dims, output_dims, 0, 0};
@@ -574,6 +569,21 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                         init[1 + dy], out, from);
             }
         }
+    }
+}
+
+/* (The variant's own frame stays off the stack when the DSP variant runs.) */
+void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                            const th_dims *input_dims, const int8_t *input,
+                            const th_dims *filter_dims, const int8_t *filter,
+                            const int32_t *bias,
+                            const th_dims *output_dims, int8_t *output)
+{
+    if (dwm_applies(p, input_dims, filter_dims, output_dims)) {
+        dwm_conv(p, q, scratch, input_dims, input, filter, bias, output_dims, output);
+    } else {
+        TH_DSP_ENTRY(th_depthwise_conv2d_s8)(p, q, scratch, input_dims, input, filter_dims, filter, bias,
+                                             output_dims, output);
     }
 }
 
