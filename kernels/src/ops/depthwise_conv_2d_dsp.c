@@ -568,11 +568,11 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
     }
 }
 
-void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
-                            const th_dims *input_dims, const int8_t *input,
-                            const th_dims *filter_dims, const int8_t *filter,
-                            const int32_t *bias,
-                            const th_dims *output_dims, int8_t *output)
+void TH_DSP_ENTRY(th_depthwise_conv2d_s8)(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                                          const th_dims *input_dims, const int8_t *input,
+                                          const th_dims *filter_dims, const int8_t *filter,
+                                          const int32_t *bias,
+                                          const th_dims *output_dims, int8_t *output)
 {
     const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
     const int32_t filter_h = filter_dims->h, filter_w = filter_dims->w;

@@ -15,6 +15,7 @@
 typedef struct { int8_t v[16]; } int8x16_t;
 typedef struct { int16_t v[8]; } int16x8_t;
 typedef struct { int32_t v[4]; } int32x4_t;
+typedef struct { int32x4_t val[4]; } int32x4x4_t;
 typedef uint16_t mve_pred16_t; /* one bit per byte of the vector, as VPR.P0 */
 
 static inline int32_t th_mvep_wrap(int64_t x) { return (int32_t)(uint32_t)(uint64_t)x; }
@@ -81,6 +82,25 @@ static inline void vstrwq_s32(int32_t *p, int32x4_t x)
 {
     for (int i = 0; i < 4; ++i) p[i] = x.v[i];
 }
+static inline void vstrbq_s8(int8_t *p, int8x16_t x)
+{
+    for (int i = 0; i < 16; ++i) p[i] = x.v[i];
+}
+/* VST40..VST43.32: four vectors interleaved, p[4 * i + k] = x.val[k][i]; VLD40..VLD43 the inverse. */
+static inline void vst4q_s32(int32_t *p, int32x4x4_t x)
+{
+    for (int i = 0; i < 4; ++i) {
+        for (int k = 0; k < 4; ++k) p[4 * i + k] = x.val[k].v[i];
+    }
+}
+static inline int32x4x4_t vld4q_s32(const int32_t *p)
+{
+    int32x4x4_t r;
+    for (int i = 0; i < 4; ++i) {
+        for (int k = 0; k < 4; ++k) r.val[k].v[i] = p[4 * i + k];
+    }
+    return r;
+}
 
 /* --- lane arithmetic -------------------------------------------------------------------- */
 static inline int32x4_t vdupq_n_s32(int32_t x)
@@ -94,9 +114,31 @@ static inline int32x4_t vaddq_s32(int32x4_t a, int32x4_t b)
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b.v[i]);
     return a;
 }
+/* VADD.I16 (wrapping). */
+static inline int16x8_t vaddq_s16(int16x8_t a, int16x8_t b)
+{
+    for (int i = 0; i < 8; ++i) a.v[i] = (int16_t)(uint16_t)((uint32_t)(uint16_t)a.v[i] + (uint16_t)b.v[i]);
+    return a;
+}
+static inline int32x4_t vsubq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] - b.v[i]);
+    return a;
+}
 static inline int32x4_t vaddq_n_s32(int32x4_t a, int32_t b)
 {
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + b);
+    return a;
+}
+/* VMUL.I32 (vector, and by a scalar): the low 32 bits of the product. */
+static inline int32x4_t vmulq_s32(int32x4_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] * b.v[i]);
+    return a;
+}
+static inline int32x4_t vmulq_n_s32(int32x4_t a, int32_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] * b);
     return a;
 }
 static inline int32x4_t vqaddq_s32(int32x4_t a, int32x4_t b)
@@ -164,6 +206,34 @@ static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
     return a;
 }
 
+/* --- widening ---------------------------------------------------------------------------- */
+/* VMULLB.S8 / VMULLT.S8: the even (bottom) or odd (top) byte lanes multiplied into int16 lanes. */
+static inline int16x8_t vmullbq_int_s8(int8x16_t a, int8x16_t b)
+{
+    int16x8_t r;
+    for (int i = 0; i < 8; ++i) r.v[i] = (int16_t)(a.v[2 * i] * b.v[2 * i]);
+    return r;
+}
+static inline int16x8_t vmulltq_int_s8(int8x16_t a, int8x16_t b)
+{
+    int16x8_t r;
+    for (int i = 0; i < 8; ++i) r.v[i] = (int16_t)(a.v[2 * i + 1] * b.v[2 * i + 1]);
+    return r;
+}
+/* VMOVLB.S16 / VMOVLT.S16: the even or odd int16 lanes sign-extended to int32. */
+static inline int32x4_t vmovlbq_s16(int16x8_t a)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = a.v[2 * i];
+    return r;
+}
+static inline int32x4_t vmovltq_s16(int16x8_t a)
+{
+    int32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = a.v[2 * i + 1];
+    return r;
+}
+
 /* --- reductions ------------------------------------------------------------------------- */
 /* VMLADAVA.S8: acc + the sum of the sixteen lane products (wrapping to 32 bits). */
 static inline int32_t vmladavaq_s8(int32_t acc, int8x16_t a, int8x16_t b)
@@ -180,6 +250,18 @@ static inline int32_t vmladavaq_p_s8(int32_t acc, int8x16_t a, int8x16_t b, mve_
         if (th_mvep_lane_on(m, i, 1)) s += (int32_t)a.v[i] * b.v[i];
     }
     return th_mvep_wrap(s);
+}
+/* VMAXV.S32: the largest of a and the four lanes. */
+static inline int32_t vmaxvq_s32(int32_t a, int32x4_t b)
+{
+    for (int i = 0; i < 4; ++i) a = b.v[i] > a ? b.v[i] : a;
+    return a;
+}
+/* VMINV.S8: the smallest of a and the sixteen lanes. */
+static inline int8_t vminvq_s8(int8_t a, int8x16_t b)
+{
+    for (int i = 0; i < 16; ++i) a = b.v[i] < a ? b.v[i] : a;
+    return a;
 }
 /* VADDVA.S8: acc + the sum of the sixteen lanes. */
 static inline int32_t vaddvaq_s8(int32_t acc, int8x16_t a)

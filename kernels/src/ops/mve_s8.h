@@ -66,5 +66,13 @@ static inline int32x4_t th_mve_output(int32x4_t acc, const th_mve_quant *q, int3
     return vminq_s32(vmaxq_s32(r, vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
 }
 
+/* The DSP variants the MVE ones fall back on for the shapes they do not take
+ * (TH_DSP_ENTRY, kernel_isa.h). */
+void th_depthwise_conv2d_s8_dsp(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                                const th_dims *input_dims, const int8_t *input,
+                                const th_dims *filter_dims, const int8_t *filter,
+                                const int32_t *bias,
+                                const th_dims *output_dims, int8_t *output);
+
 #endif /* TH_KERNELS_MVE */
 #endif
