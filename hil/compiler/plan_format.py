@@ -55,6 +55,7 @@ class PlanFormat:
     max_op_inputs: int
     max_op_outputs: int
     no_tensor: int
+    packed_shifts: int              # TH_PACKED_SHIFTS: a per-channel quantization in the packed form
     op_ids: dict[str, int]          # TFLite op name -> TH_OP id
     dtypes: dict[str, tuple[int, int]]  # "INT8" -> (id, element size)
     header: Record
@@ -86,6 +87,7 @@ def plan_format() -> PlanFormat:
         max_op_inputs=header.define("TH_MAX_OP_INPUTS"),
         max_op_outputs=header.define("TH_MAX_OP_OUTPUTS"),
         no_tensor=header.define("TH_NO_TENSOR"),
+        packed_shifts=header.define("TH_PACKED_SHIFTS"),
         op_ids=header.id_list("TH_OP_LIST"),
         dtypes=header.int_entries("TH_DTYPE_LIST", 3),
         header=_record(header, "TH_PLAN_HEADER_FIELDS"),
@@ -194,6 +196,26 @@ def with_const_i32(blob: bytes, const_offset: int, values) -> bytes:
     payload = struct.pack(f"<{len(values)}i", *(int(v) for v in values))
     data[at:at + len(payload)] = payload
     return with_fixed_crc(bytes(data))
+
+
+def with_channel_quant(blob: bytes, op_index: int, multipliers, shifts) -> bytes:
+    """A copy of `blob` whose op `op_index` requantizes with these multipliers and shifts (any
+    values, in the wide form of TH_PARAMS_QUANT_REF_FIELDS, appended to the constant region), CRC fixed."""
+    fmt = plan_format()
+    parsed = parse_plan(blob)
+    h = dict(parsed.header)
+    data = bytearray(blob[:h["const_offset"] + h["const_size"]])
+    words_offset = h["const_size"] + (-h["const_size"] % 4)
+    data += b"\0" * (words_offset - h["const_size"])
+    data += struct.pack(f"<{len(multipliers)}I", *(int(m) & 0xFFFFFFFF for m in multipliers))
+    shifts_offset = len(data) - h["const_offset"]
+    data += struct.pack(f"<{len(shifts)}b", *(int(v) for v in shifts))
+    data += b"\0" * (-len(data) % 4)
+    h.update(const_size=len(data) - h["const_offset"], total_size=len(data))
+    data[:fmt.header.size] = fmt.header.pack(**h)
+    op_name = fmt.op_names[parsed.ops[op_index]["op_type"]]
+    return with_record_fields(bytes(data), fmt.op_params[op_name], parsed.params_offset(op_index), shift_base=0,
+                              words_offset=words_offset, shifts_offset=shifts_offset)
 
 
 def with_record_fields(blob: bytes, record: Record, at: int, **fields) -> bytes:

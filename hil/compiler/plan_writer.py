@@ -35,6 +35,30 @@ class _ConstRegion:
         return offset
 
 
+def encode_channel_quant(multipliers, shifts, packed_shifts: int) -> tuple[dict, bytes, bytes]:
+    """An op's output requantization in th_plan_format.h's TH_PARAMS_QUANT_REF_FIELDS forms:
+    (shift_base and the packed marker, the words, the int8 shifts or b"").  Packed, one word per
+    entry, when every multiplier is nonzero and the shifts span at most four values; else wide."""
+    m = np.asarray(multipliers, np.int64)
+    s = np.asarray(shifts, np.int64)
+    if m.size == 0 or m.shape != s.shape or ((m != 0) & ((m < 1 << 30) | (m >= 1 << 31))).any() \
+            or (s < -31).any() or (s > 30).any():
+        raise ValueError(f"not TFLM multipliers and shifts: {m.tolist()}, {s.tolist()}")
+    base = int(s.min()) + 2
+    if (m != 0).all() and int(s.max()) - base <= 1:
+        words = (m & 0x3FFFFFFF) | (((s - base) & 3) << 30)
+        return {"shift_base": base, "shifts_offset": packed_shifts}, words.astype("<u4").tobytes(), b""
+    return {"shift_base": 0}, m.astype("<u4").tobytes(), s.astype("i1").tobytes()
+
+
+def _channel_quant(const: _ConstRegion, fmt, multipliers, shifts) -> dict:
+    fields, words, shifts8 = encode_channel_quant(multipliers, shifts, fmt.packed_shifts)
+    fields["words_offset"] = const.add(words, 4)
+    if shifts8:
+        fields["shifts_offset"] = const.add(shifts8, 1)
+    return fields
+
+
 def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], arena_offsets: dict[int, int],
                scratch_offsets: dict[int, int], arena_bytes: int, outputs: list[int] | None = None,
                inputs: list[int] | None = None) -> WrittenPlan:
@@ -76,7 +100,10 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
     operands: list[int] = []
     for i, p in enumerate(prepared):
         params = dict(p.params)
-        for array_name, values in p.arrays.items():
+        arrays = dict(p.arrays)
+        if "multipliers" in arrays:
+            params.update(_channel_quant(const, fmt, arrays.pop("multipliers"), arrays.pop("shifts")))
+        for array_name, values in arrays.items():
             arr = np.ascontiguousarray(np.asarray(values, dtype="<i4"))
             params[f"{array_name}_offset"] = const.add(arr.tobytes(), 4)
         layout = fmt.op_params.get(p.op_type)

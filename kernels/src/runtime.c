@@ -603,24 +603,44 @@ th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t 
     return s != TH_OK ? s : th_op_check_param(ctx, max_offset, act_max, act_min, INT16_MAX, err);
 }
 
+void th_op_quant(const th_op_ctx *ctx, const th_quant_ref *ref, th_channel_quant *out)
+{
+    out->words = (const uint32_t *)(const void *)(ctx->const_base + ref->words_offset);
+    out->shifts = ref->shifts_offset == TH_PACKED_SHIFTS ? NULL : (const int8_t *)(ctx->const_base + ref->shifts_offset);
+    out->count = ref->quant_count;
+    out->shift_base = ref->shift_base;
+}
+
 th_status th_op_check_quant(const th_op_ctx *ctx, const th_quant_ref *ref, int32_t channels,
                             th_channel_quant *out, th_error *err)
 {
     if (ref->quant_count != 1 && ref->quant_count != channels) {
         return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, -1, TH_FIELD_COUNT, channels, ref->quant_count);
     }
-    th_status status = th_op_const_i32(ctx, ref->multipliers_offset, ref->quant_count, &out->multiplier, err);
-    if (status == TH_OK) {
-        status = th_op_const_i32(ctx, ref->shifts_offset, ref->quant_count, &out->shift, err);
+    const int32_t *words;
+    th_status status = th_op_const_i32(ctx, ref->words_offset, ref->quant_count, &words, err);
+    if (status != TH_OK) {
+        return status;
+    }
+    if (ref->shifts_offset == TH_PACKED_SHIFTS) {
+        /* Every packed entry decodes to a multiplier in [2^30, 2^31) and a shift in
+         * [shift_base - 2, shift_base + 1]: only the base needs a check. */
+        status = th_op_check_range(ctx, ref->shift_base, -31 + 2, 30 - 1, err);
+    } else {
+        if (!section_fits(ref->shifts_offset, (uint32_t)ref->quant_count, 1u, ctx->const_size)) {
+            return th_op_fail(ctx, err, TH_ERR_BOUNDS, -1, TH_FIELD_OFFSET, ctx->const_size, ref->shifts_offset);
+        }
+        status = th_op_check_range(ctx, ref->shift_base, 0, 0, err);
     }
     if (status != TH_OK) {
         return status;
     }
-    out->count = ref->quant_count;
-    for (int32_t c = 0; c < ref->quant_count && status == TH_OK; ++c) {
-        status = th_op_check_range(ctx, out->multiplier[c], 0, INT32_MAX, err);
+    th_op_quant(ctx, ref, out);
+    for (int32_t c = 0; c < out->count && status == TH_OK; ++c) {
+        const th_quant q = th_quant_at(out, c);
+        status = th_op_check_range(ctx, q.multiplier, 0, INT32_MAX, err);
         if (status == TH_OK) {
-            status = th_op_check_range(ctx, out->shift[c], -31, 30, err);
+            status = th_op_check_range(ctx, q.shift, -31, 30, err);
         }
     }
     return status;

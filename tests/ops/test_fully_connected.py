@@ -153,6 +153,8 @@ def _fc_plan(per_channel: bool = False) -> bytes:
     (False, {"quant_count": 0}),
     (True, {"quant_count": 4}),
     (True, {"shifts_offset": 1 << 31}),
+    (True, {"words_offset": 2}),             # misaligned
+    (False, {"shift_base": 30}),             # packed: shift_base + 1 past 30
 ])
 def test_bad_params_are_refused(per_channel, fields):
     blob = _fc_plan(per_channel)

@@ -7,7 +7,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.transpose_conv import prepare_transpose_conv, tflm_pad
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_channel_quant, with_const_i32, with_record_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
@@ -193,8 +193,10 @@ def test_plan_tensor_order_is_input_filter_bias_output():
     {"output_offset": 200},
     {"act_min": 5, "act_max": 4},
     {"quant_count": 3},
-    {"multipliers_offset": 1 << 30},
-    {"shifts_offset": 2},            # misaligned
+    {"words_offset": 1 << 30},
+    {"words_offset": 2},             # misaligned
+    {"shift_base": -30},             # packed: shift_base - 2 below -31
+    {"shifts_offset": 1 << 30},
 ])
 def test_bad_params_are_refused(fields):
     blob = _plan()
@@ -239,11 +241,9 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
     blob = compile_model(transpose_conv_model(shape, 1, kernel=(16, 16), padding="VALID", seed=9,
                                               weights=np.full(16 * 16 * 256, -127))).blob
     fmt = plan_format()
-    params = fmt.op_params["TRANSPOSE_CONV"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
     blob = with_const_i32(blob, bias["offset"], [INT32_MAX])
     lo, hi = np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0)):
-        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
-        plan = with_const_i32(plan, params["shifts_offset"], [shift])
+        plan = with_channel_quant(blob, 0, [multiplier], [shift])
         run_sanitized(plan, [[lo], [hi]], [(1, 31, 31, 1)])

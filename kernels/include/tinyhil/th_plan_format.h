@@ -170,10 +170,21 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, depth_multiplier) /* depthwise only; 1 for conv */ \
     F(int32_t, act_min) F(int32_t, act_max)
 
-/* Output requantization, per tensor (count 1) or per output channel. */
+/* Output requantization, per tensor (count 1) or per output channel: entry i
+ * is TFLM's multiplier (0 or in [2^30, 2^31)) and shift (in [-31, 30]), read
+ * from quant_count uint32 words at words_offset in one of two forms:
+ *   packed (shifts_offset == TH_PACKED_SHIFTS): the multiplier is nonzero, word
+ *     bits 0..29 are its low bits (bit 30 is implied) and bits 31..30, a signed
+ *     2-bit value in [-2, 1], are added to shift_base: one word per entry, for
+ *     an op whose shifts span at most four values (most do);
+ *   wide: the word is the multiplier and quant_count int8 shifts follow at
+ *     shifts_offset (shift_base 0), for any other op.
+ * (kernels read an entry through th_quant_at, th_kernels.h) */
+#define TH_PACKED_SHIFTS 0xFFFFFFFFu
 #define TH_PARAMS_QUANT_REF_FIELDS(F) \
     F(int32_t, quant_count)           \
-    F(uint32_t, multipliers_offset)   \
+    F(int32_t, shift_base)            \
+    F(uint32_t, words_offset)         \
     F(uint32_t, shifts_offset)
 
 #define TH_PARAMS_FC_FIELDS(F)                      \
