@@ -6,6 +6,8 @@ compiler and the runtime cannot drift apart."""
 from __future__ import annotations
 
 import struct
+
+import numpy as np
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -135,6 +137,9 @@ def parse_plan(blob: bytes) -> ParsedPlan:
     fmt = plan_format()
     h = fmt.header.unpack(blob)
     tensors = [fmt.tensor.unpack(blob, h["tensors_offset"] + i * fmt.tensor.size) for i in range(h["num_tensors"])]
+    sizes = {v[0]: v[1] for v in fmt.dtypes.values()}
+    for rec in tensors:   # derived, as the runtime does: the dims' product times the element size
+        rec["bytes"] = sizes.get(rec["dtype"], 0) * int(np.prod([rec[f"dim{d}"] for d in range(fmt.max_rank)]))
     ops = [fmt.op.unpack(blob, h["ops_offset"] + i * fmt.op.size) for i in range(h["num_ops"])]
     io = list(struct.unpack_from(f"<{h['num_inputs'] + h['num_outputs']}H", blob, h["io_offset"]))
     operands = list(struct.unpack_from(f"<{h['num_operands']}H", blob, h["operands_offset"]))

@@ -93,7 +93,7 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
         tensor_records.append(fmt.tensor.pack(
             dtype=dtype_id, rank=len(tensor.shape), storage=storage, reserved=0,
             **{f"dim{d}": dims[d] for d in range(fmt.max_rank)},
-            offset=offset, bytes=tensor.nbytes,
+            offset=offset,
             zero_point=int(tensor.zero_point[0]) if tensor.zero_point is not None else 0))
 
     op_records = []
@@ -146,6 +146,6 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
         num_inputs=len(inputs), num_outputs=len(outputs),
         tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
         const_offset=const_offset, const_size=len(const_bytes),
-        operands_offset=operands_offset, num_operands=len(operands), reserved2=0, reserved3=0)
+        operands_offset=operands_offset, num_operands=len(operands))
     blob = with_fixed_crc(fmt.header.pack(**header_fields) + body + const_bytes)
     return WrittenPlan(blob=bytes(blob), weights_bytes=weights_bytes)

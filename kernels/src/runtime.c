@@ -4,7 +4,6 @@
 
 #include "th_op.h"
 
-#define TH_MAX_DIM (1 << 24)
 #define TH_MAX_TENSOR_BYTES 0x7FFFFFFFu
 
 static const uint32_t dtype_sizes[] = {
@@ -147,6 +146,13 @@ static uint16_t read_operand(const th_model *model, uint32_t position)
     return value;
 }
 
+/* Dims past the rank are 1 (checked at load), so the product runs over all six. */
+static uint32_t record_bytes(const th_tensor_record *rec)
+{
+    return (uint32_t)rec->dim0 * (uint32_t)rec->dim1 * (uint32_t)rec->dim2 * (uint32_t)rec->dim3 * (uint32_t)rec->dim4 *
+           (uint32_t)rec->dim5 * dtype_sizes[rec->dtype];
+}
+
 static void resolve_tensor(const th_model *model, uint32_t index, th_tensor *out)
 {
     const th_tensor_record rec = read_tensor_record(model, index);
@@ -159,7 +165,7 @@ static void resolve_tensor(const th_model *model, uint32_t index, th_tensor *out
     out->dims[4] = rec.dim4;
     out->dims[5] = rec.dim5;
     out->zero_point = rec.zero_point;
-    out->bytes = rec.bytes;
+    out->bytes = record_bytes(&rec);
     out->data = rec.storage == TH_STORAGE_CONST ? (void *)(uintptr_t)(model->const_base + rec.offset)
                                                 : (void *)(model->arena + rec.offset);
 }
@@ -180,7 +186,7 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
     const int32_t dims[TH_MAX_RANK] = {rec.dim0, rec.dim1, rec.dim2, rec.dim3, rec.dim4, rec.dim5};
     uint64_t elements = 1;
     for (uint32_t d = 0; d < TH_MAX_RANK; ++d) {
-        const uint32_t dim_at = at + (uint32_t)offsetof(th_tensor_record, dim0) + 4u * d;
+        const uint32_t dim_at = at + (uint32_t)offsetof(th_tensor_record, dim0) + (uint32_t)sizeof(rec.dim0) * d;
         if (d >= rec.rank) {
             if (dims[d] != 1) { /* unused dims are written as 1 */
                 return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dims[d]);
@@ -197,9 +203,9 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
         }
     }
     const uint64_t bytes = elements * dtype_sizes[rec.dtype];
-    if (bytes != rec.bytes) {
-        return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, bytes), TH_FIELD_BYTES,
-                      (int64_t)bytes, rec.bytes);
+    if (bytes > TH_MAX_TENSOR_BYTES) {
+        return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, dtype), TH_FIELD_BYTES,
+                      TH_MAX_TENSOR_BYTES, (int64_t)bytes);
     }
     uint32_t limit;
     if (rec.storage == TH_STORAGE_ARENA) {
@@ -214,9 +220,9 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
         return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, storage), TH_FIELD_TYPE,
                       TH_STORAGE_CONST, rec.storage);
     }
-    if (!section_fits(rec.offset, rec.bytes, 1, limit)) {
+    if (!section_fits(rec.offset, (uint32_t)bytes, 1, limit)) {
         return report(err, TH_ERR_BOUNDS, -1, -1, t, at + offsetof(th_tensor_record, offset), TH_FIELD_OFFSET,
-                      (int64_t)limit - (int64_t)rec.bytes, rec.offset);
+                      (int64_t)limit - (int64_t)bytes, rec.offset);
     }
     return TH_OK;
 }

@@ -168,7 +168,7 @@ def test_bad_params_are_refused(per_channel, fields):
     (1, {"rank": 3, "dim0": 2, "dim1": 4, "dim2": 32}),    # filter is not 2-D
     (1, {"dim0": 4, "dim1": 64}),                          # input is 1 batch of 64, output has 2 of 8
     (3, {"dim0": 4, "dim1": 4}),                           # output's last dim is not the units
-    (2, {"dim0": 4, "bytes": 16}),                         # bias of 4 for 8 units
+    (2, {"dim0": 4}),                         # bias of 4 for 8 units
 ])
 def test_bad_shapes_are_refused(tensor, fields):
     blob = _fc_plan()

@@ -210,8 +210,8 @@ def test_bad_params_are_refused(fields):
     (1, {"dim0": 3, "dim1": 6}, "TH_ERR_SHAPE"),          # filter output channels disagree with the output
     (1, {"dim3": 2, "dim1": 6}, "TH_ERR_SHAPE"),          # filter depth 2 for 4 input channels
     (3, {"dim0": 2, "dim1": 5}, "TH_ERR_SHAPE"),          # output batch 2 for 1
-    (2, {"dim0": 2, "bytes": 8}, "TH_ERR_SHAPE"),         # bias of 2 for 6 channels
-    (2, {"dtype": 1, "bytes": 6}, "TH_ERR_BAD_TENSOR"),   # int8 bias
+    (2, {"dim0": 2}, "TH_ERR_SHAPE"),         # bias of 2 for 6 channels
+    (2, {"dtype": 1}, "TH_ERR_BAD_TENSOR"),   # int8 bias
     (0, {"rank": 3, "dim0": 5, "dim1": 5, "dim2": 4, "dim3": 1}, "TH_ERR_SHAPE"),  # rank-3 input
 ])
 def test_bad_shapes_and_types_are_refused(tensor, fields, status):

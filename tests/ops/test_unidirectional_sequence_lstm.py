@@ -307,11 +307,11 @@ def test_bad_params_are_refused(fields):
 
 
 @pytest.mark.parametrize("tensor, fields, status", [
-    (2, {"dim1": 5, "bytes": 40}, "TH_ERR_SHAPE"),          # input-to-forget weights [8,5] for 6 inputs
+    (2, {"dim1": 5}, "TH_ERR_SHAPE"),          # input-to-forget weights [8,5] for 6 inputs
     (6, {"dim0": 4, "dim1": 16}, "TH_ERR_SHAPE"),           # recurrent weights [4,16]
-    (10, {"dtype": 1, "bytes": 8}, "TH_ERR_BAD_TENSOR"),    # an int8 bias
-    (11, {"dim0": 4, "bytes": 16}, "TH_ERR_SHAPE"),         # a bias of 4 for 8 units
-    (13, {"dim2": 4, "bytes": 40}, "TH_ERR_SHAPE"),         # output of 4 units
+    (10, {"dtype": 1}, "TH_ERR_BAD_TENSOR"),    # an int8 bias
+    (11, {"dim0": 4}, "TH_ERR_SHAPE"),         # a bias of 4 for 8 units
+    (13, {"dim2": 4}, "TH_ERR_SHAPE"),         # output of 4 units
     (13, {"dtype": 4}, "TH_ERR_BAD_TENSOR"),                # uint8 output
     (0, {"rank": 2, "dim1": 30, "dim2": 1}, "TH_ERR_SHAPE"),
     (3, {"zero_point": 1}, "TH_ERR_BAD_TENSOR"),            # asymmetric weights

@@ -22,6 +22,7 @@
 #define TH_MAX_OP_INPUTS 24       /* UNIDIRECTIONAL_SEQUENCE_LSTM has 24 */
 #define TH_MAX_OP_OUTPUTS 16
 #define TH_NO_TENSOR 0xFFFFu
+#define TH_MAX_DIM (1 << 24)
 
 /* X(name, id): op types.  Names and ids are TFLite's builtin operator names
  * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
@@ -121,10 +122,11 @@ typedef enum {
     F(uint32_t, const_offset)     \
     F(uint32_t, const_size)       \
     F(uint32_t, operands_offset)  \
-    F(uint32_t, num_operands)     \
-    F(uint32_t, reserved2)        \
-    F(uint32_t, reserved3)
+    F(uint32_t, num_operands)
 
+/* A tensor: dims in [1, TH_MAX_DIM] (those past the rank are 1); its byte
+ * size is not stored: it is the product of its dims times its dtype's
+ * element size. */
 #define TH_TENSOR_RECORD_FIELDS(F) \
     F(uint8_t, dtype)              \
     F(uint8_t, rank)               \
@@ -137,7 +139,6 @@ typedef enum {
     F(int32_t, dim4)               \
     F(int32_t, dim5)               \
     F(uint32_t, offset)            \
-    F(uint32_t, bytes)             \
     F(int32_t, zero_point)
 
 /* The op's operands are operand-list entries [first_operand, first_operand +
