@@ -132,6 +132,13 @@ static th_op_record read_op_record(const th_model *model, uint32_t index)
     return rec;
 }
 
+static int32_t read_dim(const th_model *model, uint32_t position)
+{
+    int32_t value;
+    memcpy(&value, plan_at(model, model->header.dims_offset + position * 4u), sizeof(value));
+    return value;
+}
+
 static uint16_t read_io_index(const th_model *model, uint32_t position)
 {
     uint16_t value;
@@ -146,26 +153,25 @@ static uint16_t read_operand(const th_model *model, uint32_t position)
     return value;
 }
 
-/* Dims past the rank are 1 (checked at load), so the product runs over all six. */
-static uint32_t record_bytes(const th_tensor_record *rec)
-{
-    return (uint32_t)rec->dim0 * (uint32_t)rec->dim1 * (uint32_t)rec->dim2 * (uint32_t)rec->dim3 * (uint32_t)rec->dim4 *
-           (uint32_t)rec->dim5 * dtype_sizes[rec->dtype];
-}
-
+/* Only after validate_tensor: dims in the list and in range, the product bounded. */
 static void resolve_tensor(const th_model *model, uint32_t index, th_tensor *out)
 {
     const th_tensor_record rec = read_tensor_record(model, index);
+    /* The dims list is 4-byte aligned in a 4-byte aligned plan (checked at load). */
+    const int32_t *dims = (const int32_t *)(const void *)plan_at(model, model->header.dims_offset) + rec.first_dim;
+    uint32_t bytes = dtype_sizes[rec.dtype];
+    uint32_t d = 0;
+    for (; d < rec.rank; ++d) {
+        out->dims[d] = dims[d];
+        bytes *= (uint32_t)dims[d];
+    }
+    for (; d < TH_MAX_RANK; ++d) {
+        out->dims[d] = 1;
+    }
     out->dtype = rec.dtype;
     out->rank = rec.rank;
-    out->dims[0] = rec.dim0;
-    out->dims[1] = rec.dim1;
-    out->dims[2] = rec.dim2;
-    out->dims[3] = rec.dim3;
-    out->dims[4] = rec.dim4;
-    out->dims[5] = rec.dim5;
     out->zero_point = rec.zero_point;
-    out->bytes = record_bytes(&rec);
+    out->bytes = bytes;
     out->data = rec.storage == TH_STORAGE_CONST ? (void *)(uintptr_t)(model->const_base + rec.offset)
                                                 : (void *)(model->arena + rec.offset);
 }
@@ -183,20 +189,18 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
         return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, rank), TH_FIELD_RANK,
                       TH_MAX_RANK, rec.rank);
     }
-    const int32_t dims[TH_MAX_RANK] = {rec.dim0, rec.dim1, rec.dim2, rec.dim3, rec.dim4, rec.dim5};
+    if (!section_fits(rec.first_dim, rec.rank, 1, model->header.num_dims)) {
+        return report(err, TH_ERR_BOUNDS, -1, -1, t, at + offsetof(th_tensor_record, first_dim), TH_FIELD_OFFSET,
+                      (int64_t)model->header.num_dims - rec.rank, rec.first_dim);
+    }
     uint64_t elements = 1;
-    for (uint32_t d = 0; d < TH_MAX_RANK; ++d) {
-        const uint32_t dim_at = at + (uint32_t)offsetof(th_tensor_record, dim0) + (uint32_t)sizeof(rec.dim0) * d;
-        if (d >= rec.rank) {
-            if (dims[d] != 1) { /* unused dims are written as 1 */
-                return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dims[d]);
-            }
-            continue;
+    for (uint32_t d = 0; d < rec.rank; ++d) {
+        const uint32_t dim_at = model->header.dims_offset + 4u * (rec.first_dim + d);
+        const int32_t dim = read_dim(model, rec.first_dim + d);
+        if (dim < 1 || dim > TH_MAX_DIM) {
+            return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dim);
         }
-        if (dims[d] < 1 || dims[d] > TH_MAX_DIM) {
-            return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dims[d]);
-        }
-        elements *= (uint64_t)dims[d];
+        elements *= (uint64_t)dim;
         if (elements > TH_MAX_TENSOR_BYTES) {
             return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, TH_MAX_TENSOR_BYTES,
                           (int64_t)elements);
@@ -236,6 +240,7 @@ static th_status validate_sections(const th_model *model, th_error *err)
         {h->ops_offset, h->num_ops, (uint32_t)sizeof(th_op_record), offsetof(th_plan_header, ops_offset)},
         {h->io_offset, (uint32_t)h->num_inputs + h->num_outputs, 2u, offsetof(th_plan_header, io_offset)},
         {h->operands_offset, h->num_operands, 2u, offsetof(th_plan_header, operands_offset)},
+        {h->dims_offset, h->num_dims, 4u, offsetof(th_plan_header, dims_offset)},
         {h->const_offset, h->const_size, 1u, offsetof(th_plan_header, const_offset)},
     };
     for (uint32_t i = 0; i < sizeof(sections) / sizeof(sections[0]); ++i) {

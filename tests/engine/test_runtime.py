@@ -1,5 +1,7 @@
 """Plan validation in the C runtime: every bad plan is refused with an error
 naming what was wrong; good plans run side by side and call the profiler."""
+import struct
+
 import pytest
 
 from hil.compiler import compile_model
@@ -84,9 +86,16 @@ def test_tensor_index_out_of_range(kws_plan):
 def test_tensor_dims_reaching_past_the_arena_are_refused(kws_plan):
     """A record stores dims, not a byte size: the size they imply must fit the tensor's storage."""
     parsed = parse_plan(kws_plan.blob)
-    at = parsed.tensor_offset(0) + 4 + 4  # dim1
-    err = _load_error(patched(kws_plan.blob, at, "i", 1 << 20))
+    err = _load_error(patched(kws_plan.blob, parsed.dim_offset(0, 1), "i", 1 << 20))
     assert err.status == "TH_ERR_BOUNDS" and err.details["tensor_index"] == 0
+
+
+def test_tensor_dims_outside_the_dims_list_are_refused(kws_plan):
+    parsed = parse_plan(kws_plan.blob)
+    record = plan_format().tensor
+    at = parsed.tensor_offset(0) + struct.calcsize("<" + record.codes[:record.fields.index("first_dim")])
+    err = _load_error(patched(kws_plan.blob, at, "H", parsed.header["num_dims"] - 1))
+    assert err.status == "TH_ERR_BOUNDS" and err.details["tensor_index"] == 0 and err.details["byte_offset"] == at
 
 
 def test_unknown_op_type(kws_plan):

@@ -7,7 +7,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.arg_max import prepare_arg_max
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields, with_tensor_fields
 from hil.engine.host import HostEngine
 from hil.errors import EngineError, UnsupportedModelError
 from hil.model.golden import TflmReference
@@ -110,7 +110,7 @@ def test_bad_params_are_refused(op, fields, status):
 def test_bad_tensors_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
 
 
@@ -118,7 +118,7 @@ def test_misaligned_int32_output_is_refused():
     blob = _plan()
     record = plan_format().tensor.unpack(blob, tensor_offset(blob, 1))
     assert record["offset"] >= 4   # after the input: moving it back one byte stays inside the arena
-    patched = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), offset=record["offset"] - 1)
+    patched = with_tensor_fields(blob, 1, offset=record["offset"] - 1)
     with pytest.raises(EngineError) as info:
         HostEngine(patched)
     assert info.value.status == "TH_ERR_ALIGNMENT"

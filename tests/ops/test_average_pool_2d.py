@@ -14,7 +14,7 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.model.golden import TflmReference
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.average_pool_2d import CASES, SAME, VALID, pool_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
@@ -141,7 +141,7 @@ def test_bad_shapes_are_refused(pool_plan, target, fields, status):
     if target == "params":
         patched = with_record_fields(blob, fmt.op_params[op_type], params_offset(blob), **fields)
     else:
-        patched = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 0 if target == "input" else 1), **fields)
+        patched = with_tensor_fields(blob, 0 if target == "input" else 1, **fields)
     with pytest.raises(EngineError) as info:
         HostEngine(patched)
     assert info.value.status == status

@@ -13,7 +13,8 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.model.layers import layer_model
 from hil.modelgen.zoo.conv_2d import CASES, conv16_model, conv_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_channel_quant, with_const_i32, with_record_fields
+from hil.compiler.plan_format import (params_offset, plan_format, tensor_offset, with_channel_quant, with_const_i32,
+                                      with_record_fields, with_tensor_fields)
 from hil.compiler.quant import quantize_multiplier
 from hil.model.tflite import load_graph
 from tests.conftest import shared_model
@@ -208,7 +209,7 @@ def test_bad_params_are_refused(fields):
 def test_bad_shapes_and_types_are_refused(tensor, fields):
     blob = _conv_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status in ("TH_ERR_SHAPE", "TH_ERR_BAD_TENSOR")
     assert info.value.details["op_type"] == plan_format().op_ids["CONV_2D"]
 
@@ -323,7 +324,7 @@ def test_16x8_shift_above_7_is_refused_only_for_the_int64_accumulator():
 def test_bad_16x8_tensors_are_refused(tensor, fields):
     blob = _conv16_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status in ("TH_ERR_SHAPE", "TH_ERR_BAD_TENSOR")
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.transpose_conv import prepare_transpose_conv, tflm_pad
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_channel_quant, with_const_i32, with_record_fields
+from hil.compiler.plan_format import (params_offset, parse_plan, plan_format, tensor_offset, with_channel_quant, with_const_i32,
+                                      with_record_fields, with_tensor_fields)
 from hil.compiler.quant import quantize_multiplier
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
@@ -177,9 +178,7 @@ def _plan() -> bytes:
 
 
 def test_plan_tensor_order_is_input_filter_bias_output():
-    fmt = plan_format()
-    blob = _plan()
-    shapes = [fmt.tensor.unpack(blob, tensor_offset(blob, t)) for t in range(4)]
+    shapes = parse_plan(_plan()).tensors[:4]
     assert [s["rank"] for s in shapes] == [4, 4, 1, 4]
     assert (shapes[1]["dim0"], shapes[3]["dim1"], shapes[2]["dtype"]) == (6, 10, 2)
 
@@ -217,7 +216,7 @@ def test_bad_params_are_refused(fields):
 def test_bad_shapes_and_types_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
     assert info.value.details["op_type"] == plan_format().op_ids["TRANSPOSE_CONV"]
 

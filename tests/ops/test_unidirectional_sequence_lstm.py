@@ -10,7 +10,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.unidirectional_sequence_lstm import checked_log2, prepare_unidirectional_sequence_lstm
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, parse_plan, plan_format, with_record_fields, with_tensor_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
@@ -275,9 +275,7 @@ def _plan() -> bytes:
 
 
 def test_plan_holds_the_op_tensors_in_kernel_order():
-    fmt = plan_format()
-    blob = _plan()
-    records = [fmt.tensor.unpack(blob, tensor_offset(blob, t)) for t in range(14)]
+    records = parse_plan(_plan()).tensors[:14]
     assert [(r["dim0"], r["dim1"]) for r in (records[0], records[1], records[5], records[13])] == \
         [(2, 5), (8, 6), (8, 8), (2, 5)]
     assert [r["dtype"] for r in records[9:13]] == [2] * 4
@@ -319,7 +317,7 @@ def test_bad_params_are_refused(fields):
 def test_bad_shapes_and_types_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
     assert info.value.details["op_type"] == plan_format().op_ids[OP]
 

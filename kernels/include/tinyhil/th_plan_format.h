@@ -2,10 +2,11 @@
  * and the Python compiler (hil/compiler/plan_format.py parses the X-macro lists here).
  *
  * A plan is little-endian, 4-byte aligned, and laid out as
- *   header | tensor records | op records | io list | operand list | constant region
+ *   header | tensor records | op records | io list | operand list | dims list | constant region
  * The io list holds the graph's input then output tensor indices (uint16);
  * the operand list holds every op's input then output tensor indices (uint16),
- * each op's run starting at its record's first_operand.
+ * each op's run starting at its record's first_operand; the dims list holds
+ * every tensor's dims (int32), each tensor's run starting at its first_dim.
  * Every offset below is relative to the start of the plan, except tensor and
  * params offsets into the constant region, which are relative to its start.
  * The CRC (IEEE 802.3, reflected, as zlib.crc32) covers bytes [16, total_size).
@@ -122,24 +123,22 @@ typedef enum {
     F(uint32_t, const_offset)     \
     F(uint32_t, const_size)       \
     F(uint32_t, operands_offset)  \
-    F(uint32_t, num_operands)
+    F(uint32_t, num_operands)     \
+    F(uint32_t, dims_offset)      \
+    F(uint32_t, num_dims)
 
-/* A tensor: dims in [1, TH_MAX_DIM] (those past the rank are 1); its byte
- * size is not stored: it is the product of its dims times its dtype's
- * element size. */
+/* A tensor: its dims are dims-list entries [first_dim, first_dim + rank),
+ * each in [1, TH_MAX_DIM]; its byte size is not stored: it is the product of
+ * its dims times its dtype's element size.  (A zero point of an int8, uint8
+ * or int16 tensor fits int16; wider tensors have 0.) */
 #define TH_TENSOR_RECORD_FIELDS(F) \
     F(uint8_t, dtype)              \
     F(uint8_t, rank)               \
     F(uint8_t, storage)            \
     F(uint8_t, reserved)           \
-    F(int32_t, dim0)               \
-    F(int32_t, dim1)               \
-    F(int32_t, dim2)               \
-    F(int32_t, dim3)               \
-    F(int32_t, dim4)               \
-    F(int32_t, dim5)               \
-    F(uint32_t, offset)            \
-    F(int32_t, zero_point)
+    F(int16_t, zero_point)         \
+    F(uint16_t, first_dim)         \
+    F(uint32_t, offset)
 
 /* The op's operands are operand-list entries [first_operand, first_operand +
  * num_inputs + num_outputs): inputs (tensor indices or TH_NO_TENSOR, e.g. a
