@@ -49,7 +49,14 @@ def test_a_version_1_plan_is_refused_naming_both_versions(kws_plan):
     # Version 1 plans had three fixed input slots per op; this engine reads operand lists (2.0).
     err = _load_error(patched(kws_plan.blob, 4, "H", 1))
     assert err.status == "TH_ERR_VERSION"
-    assert "format version 1.x" in str(err) and "reads version 3.0" in str(err), str(err)
+    assert "format version 1.x" in str(err) and "reads version 4.0" in str(err), str(err)
+
+
+def test_a_version_3_plan_is_refused(kws_plan):
+    # Version 3 plans stored two int32s per channel's requantization and six dims in every tensor record.
+    err = _load_error(patched(kws_plan.blob, 4, "H", 3))
+    assert err.status == "TH_ERR_VERSION" and err.details["expected"] == 4 and err.details["got"] == 3
+    assert "format version 3.x" in str(err) and "reads version 4.0" in str(err), str(err)
 
 
 def test_flipped_weight_byte_fails_crc(kws_plan):

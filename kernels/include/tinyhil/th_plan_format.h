@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define TH_PLAN_MAGIC 0x4C504854u /* "THPL" */
-#define TH_PLAN_VERSION_MAJOR 3
+#define TH_PLAN_VERSION_MAJOR 4 /* 4.0: packed per-channel quantization, the dims list, 12-byte tensor records */
 #define TH_PLAN_VERSION_MINOR 0
 #define TH_PLAN_ALIGN 16          /* constant data and arena offsets */
 #define TH_MAX_RANK 6
