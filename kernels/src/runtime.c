@@ -216,13 +216,14 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
         limit = model->header.arena_bytes;
     } else if (rec.storage == TH_STORAGE_CONST) {
         limit = model->header.const_size;
-        if (rec.offset % dtype_sizes[rec.dtype] != 0) {
-            return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, offset),
-                          TH_FIELD_ALIGNMENT, dtype_sizes[rec.dtype], rec.offset % dtype_sizes[rec.dtype]);
-        }
     } else {
         return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, storage), TH_FIELD_TYPE,
                       TH_STORAGE_CONST, rec.storage);
+    }
+    /* Both bases are 4-byte aligned (checked at load): kernels read whole elements. */
+    if (rec.offset % dtype_sizes[rec.dtype] != 0) {
+        return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, offset),
+                      TH_FIELD_ALIGNMENT, dtype_sizes[rec.dtype], rec.offset % dtype_sizes[rec.dtype]);
     }
     if (!section_fits(rec.offset, (uint32_t)bytes, 1, limit)) {
         return report(err, TH_ERR_BOUNDS, -1, -1, t, at + offsetof(th_tensor_record, offset), TH_FIELD_OFFSET,
@@ -379,7 +380,7 @@ static th_status validate_op(th_model *model, uint32_t index, th_error *err)
         return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, params_offset),
                       TH_FIELD_OFFSET, model->header.const_size, rec.params_offset);
     }
-    if (!section_fits(rec.scratch_offset, rec.scratch_bytes, 1, model->header.arena_bytes)) {
+    if (rec.scratch_offset % 4u != 0 || !section_fits(rec.scratch_offset, rec.scratch_bytes, 1, model->header.arena_bytes)) {
         return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, scratch_offset),
                       TH_FIELD_OFFSET, model->header.arena_bytes, rec.scratch_offset);
     }

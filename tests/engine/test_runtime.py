@@ -154,3 +154,15 @@ def test_an_int8_only_build_refuses_a_16x8_plan_at_load(case):
     run_sanitized(plan.blob, batch)   # the default build runs it
     with pytest.raises(EngineError, match="load: TH_ERR_BAD_TENSOR.*field=7"):
         run_sanitized(plan.blob, batch, defines=INT8_ONLY_DEFINES)
+
+
+def test_a_misaligned_arena_tensor_is_refused():
+    """Kernels read whole elements: an int16 activation at an odd arena offset is refused at load."""
+    from hil.compiler.plan_format import with_tensor_fields
+    from hil.modelgen.zoo import all_cases
+    blob = compile_model(all_cases()["conv_2d/s16_int64_bias_relu"]()).blob
+    parsed = parse_plan(blob)
+    t = next(i for i, rec in enumerate(parsed.tensors) if rec["storage"] == 0 and rec["dtype"] == 3)
+    err = _load_error(with_tensor_fields(blob, t, offset=parsed.tensors[t]["offset"] + 1))
+    assert err.status == "TH_ERR_BAD_TENSOR" and err.details["tensor_index"] == t
+    assert err.details["expected"] == 2 and err.details["got"] == 1
