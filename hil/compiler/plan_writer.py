@@ -128,6 +128,9 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
             scratch_offset=scratch_offsets.get(i, 0),
             scratch_bytes=p.scratch_bytes))
 
+    if len(operands) > 0xFFFF:
+        raise UnsupportedModelError(f"the ops have {len(operands)} operands in all; a plan's operand list holds at "
+                                    f"most {0xFFFF} (an op record's first_operand is uint16)")
     if len(dims) > 0xFFFF:
         raise UnsupportedModelError(f"the tensors have {len(dims)} dims in all; a plan's dims list holds at most "
                                     f"{0xFFFF} (a tensor record's first_dim is uint16)")

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define TH_PLAN_MAGIC 0x4C504854u /* "THPL" */
-#define TH_PLAN_VERSION_MAJOR 4 /* 4.0: packed per-channel quantization, the dims list, 12-byte tensor records */
+#define TH_PLAN_VERSION_MAJOR 4 /* 4.0: packed per-channel quantization, the dims list, 12-byte tensor and 20-byte op records */
 #define TH_PLAN_VERSION_MINOR 0
 #define TH_PLAN_ALIGN 16          /* constant data and arena offsets */
 #define TH_MAX_RANK 6
@@ -147,9 +147,9 @@ typedef enum {
     F(uint16_t, op_type)        \
     F(uint8_t, num_inputs)      \
     F(uint8_t, num_outputs)     \
-    F(uint32_t, first_operand)  \
+    F(uint16_t, first_operand)  \
+    F(uint16_t, params_bytes)   \
     F(uint32_t, params_offset)  \
-    F(uint32_t, params_bytes)   \
     F(uint32_t, scratch_offset) \
     F(uint32_t, scratch_bytes)
 
