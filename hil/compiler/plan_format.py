@@ -6,6 +6,8 @@ compiler and the runtime cannot drift apart."""
 from __future__ import annotations
 
 import struct
+
+import numpy as np
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -55,6 +57,7 @@ class PlanFormat:
     max_op_inputs: int
     max_op_outputs: int
     no_tensor: int
+    packed_shifts: int              # TH_PACKED_SHIFTS: a per-channel quantization in the packed form
     op_ids: dict[str, int]          # TFLite op name -> TH_OP id
     dtypes: dict[str, tuple[int, int]]  # "INT8" -> (id, element size)
     header: Record
@@ -86,6 +89,7 @@ def plan_format() -> PlanFormat:
         max_op_inputs=header.define("TH_MAX_OP_INPUTS"),
         max_op_outputs=header.define("TH_MAX_OP_OUTPUTS"),
         no_tensor=header.define("TH_NO_TENSOR"),
+        packed_shifts=header.define("TH_PACKED_SHIFTS"),
         op_ids=header.id_list("TH_OP_LIST"),
         dtypes=header.int_entries("TH_DTYPE_LIST", 3),
         header=_record(header, "TH_PLAN_HEADER_FIELDS"),
@@ -105,6 +109,7 @@ class ParsedPlan:
     ops: list[dict]
     io: list[int]
     operands: list[int]
+    dims: list[int]
 
     def op_inputs(self, op_index: int) -> list[int]:
         op = self.ops[op_index]
@@ -122,6 +127,10 @@ class ParsedPlan:
     def tensor_offset(self, index: int) -> int:
         return self.header["tensors_offset"] + index * plan_format().tensor.size
 
+    def dim_offset(self, tensor_index: int, d: int) -> int:
+        """Plan offset of dim `d` of tensor `tensor_index` in the dims list."""
+        return self.header["dims_offset"] + 4 * (self.tensors[tensor_index]["first_dim"] + d)
+
     def op_offset(self, index: int) -> int:
         return self.header["ops_offset"] + index * plan_format().op.size
 
@@ -136,7 +145,43 @@ def parse_plan(blob: bytes) -> ParsedPlan:
     ops = [fmt.op.unpack(blob, h["ops_offset"] + i * fmt.op.size) for i in range(h["num_ops"])]
     io = list(struct.unpack_from(f"<{h['num_inputs'] + h['num_outputs']}H", blob, h["io_offset"]))
     operands = list(struct.unpack_from(f"<{h['num_operands']}H", blob, h["operands_offset"]))
-    return ParsedPlan(h, tensors, ops, io, operands)
+    dims = list(struct.unpack_from(f"<{h['num_dims']}i", blob, h["dims_offset"]))
+    sizes = {v[0]: v[1] for v in fmt.dtypes.values()}
+    for rec in tensors:   # derived as the runtime does: dim0..dim5 (1 past the rank) and the byte size
+        shape = dims[rec["first_dim"]:rec["first_dim"] + rec["rank"]]
+        rec.update({f"dim{d}": shape[d] if d < len(shape) else 1 for d in range(fmt.max_rank)})
+        rec["bytes"] = sizes.get(rec["dtype"], 0) * int(np.prod(shape, dtype=np.int64))
+    return ParsedPlan(h, tensors, ops, io, operands, dims)
+
+
+def _align_up(value: int, align: int) -> int:
+    return (value + align - 1) // align * align
+
+
+def assemble_plan(header: dict, tensors: list[dict], ops: list[dict], io: list[int], operands: list[int],
+                  dims: list[int], const: bytes) -> bytes:
+    """The plan of these records and lists (header | tensor records | op records | io list | operand
+    list | dims list | constant region): the header's offsets, sizes and CRC are filled in here."""
+    fmt = plan_format()
+    tensors_offset = fmt.header.size
+    ops_offset = tensors_offset + len(tensors) * fmt.tensor.size
+    io_offset = ops_offset + len(ops) * fmt.op.size
+    operands_offset = io_offset + _align_up(2 * len(io), 4)
+    dims_offset = _align_up(operands_offset + 2 * len(operands), 4)
+    const_offset = _align_up(dims_offset + 4 * len(dims), fmt.align)
+    const = bytes(const) + b"\0" * (-len(const) % 4)
+    fields = dict(header, total_size=const_offset + len(const), crc32=0, num_tensors=len(tensors),
+                  num_ops=len(ops), tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
+                  operands_offset=operands_offset, num_operands=len(operands), dims_offset=dims_offset,
+                  num_dims=len(dims), const_offset=const_offset, const_size=len(const))
+    data = bytearray(fmt.header.pack(**fields))
+    data += b"".join(fmt.tensor.pack(**{f: t[f] for f in fmt.tensor.fields}) for t in tensors)
+    data += b"".join(fmt.op.pack(**{f: o[f] for f in fmt.op.fields}) for o in ops)
+    data += struct.pack(f"<{len(io)}H", *io) + b"\0" * (operands_offset - io_offset - 2 * len(io))
+    data += struct.pack(f"<{len(operands)}H", *operands) + b"\0" * (dims_offset - len(data) - 2 * len(operands))
+    data += struct.pack(f"<{len(dims)}i", *dims)
+    data += b"\0" * (const_offset - len(data)) + const
+    return with_fixed_crc(bytes(data))
 
 
 NUMPY_DTYPES = {"INT8": "int8", "INT32": "int32", "INT16": "int16", "UINT8": "uint8", "FLOAT32": "float32",
@@ -194,6 +239,46 @@ def with_const_i32(blob: bytes, const_offset: int, values) -> bytes:
     payload = struct.pack(f"<{len(values)}i", *(int(v) for v in values))
     data[at:at + len(payload)] = payload
     return with_fixed_crc(bytes(data))
+
+
+def with_channel_quant(blob: bytes, op_index: int, multipliers, shifts) -> bytes:
+    """A copy of `blob` whose op `op_index` requantizes with these multipliers and shifts (any
+    values, in the wide form of TH_PARAMS_QUANT_REF_FIELDS, appended to the constant region), CRC fixed."""
+    fmt = plan_format()
+    parsed = parse_plan(blob)
+    h = dict(parsed.header)
+    data = bytearray(blob[:h["const_offset"] + h["const_size"]])
+    words_offset = h["const_size"] + (-h["const_size"] % 4)
+    data += b"\0" * (words_offset - h["const_size"])
+    data += struct.pack(f"<{len(multipliers)}I", *(int(m) & 0xFFFFFFFF for m in multipliers))
+    shifts_offset = len(data) - h["const_offset"]
+    data += struct.pack(f"<{len(shifts)}b", *(int(v) for v in shifts))
+    data += b"\0" * (-len(data) % 4)
+    h.update(const_size=len(data) - h["const_offset"], total_size=len(data))
+    data[:fmt.header.size] = fmt.header.pack(**h)
+    op_name = fmt.op_names[parsed.ops[op_index]["op_type"]]
+    return with_record_fields(bytes(data), fmt.op_params[op_name], parsed.params_offset(op_index), shift_base=0,
+                              words_offset=words_offset, shifts_offset=shifts_offset)
+
+
+def with_tensor_fields(blob: bytes, index: int, **fields) -> bytes:
+    """A copy of `blob` with some fields of tensor `index` rewritten, CRC fixed: its record's
+    fields, and dim0..dim5 (a changed rank or dim gives the tensor a fresh run in the dims list;
+    dims past the old rank start as 1)."""
+    fmt = plan_format()
+    parsed = parse_plan(blob)
+    h = parsed.header
+    tensors = [dict(t) for t in parsed.tensors]
+    rec = tensors[index]
+    new_dims = {k: int(v) for k, v in fields.items() if k.startswith("dim")}
+    rec.update({k: v for k, v in fields.items() if not k.startswith("dim")})
+    dims = list(parsed.dims)
+    if new_dims or "rank" in fields:
+        shape = [new_dims.get(f"dim{d}", rec[f"dim{d}"] if d < fmt.max_rank else 1) for d in range(rec["rank"])]
+        rec["first_dim"] = len(dims)
+        dims += shape
+    const = blob[h["const_offset"]:h["const_offset"] + h["const_size"]]
+    return assemble_plan(h, tensors, parsed.ops, parsed.io, parsed.operands, dims, const)
 
 
 def with_record_fields(blob: bytes, record: Record, at: int, **fields) -> bytes:

@@ -1,8 +1,8 @@
 """The plan writer: a prepared graph with its arena placed -> the binary plan.
 
 The layout is th_plan_format.h's (read through hil.compiler.plan_format):
-header | tensor records | op records | io list | operand list | constant region, the CRC
-over everything after its own field."""
+header | tensor records | op records | io list | operand list | dims list | constant region,
+the CRC over everything after its own field (plan_format.assemble_plan)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UnsupportedModelError
-from .plan_format import plan_format, with_fixed_crc
+from .plan_format import assemble_plan, plan_format
 from ..model.tflite import Graph
 from .ops import PreparedOp
 from .planner import align_up
@@ -35,6 +35,30 @@ class _ConstRegion:
         return offset
 
 
+def encode_channel_quant(multipliers, shifts, packed_shifts: int) -> tuple[dict, bytes, bytes]:
+    """An op's output requantization in th_plan_format.h's TH_PARAMS_QUANT_REF_FIELDS forms:
+    (shift_base and the packed marker, the words, the int8 shifts or b"").  Packed, one word per
+    entry, when every multiplier is nonzero and the shifts span at most four values; else wide."""
+    m = np.asarray(multipliers, np.int64)
+    s = np.asarray(shifts, np.int64)
+    if m.size == 0 or m.shape != s.shape or ((m != 0) & ((m < 1 << 30) | (m >= 1 << 31))).any() \
+            or (s < -31).any() or (s > 30).any():
+        raise ValueError(f"not TFLM multipliers and shifts: {m.tolist()}, {s.tolist()}")
+    base = int(s.min()) + 2
+    if (m != 0).all() and int(s.max()) - base <= 1:
+        words = (m & 0x3FFFFFFF) | (((s - base) & 3) << 30)
+        return {"shift_base": base, "shifts_offset": packed_shifts}, words.astype("<u4").tobytes(), b""
+    return {"shift_base": 0}, m.astype("<u4").tobytes(), s.astype("i1").tobytes()
+
+
+def _channel_quant(const: _ConstRegion, fmt, multipliers, shifts) -> dict:
+    fields, words, shifts8 = encode_channel_quant(multipliers, shifts, fmt.packed_shifts)
+    fields["words_offset"] = const.add(words, 4)
+    if shifts8:
+        fields["shifts_offset"] = const.add(shifts8, 1)
+    return fields
+
+
 def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], arena_offsets: dict[int, int],
                scratch_offsets: dict[int, int], arena_bytes: int, outputs: list[int] | None = None,
                inputs: list[int] | None = None) -> WrittenPlan:
@@ -49,6 +73,7 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
     # Constant region: constant tensors, then each op's params and arrays.
     const = _ConstRegion(fmt.align)
     tensor_records = []
+    dims: list[int] = []
     weights_bytes = 0
     for t in tensors:
         tensor = graph.tensors[t]
@@ -58,25 +83,29 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
         if len(tensor.shape) > fmt.max_rank:
             raise UnsupportedModelError(f"tensor {t} '{tensor.name}' has rank {len(tensor.shape)}; "
                                         f"the engine supports up to {fmt.max_rank}")
+        zero_point = int(tensor.zero_point[0]) if tensor.zero_point is not None else 0
+        if not -(1 << 15) <= zero_point < 1 << 15:
+            raise UnsupportedModelError(f"tensor {t} '{tensor.name}' has zero point {zero_point}; a plan stores "
+                                        "zero points as int16")
         dtype_id = fmt.dtypes[tensor.type_name][0]
-        dims = list(tensor.shape) + [1] * (fmt.max_rank - len(tensor.shape))
         if tensor.is_constant:
             payload = np.ascontiguousarray(tensor.data).astype(tensor.data.dtype.newbyteorder("<")).tobytes()
             offset, storage = const.add(payload), 1
             weights_bytes += len(payload)
         else:
             offset, storage = arena_offsets[t], 0
-        tensor_records.append(fmt.tensor.pack(
-            dtype=dtype_id, rank=len(tensor.shape), storage=storage, reserved=0,
-            **{f"dim{d}": dims[d] for d in range(fmt.max_rank)},
-            offset=offset, bytes=tensor.nbytes,
-            zero_point=int(tensor.zero_point[0]) if tensor.zero_point is not None else 0))
+        tensor_records.append(dict(dtype=dtype_id, rank=len(tensor.shape), storage=storage, reserved=0,
+                                   zero_point=zero_point, first_dim=len(dims), offset=offset))
+        dims += [int(d) for d in tensor.shape]
 
     op_records = []
     operands: list[int] = []
     for i, p in enumerate(prepared):
         params = dict(p.params)
-        for array_name, values in p.arrays.items():
+        arrays = dict(p.arrays)
+        if "multipliers" in arrays:
+            params.update(_channel_quant(const, fmt, arrays.pop("multipliers"), arrays.pop("shifts")))
+        for array_name, values in arrays.items():
             arr = np.ascontiguousarray(np.asarray(values, dtype="<i4"))
             params[f"{array_name}_offset"] = const.add(arr.tobytes(), 4)
         layout = fmt.op_params.get(p.op_type)
@@ -92,33 +121,21 @@ def write_plan(graph: Graph, prepared: list[PreparedOp], tensors: list[int], are
         first_operand = len(operands)
         operands += [plan_index[t] if t >= 0 else fmt.no_tensor for t in p.inputs]
         operands += [plan_index[t] for t in p.outputs]
-        op_records.append(fmt.op.pack(
+        op_records.append(dict(
             op_type=fmt.op_ids[p.op_type], num_inputs=len(p.inputs), num_outputs=len(p.outputs),
             first_operand=first_operand,
             params_offset=params_offset, params_bytes=params_bytes,
             scratch_offset=scratch_offsets.get(i, 0),
             scratch_bytes=p.scratch_bytes))
 
-    io = b"".join(int(plan_index[t]).to_bytes(2, "little") for t in inputs + outputs)
-    io += b"\0" * (align_up(len(io), 4) - len(io))
-    operand_list = b"".join(int(t).to_bytes(2, "little") for t in operands)
-
-    # Layout: header | tensors | ops | io | operands | const (aligned).
-    tensors_offset = fmt.header.size
-    ops_offset = tensors_offset + len(tensor_records) * fmt.tensor.size
-    io_offset = ops_offset + len(op_records) * fmt.op.size
-    operands_offset = io_offset + len(io)
-    const_offset = align_up(operands_offset + len(operand_list), fmt.align)
-    body = b"".join(tensor_records) + b"".join(op_records) + io + operand_list
-    body += b"\0" * (const_offset - fmt.header.size - len(body))
-    const_bytes = bytes(const.data) + b"\0" * (align_up(len(const.data), 4) - len(const.data))
-    total = const_offset + len(const_bytes)
-    header_fields = dict(
-        magic=fmt.magic, version_major=fmt.version[0], version_minor=fmt.version[1], total_size=total, crc32=0,
-        arena_bytes=arena_bytes, num_tensors=len(tensors), num_ops=len(prepared),
-        num_inputs=len(inputs), num_outputs=len(outputs),
-        tensors_offset=tensors_offset, ops_offset=ops_offset, io_offset=io_offset,
-        const_offset=const_offset, const_size=len(const_bytes),
-        operands_offset=operands_offset, num_operands=len(operands), reserved2=0, reserved3=0)
-    blob = with_fixed_crc(fmt.header.pack(**header_fields) + body + const_bytes)
-    return WrittenPlan(blob=bytes(blob), weights_bytes=weights_bytes)
+    if len(operands) > 0xFFFF:
+        raise UnsupportedModelError(f"the ops have {len(operands)} operands in all; a plan's operand list holds at "
+                                    f"most {0xFFFF} (an op record's first_operand is uint16)")
+    if len(dims) > 0xFFFF:
+        raise UnsupportedModelError(f"the tensors have {len(dims)} dims in all; a plan's dims list holds at most "
+                                    f"{0xFFFF} (a tensor record's first_dim is uint16)")
+    header = dict(magic=fmt.magic, version_major=fmt.version[0], version_minor=fmt.version[1],
+                  arena_bytes=arena_bytes, num_inputs=len(inputs), num_outputs=len(outputs))
+    blob = assemble_plan(header, tensor_records, op_records, [plan_index[t] for t in inputs + outputs], operands,
+                         dims, bytes(const.data))
+    return WrittenPlan(blob=blob, weights_bytes=weights_bytes)

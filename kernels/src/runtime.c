@@ -4,7 +4,6 @@
 
 #include "th_op.h"
 
-#define TH_MAX_DIM (1 << 24)
 #define TH_MAX_TENSOR_BYTES 0x7FFFFFFFu
 
 static const uint32_t dtype_sizes[] = {
@@ -133,6 +132,13 @@ static th_op_record read_op_record(const th_model *model, uint32_t index)
     return rec;
 }
 
+static int32_t read_dim(const th_model *model, uint32_t position)
+{
+    int32_t value;
+    memcpy(&value, plan_at(model, model->header.dims_offset + position * 4u), sizeof(value));
+    return value;
+}
+
 static uint16_t read_io_index(const th_model *model, uint32_t position)
 {
     uint16_t value;
@@ -147,19 +153,25 @@ static uint16_t read_operand(const th_model *model, uint32_t position)
     return value;
 }
 
+/* Only after validate_tensor: dims in the list and in range, the product bounded. */
 static void resolve_tensor(const th_model *model, uint32_t index, th_tensor *out)
 {
     const th_tensor_record rec = read_tensor_record(model, index);
+    /* The dims list is 4-byte aligned in a 4-byte aligned plan (checked at load). */
+    const int32_t *dims = (const int32_t *)(const void *)plan_at(model, model->header.dims_offset) + rec.first_dim;
+    uint32_t bytes = dtype_sizes[rec.dtype];
+    uint32_t d = 0;
+    for (; d < rec.rank; ++d) {
+        out->dims[d] = dims[d];
+        bytes *= (uint32_t)dims[d];
+    }
+    for (; d < TH_MAX_RANK; ++d) {
+        out->dims[d] = 1;
+    }
     out->dtype = rec.dtype;
     out->rank = rec.rank;
-    out->dims[0] = rec.dim0;
-    out->dims[1] = rec.dim1;
-    out->dims[2] = rec.dim2;
-    out->dims[3] = rec.dim3;
-    out->dims[4] = rec.dim4;
-    out->dims[5] = rec.dim5;
     out->zero_point = rec.zero_point;
-    out->bytes = rec.bytes;
+    out->bytes = bytes;
     out->data = rec.storage == TH_STORAGE_CONST ? (void *)(uintptr_t)(model->const_base + rec.offset)
                                                 : (void *)(model->arena + rec.offset);
 }
@@ -177,46 +189,45 @@ static th_status validate_tensor(const th_model *model, uint32_t index, th_error
         return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, rank), TH_FIELD_RANK,
                       TH_MAX_RANK, rec.rank);
     }
-    const int32_t dims[TH_MAX_RANK] = {rec.dim0, rec.dim1, rec.dim2, rec.dim3, rec.dim4, rec.dim5};
+    if (!section_fits(rec.first_dim, rec.rank, 1, model->header.num_dims)) {
+        return report(err, TH_ERR_BOUNDS, -1, -1, t, at + offsetof(th_tensor_record, first_dim), TH_FIELD_OFFSET,
+                      (int64_t)model->header.num_dims - rec.rank, rec.first_dim);
+    }
     uint64_t elements = 1;
-    for (uint32_t d = 0; d < TH_MAX_RANK; ++d) {
-        const uint32_t dim_at = at + (uint32_t)offsetof(th_tensor_record, dim0) + 4u * d;
-        if (d >= rec.rank) {
-            if (dims[d] != 1) { /* unused dims are written as 1 */
-                return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dims[d]);
-            }
-            continue;
+    for (uint32_t d = 0; d < rec.rank; ++d) {
+        const uint32_t dim_at = model->header.dims_offset + 4u * (rec.first_dim + d);
+        const int32_t dim = read_dim(model, rec.first_dim + d);
+        if (dim < 1 || dim > TH_MAX_DIM) {
+            return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dim);
         }
-        if (dims[d] < 1 || dims[d] > TH_MAX_DIM) {
-            return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, 1, dims[d]);
-        }
-        elements *= (uint64_t)dims[d];
+        elements *= (uint64_t)dim;
         if (elements > TH_MAX_TENSOR_BYTES) {
             return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, dim_at, TH_FIELD_DIM, TH_MAX_TENSOR_BYTES,
                           (int64_t)elements);
         }
     }
     const uint64_t bytes = elements * dtype_sizes[rec.dtype];
-    if (bytes != rec.bytes) {
-        return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, bytes), TH_FIELD_BYTES,
-                      (int64_t)bytes, rec.bytes);
+    if (bytes > TH_MAX_TENSOR_BYTES) {
+        return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, dtype), TH_FIELD_BYTES,
+                      TH_MAX_TENSOR_BYTES, (int64_t)bytes);
     }
     uint32_t limit;
     if (rec.storage == TH_STORAGE_ARENA) {
         limit = model->header.arena_bytes;
     } else if (rec.storage == TH_STORAGE_CONST) {
         limit = model->header.const_size;
-        if (rec.offset % dtype_sizes[rec.dtype] != 0) {
-            return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, offset),
-                          TH_FIELD_ALIGNMENT, dtype_sizes[rec.dtype], rec.offset % dtype_sizes[rec.dtype]);
-        }
     } else {
         return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, storage), TH_FIELD_TYPE,
                       TH_STORAGE_CONST, rec.storage);
     }
-    if (!section_fits(rec.offset, rec.bytes, 1, limit)) {
+    /* Both bases are 4-byte aligned (checked at load): kernels read whole elements. */
+    if (rec.offset % dtype_sizes[rec.dtype] != 0) {
+        return report(err, TH_ERR_BAD_TENSOR, -1, -1, t, at + offsetof(th_tensor_record, offset),
+                      TH_FIELD_ALIGNMENT, dtype_sizes[rec.dtype], rec.offset % dtype_sizes[rec.dtype]);
+    }
+    if (!section_fits(rec.offset, (uint32_t)bytes, 1, limit)) {
         return report(err, TH_ERR_BOUNDS, -1, -1, t, at + offsetof(th_tensor_record, offset), TH_FIELD_OFFSET,
-                      (int64_t)limit - (int64_t)rec.bytes, rec.offset);
+                      (int64_t)limit - (int64_t)bytes, rec.offset);
     }
     return TH_OK;
 }
@@ -230,6 +241,7 @@ static th_status validate_sections(const th_model *model, th_error *err)
         {h->ops_offset, h->num_ops, (uint32_t)sizeof(th_op_record), offsetof(th_plan_header, ops_offset)},
         {h->io_offset, (uint32_t)h->num_inputs + h->num_outputs, 2u, offsetof(th_plan_header, io_offset)},
         {h->operands_offset, h->num_operands, 2u, offsetof(th_plan_header, operands_offset)},
+        {h->dims_offset, h->num_dims, 4u, offsetof(th_plan_header, dims_offset)},
         {h->const_offset, h->const_size, 1u, offsetof(th_plan_header, const_offset)},
     };
     for (uint32_t i = 0; i < sizeof(sections) / sizeof(sections[0]); ++i) {
@@ -368,7 +380,7 @@ static th_status validate_op(th_model *model, uint32_t index, th_error *err)
         return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, params_offset),
                       TH_FIELD_OFFSET, model->header.const_size, rec.params_offset);
     }
-    if (!section_fits(rec.scratch_offset, rec.scratch_bytes, 1, model->header.arena_bytes)) {
+    if (rec.scratch_offset % 4u != 0 || !section_fits(rec.scratch_offset, rec.scratch_bytes, 1, model->header.arena_bytes)) {
         return report(err, TH_ERR_BOUNDS, op, rec.op_type, -1, at + offsetof(th_op_record, scratch_offset),
                       TH_FIELD_OFFSET, model->header.arena_bytes, rec.scratch_offset);
     }
@@ -603,24 +615,44 @@ th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t 
     return s != TH_OK ? s : th_op_check_param(ctx, max_offset, act_max, act_min, INT16_MAX, err);
 }
 
+void th_op_quant(const th_op_ctx *ctx, const th_quant_ref *ref, th_channel_quant *out)
+{
+    out->words = (const uint32_t *)(const void *)(ctx->const_base + ref->words_offset);
+    out->shifts = ref->shifts_offset == TH_PACKED_SHIFTS ? NULL : (const int8_t *)(ctx->const_base + ref->shifts_offset);
+    out->count = ref->quant_count;
+    out->shift_base = ref->shift_base;
+}
+
 th_status th_op_check_quant(const th_op_ctx *ctx, const th_quant_ref *ref, int32_t channels,
                             th_channel_quant *out, th_error *err)
 {
     if (ref->quant_count != 1 && ref->quant_count != channels) {
         return th_op_fail(ctx, err, TH_ERR_BAD_PARAMS, -1, TH_FIELD_COUNT, channels, ref->quant_count);
     }
-    th_status status = th_op_const_i32(ctx, ref->multipliers_offset, ref->quant_count, &out->multiplier, err);
-    if (status == TH_OK) {
-        status = th_op_const_i32(ctx, ref->shifts_offset, ref->quant_count, &out->shift, err);
+    const int32_t *words;
+    th_status status = th_op_const_i32(ctx, ref->words_offset, ref->quant_count, &words, err);
+    if (status != TH_OK) {
+        return status;
+    }
+    if (ref->shifts_offset == TH_PACKED_SHIFTS) {
+        /* Every packed entry decodes to a multiplier in [2^30, 2^31) and a shift in
+         * [shift_base - 2, shift_base + 1]: only the base needs a check. */
+        status = th_op_check_range(ctx, ref->shift_base, -31 + 2, 30 - 1, err);
+    } else {
+        if (!section_fits(ref->shifts_offset, (uint32_t)ref->quant_count, 1u, ctx->const_size)) {
+            return th_op_fail(ctx, err, TH_ERR_BOUNDS, -1, TH_FIELD_OFFSET, ctx->const_size, ref->shifts_offset);
+        }
+        status = th_op_check_range(ctx, ref->shift_base, 0, 0, err);
     }
     if (status != TH_OK) {
         return status;
     }
-    out->count = ref->quant_count;
-    for (int32_t c = 0; c < ref->quant_count && status == TH_OK; ++c) {
-        status = th_op_check_range(ctx, out->multiplier[c], 0, INT32_MAX, err);
+    th_op_quant(ctx, ref, out);
+    for (int32_t c = 0; c < out->count && status == TH_OK; ++c) {
+        const th_quant q = th_quant_at(out, c);
+        status = th_op_check_range(ctx, q.multiplier, 0, INT32_MAX, err);
         if (status == TH_OK) {
-            status = th_op_check_range(ctx, out->shift[c], -31, 30, err);
+            status = th_op_check_range(ctx, q.shift, -31, 30, err);
         }
     }
     return status;

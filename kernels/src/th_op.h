@@ -79,8 +79,12 @@ th_status th_check_activation_for(const th_op_ctx *ctx, uint8_t dtype, uint32_t 
 #define TH_CHECK_ACTIVATION(ctx, params, err)                                                  \
     th_op_check_activation((ctx), TH_FIELD_OFFSET(params, act_min), TH_FIELD_OFFSET(params, act_max), \
                            (params).act_min, (params).act_max, (err))
+/* The op's output requantization (1 or `channels` entries), checked: bounds,
+ * and every multiplier and shift in TFLM's range. */
 th_status th_op_check_quant(const th_op_ctx *ctx, const th_quant_ref *ref, int32_t channels,
                             th_channel_quant *out, th_error *err);
+/* The same, unchecked, for eval (after th_op_check_quant passed in validate). */
+void th_op_quant(const th_op_ctx *ctx, const th_quant_ref *ref, th_channel_quant *out);
 th_status th_op_check_range(const th_op_ctx *ctx, int32_t value, int32_t lo, int32_t hi, th_error *err);
 /* An elementwise int8 -> int8 op: input 0 present, both int8, the same byte count. */
 th_status th_op_check_unary_s8(const th_op_ctx *ctx, th_error *err);

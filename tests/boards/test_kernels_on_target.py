@@ -34,8 +34,8 @@ from hil.modelgen.zoo import all_cases
 from hil.modelgen.zoo.conv_2d import conv_model
 from hil.modelgen.zoo.depthwise_conv_2d import depthwise_model
 from hil.modelgen.zoo.fully_connected import fully_connected_model
-from hil.compiler.plan_format import (params_offset, parse_plan, plan_format, tensor_offset, with_const_i32,
-                                      with_record_fields)
+from hil.compiler.plan_format import (params_offset, parse_plan, plan_format, tensor_offset, with_channel_quant,
+                                      with_const_i32, with_record_fields, with_tensor_fields)
 from hil.session import Session
 from tests.conftest import shared_model
 from tests.opcheck import assert_same_batch
@@ -73,14 +73,12 @@ def _deepest_conv_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     compiled = compile_model(_deepest_conv_model())
     blob = compiled.blob
     fmt = plan_format()
-    params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
     blob = with_const_i32(blob, bias["offset"], [INT32_MAX])
     batch = _constant_inputs(shape)
     plans = []
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0), (1 << 30, 1)):
-        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
-        plan = with_const_i32(plan, params["shifts_offset"], [shift])
+        plan = with_channel_quant(blob, 0, [multiplier], [shift])
         plans.append((f"deepest_conv_m{multiplier}_s{shift}", dataclasses.replace(compiled, blob=plan), batch))
     return plans
 
@@ -97,7 +95,7 @@ def _filter_offset_fc_plans() -> list[tuple[str, object, list[list[np.ndarray]]]
         compiled = compile_model(fully_connected_model((batches, depth), units, seed=units))
         blob = compiled.blob
         fmt = plan_format()
-        blob = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 1), zero_point=zero_point)
+        blob = with_tensor_fields(blob, 1, zero_point=zero_point)
         blob = with_record_fields(blob, fmt.op_params["FULLY_CONNECTED"], params_offset(blob),
                                   filter_offset=-zero_point)
         batch = [random_inputs([(batches, depth)], seed) for seed in range(2)]

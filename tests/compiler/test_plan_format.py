@@ -50,3 +50,46 @@ def test_engine_op_ids_are_tflite_builtin_codes():
     from hil.compiler.op_support import builtin_ops
     codes = builtin_ops()
     assert {name: codes.get(name) for name in plan_format().op_ids} == plan_format().op_ids
+
+
+def _c_decoded_quant(tmp_path, fields: dict, words: bytes, shifts: bytes) -> list[tuple[int, int]]:
+    """Each entry as th_quant_at (th_kernels.h) decodes the encoded form."""
+    import struct
+    count = len(words) // 4
+    word_list = ", ".join(f"{w}u" for w in struct.unpack(f"<{count}I", words))
+    shift_list = ", ".join(str(s) for s in struct.unpack(f"<{len(shifts)}b", shifts)) or "0"
+    src = tmp_path / "quant.c"
+    src.write_text(
+        '#include <stdio.h>\n#include "tinyhil/th_kernels.h"\n'
+        f"static const uint32_t words[] = {{{word_list}}};\nstatic const int8_t shifts[] = {{{shift_list}}};\n"
+        f"int main(void) {{ (void)shifts; th_channel_quant q = {{words, {'shifts' if shifts else 'NULL'}, {count}, "
+        f"{fields['shift_base']}}};\n"
+        f'for (int32_t i = 0; i < {count}; ++i) {{ th_quant e = th_quant_at(&q, i); '
+        'printf("%ld %ld\\n", (long)e.multiplier, (long)e.shift); }\nreturn 0; }\n')
+    exe = tmp_path / "quant"
+    subprocess.run(["gcc", "-std=c99", "-Wall", "-Werror", "-I", str(KERNELS_DIR / "include"), str(src), "-o",
+                    str(exe)], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split("\n")
+    return [tuple(map(int, line.split())) for line in out if line]
+
+
+def test_channel_quant_forms_decode_exactly_in_c(tmp_path):
+    """The packed form (one word an entry) where the shifts span at most four values and no
+    multiplier is 0, the wide one (a word and an int8 shift) otherwise: th_quant_at gives back
+    every multiplier and shift."""
+    from hil.compiler.plan_writer import encode_channel_quant
+    packed = plan_format().packed_shifts
+    top = (1 << 31) - 1
+    cases = [
+        ([1 << 30, top, 1234567890, 1 << 30], [-10, -7, -9, -8], True),     # span 4: packed
+        ([top], [30], True),                                                 # per tensor, the largest shift
+        ([1 << 30, top], [-31, -28], True),
+        ([1 << 30, top, 1 << 30], [-10, -6, -8], False),                     # span 5: wide
+        ([1 << 30, 0], [-8, 0], False),                                      # a zero multiplier: wide
+        ([top, 1 << 30], [-31, 30], False),
+    ]
+    for multipliers, shifts, is_packed in cases:
+        fields, words, shifts8 = encode_channel_quant(multipliers, shifts, packed)
+        assert (fields.get("shifts_offset") == packed) == is_packed
+        assert len(words) == 4 * len(multipliers) and len(shifts8) == (0 if is_packed else len(shifts))
+        assert _c_decoded_quant(tmp_path, fields, words, shifts8) == list(zip(multipliers, shifts))

@@ -1,5 +1,7 @@
 """Plan validation in the C runtime: every bad plan is refused with an error
 naming what was wrong; good plans run side by side and call the profiler."""
+import struct
+
 import pytest
 
 from hil.compiler import compile_model
@@ -47,7 +49,14 @@ def test_a_version_1_plan_is_refused_naming_both_versions(kws_plan):
     # Version 1 plans had three fixed input slots per op; this engine reads operand lists (2.0).
     err = _load_error(patched(kws_plan.blob, 4, "H", 1))
     assert err.status == "TH_ERR_VERSION"
-    assert "format version 1.x" in str(err) and "reads version 3.0" in str(err), str(err)
+    assert "format version 1.x" in str(err) and "reads version 4.0" in str(err), str(err)
+
+
+def test_a_version_3_plan_is_refused(kws_plan):
+    # Version 3 plans stored two int32s per channel's requantization and six dims in every tensor record.
+    err = _load_error(patched(kws_plan.blob, 4, "H", 3))
+    assert err.status == "TH_ERR_VERSION" and err.details["expected"] == 4 and err.details["got"] == 3
+    assert "format version 3.x" in str(err) and "reads version 4.0" in str(err), str(err)
 
 
 def test_flipped_weight_byte_fails_crc(kws_plan):
@@ -81,11 +90,19 @@ def test_tensor_index_out_of_range(kws_plan):
     assert err.status == "TH_ERR_BOUNDS" and err.details["op_index"] == 2 and err.details["got"] == 5000
 
 
-def test_tensor_dims_disagree_with_bytes(kws_plan):
+def test_tensor_dims_reaching_past_the_arena_are_refused(kws_plan):
+    """A record stores dims, not a byte size: the size they imply must fit the tensor's storage."""
     parsed = parse_plan(kws_plan.blob)
-    at = parsed.tensor_offset(0) + 4 + 4  # dim1
-    err = _load_error(patched(kws_plan.blob, at, "i", 1000))
-    assert err.status in ("TH_ERR_BAD_TENSOR", "TH_ERR_BOUNDS") and err.details["tensor_index"] == 0
+    err = _load_error(patched(kws_plan.blob, parsed.dim_offset(0, 1), "i", 1 << 20))
+    assert err.status == "TH_ERR_BOUNDS" and err.details["tensor_index"] == 0
+
+
+def test_tensor_dims_outside_the_dims_list_are_refused(kws_plan):
+    parsed = parse_plan(kws_plan.blob)
+    record = plan_format().tensor
+    at = parsed.tensor_offset(0) + struct.calcsize("<" + record.codes[:record.fields.index("first_dim")])
+    err = _load_error(patched(kws_plan.blob, at, "H", parsed.header["num_dims"] - 1))
+    assert err.status == "TH_ERR_BOUNDS" and err.details["tensor_index"] == 0 and err.details["byte_offset"] == at
 
 
 def test_unknown_op_type(kws_plan):
@@ -137,3 +154,15 @@ def test_an_int8_only_build_refuses_a_16x8_plan_at_load(case):
     run_sanitized(plan.blob, batch)   # the default build runs it
     with pytest.raises(EngineError, match="load: TH_ERR_BAD_TENSOR.*field=7"):
         run_sanitized(plan.blob, batch, defines=INT8_ONLY_DEFINES)
+
+
+def test_a_misaligned_arena_tensor_is_refused():
+    """Kernels read whole elements: an int16 activation at an odd arena offset is refused at load."""
+    from hil.compiler.plan_format import with_tensor_fields
+    from hil.modelgen.zoo import all_cases
+    blob = compile_model(all_cases()["conv_2d/s16_int64_bias_relu"]()).blob
+    parsed = parse_plan(blob)
+    t = next(i for i, rec in enumerate(parsed.tensors) if rec["storage"] == 0 and rec["dtype"] == 3)
+    err = _load_error(with_tensor_fields(blob, t, offset=parsed.tensors[t]["offset"] + 1))
+    assert err.status == "TH_ERR_BAD_TENSOR" and err.details["tensor_index"] == t
+    assert err.details["expected"] == 2 and err.details["got"] == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hil.compiler import compile_model
-from hil.compiler.plan_format import parse_plan, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import parse_plan, plan_format, with_tensor_fields
 from hil.engine.host import HostEngine
 from hil.model.golden import TflmReference
 from tests.opcheck import assert_same_outputs
@@ -25,7 +25,7 @@ def as_wider_plan(blob: bytes, dtype=np.int16, dim: int = -1) -> bytes:
             continue
         d = dim % rec["rank"]
         assert rec[f"dim{d}"] % size == 0, f"tensor {t} dim {d} is not a multiple of {size}"
-        blob = with_record_fields(blob, fmt.tensor, tensor_offset(blob, t), dtype=WIDER[np.dtype(dtype)],
+        blob = with_tensor_fields(blob, t, dtype=WIDER[np.dtype(dtype)],
                                   **{f"dim{d}": rec[f"dim{d}"] // size})
     return blob
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hil.compiler import compile_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.engine.host import HostEngine
 from hil.errors import EngineError
 from tests.opcheck import assert_matches_tflm
@@ -28,7 +28,7 @@ def assert_bad_params_refused(blob: bytes, op: str, fields: dict):
 
 def assert_bad_tensor_refused(blob: bytes, tensor: int, fields: dict, status: str):
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.arg_max import prepare_arg_max
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields, with_tensor_fields
 from hil.engine.host import HostEngine
 from hil.errors import EngineError, UnsupportedModelError
 from hil.model.golden import TflmReference
@@ -102,7 +102,7 @@ def test_bad_params_are_refused(op, fields, status):
 
 
 @pytest.mark.parametrize("tensor, fields, status", [
-    (1, {"dtype": 1, "bytes": 20}, "TH_ERR_BAD_TENSOR"),                      # int8 output
+    (1, {"dtype": 1}, "TH_ERR_BAD_TENSOR"),                      # int8 output
     (1, {"rank": 2, "dim1": 20, "dim2": 1}, "TH_ERR_SHAPE"),                  # [1, 20]
     (1, {"dim1": 4, "dim2": 5}, "TH_ERR_SHAPE"),                              # [1, 4, 5]
     (0, {"dtype": 3, "dim3": 4}, "TH_ERR_BAD_TENSOR"),                        # int16 input
@@ -110,7 +110,7 @@ def test_bad_params_are_refused(op, fields, status):
 def test_bad_tensors_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
 
 
@@ -118,7 +118,9 @@ def test_misaligned_int32_output_is_refused():
     blob = _plan()
     record = plan_format().tensor.unpack(blob, tensor_offset(blob, 1))
     assert record["offset"] >= 4   # after the input: moving it back one byte stays inside the arena
-    patched = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), offset=record["offset"] - 1)
+    patched = with_tensor_fields(blob, 1, offset=record["offset"] - 1)
     with pytest.raises(EngineError) as info:
         HostEngine(patched)
-    assert info.value.status == "TH_ERR_ALIGNMENT"
+    # The loader refuses any tensor off its element alignment before the op sees it.
+    assert info.value.status == "TH_ERR_BAD_TENSOR" and info.value.details["tensor_index"] == 1
+    assert (info.value.details["expected"], info.value.details["got"]) == (4, 3)

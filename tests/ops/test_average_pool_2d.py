@@ -14,7 +14,7 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.model.golden import TflmReference
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.average_pool_2d import CASES, SAME, VALID, pool_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
@@ -130,7 +130,7 @@ def test_bad_params_are_refused(pool_plan, fields):
 @pytest.mark.parametrize("target, fields, status", [
     ("params", {"stride_h": 4}, "TH_ERR_SHAPE"),   # the 3rd and 4th output rows would start past the input
     ("params", {"stride_w": 3}, "TH_ERR_SHAPE"),   # the 4th column would start at 9 > 7
-    ("output", {"dim3": 2, "bytes": 32}, "TH_ERR_SHAPE"),             # channels differ from the input's
+    ("output", {"dim3": 2}, "TH_ERR_SHAPE"),             # channels differ from the input's
     ("output", {"rank": 3, "dim0": 4, "dim1": 4, "dim2": 4, "dim3": 1}, "TH_ERR_SHAPE"),
     ("output", {"zero_point": 5}, "TH_ERR_BAD_TENSOR"),               # quantization differs from the input's
     ("input", {"dtype": 2, "dim3": 1}, "TH_ERR_BAD_TENSOR"),          # int32 input of the same bytes
@@ -141,7 +141,7 @@ def test_bad_shapes_are_refused(pool_plan, target, fields, status):
     if target == "params":
         patched = with_record_fields(blob, fmt.op_params[op_type], params_offset(blob), **fields)
     else:
-        patched = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 0 if target == "input" else 1), **fields)
+        patched = with_tensor_fields(blob, 0 if target == "input" else 1, **fields)
     with pytest.raises(EngineError) as info:
         HostEngine(patched)
     assert info.value.status == status

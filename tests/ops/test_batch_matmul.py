@@ -7,7 +7,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.batch_matmul import prepare_batch_matmul
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
@@ -167,7 +167,7 @@ def test_bad_params_are_refused(fields):
 def test_bad_shapes_and_types_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
     assert info.value.details["op_type"] == plan_format().op_ids["BATCH_MATMUL"]
 

@@ -13,7 +13,8 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.model.layers import layer_model
 from hil.modelgen.zoo.conv_2d import CASES, conv16_model, conv_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
+from hil.compiler.plan_format import (params_offset, plan_format, tensor_offset, with_channel_quant, with_const_i32,
+                                      with_record_fields, with_tensor_fields)
 from hil.compiler.quant import quantize_multiplier
 from hil.model.tflite import load_graph
 from tests.conftest import shared_model
@@ -185,8 +186,10 @@ def _conv_plan() -> bytes:
     {"depth_multiplier": 2},
     {"act_min": 5, "act_max": 4},
     {"quant_count": 3},
-    {"multipliers_offset": 1 << 30},
-    {"shifts_offset": 2},            # misaligned
+    {"words_offset": 1 << 30},
+    {"words_offset": 2},             # misaligned
+    {"shift_base": 30},              # packed: shift_base + 1 past 30
+    {"shifts_offset": 1 << 30},
 ])
 def test_bad_params_are_refused(fields):
     blob = _conv_plan()
@@ -200,13 +203,13 @@ def test_bad_params_are_refused(fields):
     (1, {"dim0": 2, "dim1": 6}),             # filter output channels disagree with the output
     (1, {"dim3": 1, "dim1": 9}),             # filter depth 1 does not split the 4 outputs into 3 groups
     (3, {"dim1": 2, "dim2": 8}),             # output height 2 is neither SAME's nor VALID's
-    (2, {"dim0": 2, "bytes": 8}),            # bias of 2 for 4 channels
-    (2, {"dtype": 1, "bytes": 4}),           # int8 bias
+    (2, {"dim0": 2}),            # bias of 2 for 4 channels
+    (2, {"dtype": 1}),           # int8 bias
 ])
 def test_bad_shapes_and_types_are_refused(tensor, fields):
     blob = _conv_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status in ("TH_ERR_SHAPE", "TH_ERR_BAD_TENSOR")
     assert info.value.details["op_type"] == plan_format().op_ids["CONV_2D"]
 
@@ -220,13 +223,11 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
     blob = compile_model(conv_model(shape, 1, kernel=(16, 16), padding="VALID", seed=9,
                                     weights=np.full(16 * 16 * 256, -127))).blob
     fmt = plan_format()
-    params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
     blob = with_const_i32(blob, bias["offset"], [INT32_MAX])
     lo, hi = np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0)):
-        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
-        plan = with_const_i32(plan, params["shifts_offset"], [shift])
+        plan = with_channel_quant(blob, 0, [multiplier], [shift])
         run_sanitized(plan, [[lo], [hi]], [(1, 1, 1, 1)])
 
 
@@ -307,8 +308,7 @@ def test_bad_16x8_params_are_refused(fields):
 def test_16x8_shift_above_7_is_refused_only_for_the_int64_accumulator():
     for bias, refused in (("int64", True), ("int32", False)):
         blob = _conv16_plan(bias)
-        params = plan_format().op_params["CONV_2D"].unpack(blob, params_offset(blob))
-        plan = with_const_i32(blob, params["shifts_offset"], [8, 8, 8])
+        plan = with_channel_quant(blob, 0, [1 << 30] * 3, [8] * 3)
         if refused:
             with pytest.raises(EngineError) as info:
                 HostEngine(plan)
@@ -318,13 +318,13 @@ def test_16x8_shift_above_7_is_refused_only_for_the_int64_accumulator():
 
 
 @pytest.mark.parametrize("tensor, fields", [
-    (3, {"dtype": 1, "bytes": 108}),         # int8 output for an int16 input
-    (2, {"dtype": 1, "bytes": 3}),           # int8 bias
+    (3, {"dtype": 1}),         # int8 output for an int16 input
+    (2, {"dtype": 1}),           # int8 bias
 ])
 def test_bad_16x8_tensors_are_refused(tensor, fields):
     blob = _conv16_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status in ("TH_ERR_SHAPE", "TH_ERR_BAD_TENSOR")
 
 
@@ -333,11 +333,9 @@ def test_16x8_extreme_accepted_params_run_without_undefined_behaviour():
     largest and smallest int64-path shifts: the kernel wraps instead of overflowing."""
     blob = _conv16_plan()
     fmt = plan_format()
-    params = fmt.op_params["CONV_2D"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
     blob = with_const_i32(blob, bias["offset"], [-1, INT32_MAX] * 3)   # little-endian INT64_MAX
     lo, hi = np.full((1, 6, 6, 2), -32768, np.int16), np.full((1, 6, 6, 2), 32767, np.int16)
     for multiplier, shift in ((INT32_MAX, 7), (INT32_MAX, -31), (0, 0), (0x7FFF0000, 0)):
-        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier] * 3)
-        plan = with_const_i32(plan, params["shifts_offset"], [shift] * 3)
+        plan = with_channel_quant(blob, 0, [multiplier] * 3, [shift] * 3)
         run_sanitized(plan, [[lo], [hi]], [(1, 6, 6, 3)])

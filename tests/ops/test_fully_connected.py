@@ -14,7 +14,7 @@ from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.builder import ModelBuilder
 from hil.model.layers import layer_model
 from hil.modelgen.zoo.fully_connected import CASES, fully_connected_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.model.tflite import load_graph
 from tests.conftest import shared_model
@@ -153,6 +153,8 @@ def _fc_plan(per_channel: bool = False) -> bytes:
     (False, {"quant_count": 0}),
     (True, {"quant_count": 4}),
     (True, {"shifts_offset": 1 << 31}),
+    (True, {"words_offset": 2}),             # misaligned
+    (False, {"shift_base": 30}),             # packed: shift_base + 1 past 30
 ])
 def test_bad_params_are_refused(per_channel, fields):
     blob = _fc_plan(per_channel)
@@ -166,12 +168,12 @@ def test_bad_params_are_refused(per_channel, fields):
     (1, {"rank": 3, "dim0": 2, "dim1": 4, "dim2": 32}),    # filter is not 2-D
     (1, {"dim0": 4, "dim1": 64}),                          # input is 1 batch of 64, output has 2 of 8
     (3, {"dim0": 4, "dim1": 4}),                           # output's last dim is not the units
-    (2, {"dim0": 4, "bytes": 16}),                         # bias of 4 for 8 units
+    (2, {"dim0": 4}),                         # bias of 4 for 8 units
 ])
 def test_bad_shapes_are_refused(tensor, fields):
     blob = _fc_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == "TH_ERR_SHAPE"
     assert info.value.details["op_type"] == plan_format().op_ids["FULLY_CONNECTED"]
 
@@ -181,7 +183,7 @@ def test_input_of_any_rank_with_the_same_values_is_accepted():
     so the engine given the same 64 values as [1, 64] answers what TFLM answers for [2, 32]."""
     model = fully_connected_model((2, 32), 8, seed=5)
     blob = compile_model(model).blob
-    engine = HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 0), dim0=1, dim1=64))
+    engine = HostEngine(with_tensor_fields(blob, 0, dim0=1, dim1=64))
     golden = TflmReference(model)
     for seed in range(3):
         (x,) = random_inputs([(1, 64)], seed)
@@ -195,7 +197,7 @@ def test_filter_zero_point_matches_tflm(units, depth, batches, zero_point):
     TFLM answers for the same weight bytes with that zero point."""
     blob = compile_model(fully_connected_model((batches, depth), units, seed=units)).blob
     fmt = plan_format()
-    blob = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 1), zero_point=zero_point)
+    blob = with_tensor_fields(blob, 1, zero_point=zero_point)
     blob = with_record_fields(blob, fmt.op_params["FULLY_CONNECTED"], params_offset(blob), filter_offset=-zero_point)
     engine = HostEngine(blob)
     golden = TflmReference(fully_connected_model((batches, depth), units, seed=units, weights_zero_point=zero_point))

@@ -7,7 +7,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.reduce_max import prepare_reduce_max
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.engine.host import HostEngine
 from hil.errors import EngineError, UnsupportedModelError
 from hil.model.golden import TflmReference
@@ -88,7 +88,7 @@ def test_bad_params_are_refused(op, fields, status):
 ])
 def test_bad_tensors_are_refused(tensor, fields, status):
     blob = _plan()
-    patched = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields)
+    patched = with_tensor_fields(blob, tensor, **fields)
     with pytest.raises(EngineError) as info:
         HostEngine(patched)
     assert info.value.status == status
@@ -97,6 +97,6 @@ def test_bad_tensors_are_refused(tensor, fields, status):
 def test_keep_dims_form_of_the_output_is_accepted():
     """[1, 5, 4, 1] is the same reduction with keep_dims: same bytes, accepted and run."""
     blob = _plan()
-    patched = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), rank=4, dim3=1)
+    patched = with_tensor_fields(blob, 1, rank=4, dim3=1)
     x = np.arange(160, dtype=np.int64).astype(np.int8).reshape(1, 5, 4, 8)
     assert HostEngine(patched).run([x])[0].reshape(-1).tolist() == x.max(axis=3).reshape(-1).tolist()

@@ -12,7 +12,7 @@ from hil.errors import EngineError, UnsupportedModelError
 from hil.model.golden import TflmReference
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.reshape import CASES
-from hil.compiler.plan_format import plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import parse_plan, plan_format, with_record_fields, with_tensor_fields
 from hil.model.tflite import load_graph
 from tests.opcheck import assert_matches_tflm
 
@@ -77,13 +77,13 @@ def _flatten_plan() -> bytes:
 
 
 @pytest.mark.parametrize("fields, status", [
-    ({"dim1": 32, "bytes": 32}, "TH_ERR_SHAPE"),         # fewer elements than the input
+    ({"dim1": 32}, "TH_ERR_SHAPE"),         # fewer elements than the input
     ({"dtype": 2, "dim1": 16}, "TH_ERR_BAD_TENSOR"),     # same bytes, other dtype
 ])
 def test_bad_output_is_refused(fields, status):
     blob = _flatten_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), **fields))
+        HostEngine(with_tensor_fields(blob, 1, **fields))
     assert info.value.status == status
 
 
@@ -105,11 +105,11 @@ def test_output_in_separate_storage_is_copied():
     model = CASES["pool_then_flatten"]()
     blob = compile_model(model).blob
     fmt = plan_format()
-    records = [fmt.tensor.unpack(blob, tensor_offset(blob, i)) for i in range(3)]
+    records = parse_plan(blob).tensors[:3]
     assert [r["bytes"] for r in records] == [288, 32, 32]          # input, pooled, flat
     assert records[2]["offset"] == records[1]["offset"]            # flat aliases pooled
     assert records[0]["offset"] != records[1]["offset"]
-    moved = with_record_fields(blob, fmt.tensor, tensor_offset(blob, 2), offset=records[0]["offset"])
+    moved = with_tensor_fields(blob, 2, offset=records[0]["offset"])
     shape = (1, 3, 3, 32)
     batch = [[np.random.default_rng(seed).integers(-128, 128, shape, dtype=np.int8)] for seed in range(3)]
     golden = TflmReference(model)
@@ -121,5 +121,5 @@ def test_int16_output_retyped_to_int8_is_refused():
     """Same byte count, other element size: the dtypes must agree."""
     blob = compile_model(CASES["s16_flatten_4d_to_2d"]()).blob
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, 1), dtype=1, dim1=256))
+        HostEngine(with_tensor_fields(blob, 1, dtype=1, dim1=256))
     assert info.value.status == "TH_ERR_BAD_TENSOR"

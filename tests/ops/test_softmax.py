@@ -11,7 +11,7 @@ from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
 from hil.modelgen.builder import ModelBuilder
 from hil.modelgen.zoo.softmax import CASES, softmax_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.compiler.quant import quantize_multiplier
 from tests.opcheck import assert_matches_tflm
 
@@ -131,7 +131,7 @@ def test_bad_params_are_refused(fields):
 def test_output_zero_point_other_than_minus_128_is_refused():
     blob = _softmax_plan()
     output = plan_format().header.unpack(blob)["num_tensors"] - 1
-    bad = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, output), zero_point=-127)
+    bad = with_tensor_fields(blob, output, zero_point=-127)
     with pytest.raises(EngineError) as info:
         HostEngine(bad)
     assert info.value.status == "TH_ERR_BAD_TENSOR"
@@ -141,7 +141,7 @@ def test_output_zero_point_other_than_minus_128_is_refused():
 def test_output_shape_differing_from_input_is_refused():
     blob = _softmax_plan()
     output = plan_format().header.unpack(blob)["num_tensors"] - 1
-    bad = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, output), dim1=5, bytes=5)
+    bad = with_tensor_fields(blob, output, dim1=5)
     with pytest.raises(EngineError) as info:
         HostEngine(bad)
     assert info.value.status == "TH_ERR_SHAPE"
@@ -150,7 +150,7 @@ def test_output_shape_differing_from_input_is_refused():
 def test_depth_beyond_the_q12_19_sum_is_refused():
     blob = compile_model(softmax_model((1, 4095), 0.1, 1.0)).blob
     for tensor in (0, 1):
-        blob = with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), dim1=4096, bytes=4096)
+        blob = with_tensor_fields(blob, tensor, dim1=4096)
     with pytest.raises(EngineError) as info:
         HostEngine(blob)
     assert info.value.status == "TH_ERR_SHAPE"

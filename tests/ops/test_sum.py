@@ -7,7 +7,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.sum import prepare_sum
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, plan_format, with_record_fields, with_tensor_fields
 from hil.engine.host import HostEngine
 from hil.errors import EngineError, UnsupportedModelError
 from hil.model.tflite import load_graph
@@ -110,5 +110,5 @@ def test_bad_params_are_refused(fields, status):
 def test_bad_tensors_are_refused(tensor, fields, status):
     blob = _sum_plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status

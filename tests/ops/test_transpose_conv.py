@@ -7,7 +7,8 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.transpose_conv import prepare_transpose_conv, tflm_pad
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_record_fields
+from hil.compiler.plan_format import (params_offset, parse_plan, plan_format, tensor_offset, with_channel_quant, with_const_i32,
+                                      with_record_fields, with_tensor_fields)
 from hil.compiler.quant import quantize_multiplier
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
@@ -177,9 +178,7 @@ def _plan() -> bytes:
 
 
 def test_plan_tensor_order_is_input_filter_bias_output():
-    fmt = plan_format()
-    blob = _plan()
-    shapes = [fmt.tensor.unpack(blob, tensor_offset(blob, t)) for t in range(4)]
+    shapes = parse_plan(_plan()).tensors[:4]
     assert [s["rank"] for s in shapes] == [4, 4, 1, 4]
     assert (shapes[1]["dim0"], shapes[3]["dim1"], shapes[2]["dtype"]) == (6, 10, 2)
 
@@ -193,8 +192,10 @@ def test_plan_tensor_order_is_input_filter_bias_output():
     {"output_offset": 200},
     {"act_min": 5, "act_max": 4},
     {"quant_count": 3},
-    {"multipliers_offset": 1 << 30},
-    {"shifts_offset": 2},            # misaligned
+    {"words_offset": 1 << 30},
+    {"words_offset": 2},             # misaligned
+    {"shift_base": -30},             # packed: shift_base - 2 below -31
+    {"shifts_offset": 1 << 30},
 ])
 def test_bad_params_are_refused(fields):
     blob = _plan()
@@ -208,14 +209,14 @@ def test_bad_params_are_refused(fields):
     (1, {"dim0": 3, "dim1": 6}, "TH_ERR_SHAPE"),          # filter output channels disagree with the output
     (1, {"dim3": 2, "dim1": 6}, "TH_ERR_SHAPE"),          # filter depth 2 for 4 input channels
     (3, {"dim0": 2, "dim1": 5}, "TH_ERR_SHAPE"),          # output batch 2 for 1
-    (2, {"dim0": 2, "bytes": 8}, "TH_ERR_SHAPE"),         # bias of 2 for 6 channels
-    (2, {"dtype": 1, "bytes": 6}, "TH_ERR_BAD_TENSOR"),   # int8 bias
+    (2, {"dim0": 2}, "TH_ERR_SHAPE"),         # bias of 2 for 6 channels
+    (2, {"dtype": 1}, "TH_ERR_BAD_TENSOR"),   # int8 bias
     (0, {"rank": 3, "dim0": 5, "dim1": 5, "dim2": 4, "dim3": 1}, "TH_ERR_SHAPE"),  # rank-3 input
 ])
 def test_bad_shapes_and_types_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
     assert info.value.details["op_type"] == plan_format().op_ids["TRANSPOSE_CONV"]
 
@@ -239,11 +240,9 @@ def test_extreme_accepted_params_run_without_undefined_behaviour():
     blob = compile_model(transpose_conv_model(shape, 1, kernel=(16, 16), padding="VALID", seed=9,
                                               weights=np.full(16 * 16 * 256, -127))).blob
     fmt = plan_format()
-    params = fmt.op_params["TRANSPOSE_CONV"].unpack(blob, params_offset(blob))
     bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
     blob = with_const_i32(blob, bias["offset"], [INT32_MAX])
     lo, hi = np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0)):
-        plan = with_const_i32(blob, params["multipliers_offset"], [multiplier])
-        plan = with_const_i32(plan, params["shifts_offset"], [shift])
+        plan = with_channel_quant(blob, 0, [multiplier], [shift])
         run_sanitized(plan, [[lo], [hi]], [(1, 31, 31, 1)])

@@ -10,7 +10,7 @@ import pytest
 
 from hil.compiler import compile_model
 from hil.compiler.ops.unidirectional_sequence_lstm import checked_log2, prepare_unidirectional_sequence_lstm
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_record_fields
+from hil.compiler.plan_format import params_offset, parse_plan, plan_format, with_record_fields, with_tensor_fields
 from hil.compiler.quant import quantize_multiplier
 from hil.engine.host import HostEngine, run_sanitized
 from hil.errors import EngineError, UnsupportedModelError
@@ -275,9 +275,7 @@ def _plan() -> bytes:
 
 
 def test_plan_holds_the_op_tensors_in_kernel_order():
-    fmt = plan_format()
-    blob = _plan()
-    records = [fmt.tensor.unpack(blob, tensor_offset(blob, t)) for t in range(14)]
+    records = parse_plan(_plan()).tensors[:14]
     assert [(r["dim0"], r["dim1"]) for r in (records[0], records[1], records[5], records[13])] == \
         [(2, 5), (8, 6), (8, 8), (2, 5)]
     assert [r["dtype"] for r in records[9:13]] == [2] * 4
@@ -307,11 +305,11 @@ def test_bad_params_are_refused(fields):
 
 
 @pytest.mark.parametrize("tensor, fields, status", [
-    (2, {"dim1": 5, "bytes": 40}, "TH_ERR_SHAPE"),          # input-to-forget weights [8,5] for 6 inputs
+    (2, {"dim1": 5}, "TH_ERR_SHAPE"),          # input-to-forget weights [8,5] for 6 inputs
     (6, {"dim0": 4, "dim1": 16}, "TH_ERR_SHAPE"),           # recurrent weights [4,16]
-    (10, {"dtype": 1, "bytes": 8}, "TH_ERR_BAD_TENSOR"),    # an int8 bias
-    (11, {"dim0": 4, "bytes": 16}, "TH_ERR_SHAPE"),         # a bias of 4 for 8 units
-    (13, {"dim2": 4, "bytes": 40}, "TH_ERR_SHAPE"),         # output of 4 units
+    (10, {"dtype": 1}, "TH_ERR_BAD_TENSOR"),    # an int8 bias
+    (11, {"dim0": 4}, "TH_ERR_SHAPE"),         # a bias of 4 for 8 units
+    (13, {"dim2": 4}, "TH_ERR_SHAPE"),         # output of 4 units
     (13, {"dtype": 4}, "TH_ERR_BAD_TENSOR"),                # uint8 output
     (0, {"rank": 2, "dim1": 30, "dim2": 1}, "TH_ERR_SHAPE"),
     (3, {"zero_point": 1}, "TH_ERR_BAD_TENSOR"),            # asymmetric weights
@@ -319,7 +317,7 @@ def test_bad_params_are_refused(fields):
 def test_bad_shapes_and_types_are_refused(tensor, fields, status):
     blob = _plan()
     with pytest.raises(EngineError) as info:
-        HostEngine(with_record_fields(blob, plan_format().tensor, tensor_offset(blob, tensor), **fields))
+        HostEngine(with_tensor_fields(blob, tensor, **fields))
     assert info.value.status == status
     assert info.value.details["op_type"] == plan_format().op_ids[OP]
 

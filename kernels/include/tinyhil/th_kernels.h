@@ -27,12 +27,35 @@
 /* NHWC activations; filters are OHWI for conv, 1HWO for depthwise. */
 typedef struct { int32_t n, h, w, c; } th_dims;
 
-/* Output requantization: per tensor (count 1) or per output channel. */
+/* Output requantization: per tensor (count 1) or per output channel, read
+ * in place from the plan (the forms of th_plan_format.h's
+ * TH_PARAMS_QUANT_REF_FIELDS), entry by entry through th_quant_at. */
 typedef struct {
-    const int32_t *multiplier;
-    const int32_t *shift;
+    const uint32_t *words;
+    const int8_t *shifts; /* the wide form's shifts; NULL in the packed form */
     int32_t count;
+    int32_t shift_base;   /* the packed form's */
 } th_channel_quant;
+
+typedef struct {
+    int32_t multiplier;
+    int32_t shift;
+} th_quant;
+
+/* Entry i (0 for a per-tensor quantization). */
+static inline th_quant th_quant_at(const th_channel_quant *q, int32_t i)
+{
+    const uint32_t word = q->words[i];
+    th_quant r;
+    if (q->shifts == NULL) {
+        r.multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+        r.shift = q->shift_base + ((int32_t)word >> 30); /* arithmetic: the signed top two bits */
+    } else {
+        r.multiplier = (int32_t)word;
+        r.shift = q->shifts[i];
+    }
+    return r;
+}
 
 /* Caller-owned scratch (CMSIS-NN style): each kernel that may want one has a
  * *_scratch_bytes() size query; the planner reserves it in the arena.  The

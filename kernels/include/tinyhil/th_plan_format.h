@@ -2,10 +2,11 @@
  * and the Python compiler (hil/compiler/plan_format.py parses the X-macro lists here).
  *
  * A plan is little-endian, 4-byte aligned, and laid out as
- *   header | tensor records | op records | io list | operand list | constant region
+ *   header | tensor records | op records | io list | operand list | dims list | constant region
  * The io list holds the graph's input then output tensor indices (uint16);
  * the operand list holds every op's input then output tensor indices (uint16),
- * each op's run starting at its record's first_operand.
+ * each op's run starting at its record's first_operand; the dims list holds
+ * every tensor's dims (int32), each tensor's run starting at its first_dim.
  * Every offset below is relative to the start of the plan, except tensor and
  * params offsets into the constant region, which are relative to its start.
  * The CRC (IEEE 802.3, reflected, as zlib.crc32) covers bytes [16, total_size).
@@ -15,13 +16,14 @@
 #include <stdint.h>
 
 #define TH_PLAN_MAGIC 0x4C504854u /* "THPL" */
-#define TH_PLAN_VERSION_MAJOR 3
+#define TH_PLAN_VERSION_MAJOR 4 /* 4.0: packed per-channel quantization, the dims list, 12-byte tensor and 20-byte op records */
 #define TH_PLAN_VERSION_MINOR 0
 #define TH_PLAN_ALIGN 16          /* constant data and arena offsets */
 #define TH_MAX_RANK 6
 #define TH_MAX_OP_INPUTS 24       /* UNIDIRECTIONAL_SEQUENCE_LSTM has 24 */
 #define TH_MAX_OP_OUTPUTS 16
 #define TH_NO_TENSOR 0xFFFFu
+#define TH_MAX_DIM (1 << 24)
 
 /* X(name, id): op types.  Names and ids are TFLite's builtin operator names
  * and codes (schema.fbs BuiltinOperator), so a plan speaks TFLite's vocabulary.
@@ -122,23 +124,21 @@ typedef enum {
     F(uint32_t, const_size)       \
     F(uint32_t, operands_offset)  \
     F(uint32_t, num_operands)     \
-    F(uint32_t, reserved2)        \
-    F(uint32_t, reserved3)
+    F(uint32_t, dims_offset)      \
+    F(uint32_t, num_dims)
 
+/* A tensor: its dims are dims-list entries [first_dim, first_dim + rank),
+ * each in [1, TH_MAX_DIM]; its byte size is not stored: it is the product of
+ * its dims times its dtype's element size.  (A zero point of an int8, uint8
+ * or int16 tensor fits int16; wider tensors have 0.) */
 #define TH_TENSOR_RECORD_FIELDS(F) \
     F(uint8_t, dtype)              \
     F(uint8_t, rank)               \
     F(uint8_t, storage)            \
     F(uint8_t, reserved)           \
-    F(int32_t, dim0)               \
-    F(int32_t, dim1)               \
-    F(int32_t, dim2)               \
-    F(int32_t, dim3)               \
-    F(int32_t, dim4)               \
-    F(int32_t, dim5)               \
-    F(uint32_t, offset)            \
-    F(uint32_t, bytes)             \
-    F(int32_t, zero_point)
+    F(int16_t, zero_point)         \
+    F(uint16_t, first_dim)         \
+    F(uint32_t, offset)
 
 /* The op's operands are operand-list entries [first_operand, first_operand +
  * num_inputs + num_outputs): inputs (tensor indices or TH_NO_TENSOR, e.g. a
@@ -147,9 +147,9 @@ typedef enum {
     F(uint16_t, op_type)        \
     F(uint8_t, num_inputs)      \
     F(uint8_t, num_outputs)     \
-    F(uint32_t, first_operand)  \
+    F(uint16_t, first_operand)  \
+    F(uint16_t, params_bytes)   \
     F(uint32_t, params_offset)  \
-    F(uint32_t, params_bytes)   \
     F(uint32_t, scratch_offset) \
     F(uint32_t, scratch_bytes)
 
@@ -170,10 +170,21 @@ typedef struct { TH_OP_RECORD_FIELDS(TH_DECLARE_FIELD) } th_op_record;
     F(int32_t, depth_multiplier) /* depthwise only; 1 for conv */ \
     F(int32_t, act_min) F(int32_t, act_max)
 
-/* Output requantization, per tensor (count 1) or per output channel. */
+/* Output requantization, per tensor (count 1) or per output channel: entry i
+ * is TFLM's multiplier (0 or in [2^30, 2^31)) and shift (in [-31, 30]), read
+ * from quant_count uint32 words at words_offset in one of two forms:
+ *   packed (shifts_offset == TH_PACKED_SHIFTS): the multiplier is nonzero, word
+ *     bits 0..29 are its low bits (bit 30 is implied) and bits 31..30, a signed
+ *     2-bit value in [-2, 1], are added to shift_base: one word per entry, for
+ *     an op whose shifts span at most four values (most do);
+ *   wide: the word is the multiplier and quant_count int8 shifts follow at
+ *     shifts_offset (shift_base 0), for any other op.
+ * (kernels read an entry through th_quant_at, th_kernels.h) */
+#define TH_PACKED_SHIFTS 0xFFFFFFFFu
 #define TH_PARAMS_QUANT_REF_FIELDS(F) \
     F(int32_t, quant_count)           \
-    F(uint32_t, multipliers_offset)   \
+    F(int32_t, shift_base)            \
+    F(uint32_t, words_offset)         \
     F(uint32_t, shifts_offset)
 
 #define TH_PARAMS_FC_FIELDS(F)                      \

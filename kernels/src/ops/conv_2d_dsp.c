@@ -335,12 +335,12 @@ static void conv_fast_params(const th_conv_params *p, const th_channel_quant *q,
                              int32_t n, int32_t *bp, int32_t *qp, uint8_t *slow)
 {
     for (int32_t i = 0; i < n; ++i) {
-        const int32_t j = q->count > 1 ? c0 + i : 0;
-        const int fast = conv_fast_shift(q->shift[j]);
+        const th_quant qc = th_quant_at(q, q->count > 1 ? c0 + i : 0);
+        const int fast = conv_fast_shift(qc.shift);
         if (bias == NULL) {
             bp[i] = 0; /* (with a bias, conv_pairs reads it where it is) */
         }
-        th_dsp_fast_quant(q->multiplier[j], fast ? q->shift[j] : -2, p->output_offset, &qp[3 * i]);
+        th_dsp_fast_quant(qc.multiplier, fast ? qc.shift : -2, p->output_offset, &qp[3 * i]);
         if ((i & 1) == 0) {
             slow[i / 2] = 0;
         }

@@ -163,7 +163,7 @@ th_status th_check_quant_s16(const th_op_ctx *ctx, const th_channel_quant *q, co
     }
     th_status s = TH_OK;
     for (int32_t c = 0; c < q->count && s == TH_OK; ++c) {
-        s = th_op_check_range(ctx, q->shift[c], -31, 7, err);
+        s = th_op_check_range(ctx, th_quant_at(q, c).shift, -31, 7, err);
     }
     return s;
 }
@@ -173,9 +173,7 @@ void th_conv_eval(const th_op_ctx *ctx, th_conv_kernel kernel, th_conv_kernel_s1
     th_conv_plan_params pp;
     th_channel_quant quant;
     memcpy(&pp, ctx->params, sizeof(pp)); /* size and bounds checked in validate */
-    th_op_const_i32(ctx, pp.quant.multipliers_offset, pp.quant.quant_count, &quant.multiplier, NULL);
-    th_op_const_i32(ctx, pp.quant.shifts_offset, pp.quant.quant_count, &quant.shift, NULL);
-    quant.count = pp.quant.quant_count;
+    th_op_quant(ctx, &pp.quant, &quant);
 
     const th_tensor *bias = ctx->inputs[TH_CONV_BIAS];
     const th_dims in = th_tensor_dims(ctx->inputs[TH_CONV_INPUT]);

@@ -35,8 +35,8 @@ static inline int8_t th_conv_output(const th_conv_params *p, const th_channel_qu
     if (bias != NULL) {
         acc = th_add_wrap(acc, bias[channel]);
     }
-    const int32_t qi = per_channel ? channel : 0;
-    acc = th_multiply_by_quantized_multiplier(acc, q->multiplier[qi], q->shift[qi]);
+    const th_quant qc = th_quant_at(q, per_channel ? channel : 0);
+    acc = th_multiply_by_quantized_multiplier(acc, qc.multiplier, qc.shift);
     acc = th_add_wrap(acc, p->output_offset);
     return (int8_t)th_clamp(acc, p->act_min, p->act_max);
 }
@@ -48,16 +48,16 @@ static inline int8_t th_conv_output(const th_conv_params *p, const th_channel_qu
 static inline int16_t th_output_s16(const th_channel_quant *q, th_bias16 bias, int32_t channel, int64_t acc,
                                     int32_t act_min, int32_t act_max)
 {
-    const int32_t qi = q->count > 1 ? channel : 0;
+    const th_quant qc = th_quant_at(q, q->count > 1 ? channel : 0);
     int32_t out;
     if (bias.bias32 != NULL) {
         const int32_t acc32 = th_add_wrap((int32_t)(uint32_t)(uint64_t)acc, bias.bias32[channel]);
-        out = th_multiply_by_quantized_multiplier(acc32, q->multiplier[qi], q->shift[qi]);
+        out = th_multiply_by_quantized_multiplier(acc32, qc.multiplier, qc.shift);
     } else {
         if (bias.bias64 != NULL) {
             acc = th_add_wrap64(acc, bias.bias64[channel]);
         }
-        out = th_multiply_by_quantized_multiplier_s64(acc, q->multiplier[qi], q->shift[qi]);
+        out = th_multiply_by_quantized_multiplier_s64(acc, qc.multiplier, qc.shift);
     }
     return (int16_t)th_clamp(out, act_min, act_max);
 }

@@ -412,10 +412,11 @@ static int dw3_applies(const th_conv_params *p, const th_dims *in, const th_dims
 static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset, dw3_ctx *head)
 {
     const int32_t step = q->count > 1 ? 1 : 0;
-    const int32_t *shift = q->shift + step * c, *multiplier = q->multiplier + step * c;
+    th_quant qc[4];
     int fold = 1;
     for (int32_t i = 0; i < 4; ++i) {
-        const int32_t sh = shift[step * i];
+        qc[i] = th_quant_at(q, step * (c + i));
+        const int32_t sh = qc[i].shift;
         if (sh < TH_DSP_FAST_MIN_SHIFT || sh > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
@@ -423,8 +424,8 @@ static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset
     }
     head->fold = fold;
     for (int32_t i = 0; i < 4; ++i) {
-        const int32_t sh = shift[step * i];
-        th_dsp_fast_quant(multiplier[step * i], sh, output_offset, &head->q[3 * i]);
+        const int32_t sh = qc[i].shift;
+        th_dsp_fast_quant(qc[i].multiplier, sh, output_offset, &head->q[3 * i]);
         if (fold) {
             head->q[3 * i + 1] = (int32_t)((uint32_t)head->q[3 * i + 1] + ((uint32_t)output_offset << (-sh - 1)));
         }

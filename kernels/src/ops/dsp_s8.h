@@ -153,10 +153,10 @@ typedef struct {
 
 static inline th_dsp_quant th_dsp_quant_of(const th_channel_quant *q, int32_t channel)
 {
-    const int32_t i = q->count > 1 ? channel : 0;
-    const int32_t shift = q->shift[i];
+    const th_quant qc = th_quant_at(q, q->count > 1 ? channel : 0);
+    const int32_t shift = qc.shift;
     th_dsp_quant r;
-    r.multiplier = q->multiplier[i];
+    r.multiplier = qc.multiplier;
     r.left = shift > 0 ? shift : 0;
     r.right1 = -shift - 1;
     /* 2^(31 + right1): bit 31 of the low word when right1 == 0, else 2^(right1 - 1) in the high one. */

@@ -52,7 +52,8 @@ void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_
                 acc = th_add_wrap(acc, bias[oc]);
             }
             const int32_t qi = per_channel ? oc : 0;
-            acc = th_multiply_by_quantized_multiplier(acc, q->multiplier[qi], q->shift[qi]);
+            const th_quant qc = th_quant_at(q, qi);
+            acc = th_multiply_by_quantized_multiplier(acc, qc.multiplier, qc.shift);
             acc = th_add_wrap(acc, p->output_offset);
             output[(size_t)b * output_depth + oc] = (int8_t)th_clamp(acc, p->act_min, p->act_max);
         }
@@ -190,9 +191,7 @@ static void fc_eval(const th_op_ctx *ctx)
     fc_plan_params pp;
     th_channel_quant quant;
     memcpy(&pp, ctx->params, sizeof(pp)); /* size and bounds checked in validate */
-    th_op_const_i32(ctx, pp.quant.multipliers_offset, pp.quant.quant_count, &quant.multiplier, NULL);
-    th_op_const_i32(ctx, pp.quant.shifts_offset, pp.quant.quant_count, &quant.shift, NULL);
-    quant.count = pp.quant.quant_count;
+    th_op_quant(ctx, &pp.quant, &quant);
 
     const th_tensor *bias = ctx->inputs[FC_BIAS];
     const fc_shape shape = fc_shape_of(ctx);

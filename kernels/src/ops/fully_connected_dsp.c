@@ -148,14 +148,14 @@ static int fc_params(const th_fc_params *p, const th_channel_quant *q, const int
                      int32_t *bp, int32_t *qp)
 {
     for (int32_t i = 0; i < n; ++i) {
-        const int32_t j = q->count > 1 ? c0 + i : 0;
-        if (q->shift[j] < TH_DSP_FAST_MIN_SHIFT || q->shift[j] > TH_DSP_FAST_MAX_SHIFT) {
+        const th_quant qc = th_quant_at(q, q->count > 1 ? c0 + i : 0);
+        if (qc.shift < TH_DSP_FAST_MIN_SHIFT || qc.shift > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
         if (bias == NULL) {
             bp[i] = 0; /* (read from bp only without a bias: the buffers have no room for it otherwise) */
         }
-        th_dsp_fast_quant(q->multiplier[j], q->shift[j], p->output_offset, &qp[3 * i]);
+        th_dsp_fast_quant(qc.multiplier, qc.shift, p->output_offset, &qp[3 * i]);
     }
     return 1;
 }
@@ -217,7 +217,8 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, uint8_t *sc
         return 0;
     }
     for (int32_t i = 0; i < q->count; ++i) {
-        if (q->shift[i] < TH_DSP_FAST_MIN_SHIFT || q->shift[i] > TH_DSP_FAST_MAX_SHIFT) {
+        const int32_t shift = th_quant_at(q, i).shift;
+        if (shift < TH_DSP_FAST_MIN_SHIFT || shift > TH_DSP_FAST_MAX_SHIFT) {
             return 0;
         }
     }
@@ -233,8 +234,9 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, uint8_t *sc
     j.depth = depth;
     j.q_back = 0;
     if (once) {
+        const th_quant q0 = th_quant_at(q, 0);
         for (int32_t i = 0; i < 4; ++i) {
-            th_dsp_fast_quant(q->multiplier[0], q->shift[0], p->output_offset, &qp[3 * i]);
+            th_dsp_fast_quant(q0.multiplier, q0.shift, p->output_offset, &qp[3 * i]);
         }
         j.q_back = 48;
     }

@@ -34,16 +34,24 @@ static inline th_mve_quant th_mve_quant_of(const th_channel_quant *q, int32_t c,
 {
     th_mve_quant r;
     if (q->count == 1) {
-        const int32_t s = q->shift[0];
-        r.multiplier = vdupq_n_s32(q->multiplier[0]);
-        r.left = vdupq_n_s32(s > 0 ? s : 0);
-        r.right = vdupq_n_s32(s > 0 ? 0 : s);
+        const th_quant one = th_quant_at(q, 0);
+        r.multiplier = vdupq_n_s32(one.multiplier);
+        r.left = vdupq_n_s32(one.shift > 0 ? one.shift : 0);
+        r.right = vdupq_n_s32(one.shift > 0 ? 0 : one.shift);
         return r;
     }
+    /* th_quant_at on four lanes. */
     const mve_pred16_t p = vctp32q((uint32_t)lanes);
-    const int32x4_t shift = vldrwq_z_s32(q->shift + c, p);
+    const int32x4_t words = vldrwq_z_s32((const int32_t *)(const void *)(q->words + c), p);
+    int32x4_t shift;
+    if (q->shifts == NULL) {
+        r.multiplier = vaddq_n_s32(vandq_s32(words, vdupq_n_s32(0x3FFFFFFF)), 0x40000000);
+        shift = vaddq_n_s32(vshrq_n_s32(words, 30), q->shift_base);
+    } else {
+        r.multiplier = words;
+        shift = vldrbq_z_s32(q->shifts + c, p);
+    }
     const int32x4_t zero = vdupq_n_s32(0);
-    r.multiplier = vldrwq_z_s32(q->multiplier + c, p);
     r.left = vmaxq_s32(shift, zero);
     r.right = vminq_s32(shift, zero);
     return r;

@@ -86,7 +86,8 @@ void th_transpose_conv_s8(const th_transpose_conv_params *p, const th_channel_qu
             value = th_add_wrap(value, bias[channel]);
         }
         const int32_t qi = per_channel ? channel : 0;
-        value = th_multiply_by_quantized_multiplier(value, q->multiplier[qi], q->shift[qi]);
+        const th_quant qc = th_quant_at(q, qi);
+        value = th_multiply_by_quantized_multiplier(value, qc.multiplier, qc.shift);
         value = th_add_wrap(value, p->output_offset);
         output[i] = (int8_t)th_clamp(value, p->act_min, p->act_max);
     }
@@ -215,9 +216,7 @@ static void tc_eval(const th_op_ctx *ctx)
     tc_plan_params pp;
     th_channel_quant quant;
     memcpy(&pp, ctx->params, sizeof(pp)); /* size and bounds checked in validate */
-    th_op_const_i32(ctx, pp.quant.multipliers_offset, pp.quant.quant_count, &quant.multiplier, NULL);
-    th_op_const_i32(ctx, pp.quant.shifts_offset, pp.quant.quant_count, &quant.shift, NULL);
-    quant.count = pp.quant.quant_count;
+    th_op_quant(ctx, &pp.quant, &quant);
 
     const th_tensor *bias = ctx->inputs[TC_BIAS];
     const th_dims in = th_tensor_dims(ctx->inputs[TC_INPUT]);
