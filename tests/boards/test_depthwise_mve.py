@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hil.compiler import compile_model
-from hil.compiler.plan_format import params_offset, plan_format, tensor_offset, with_const_i32, with_fixed_crc
+from hil.compiler.plan_format import plan_format, tensor_offset, with_channel_quant, with_const_i32, with_fixed_crc
 from hil.engine.host import HostEngine, run_sanitized
 from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.zoo import all_cases
@@ -110,14 +110,12 @@ def _patched_plans():
     for channels in (7, 8, 20):
         compiled = compile_model(depthwise_model((1, 6, 7, channels), seed=500 + channels))
         blob = compiled.blob
-        params = fmt.op_params["DEPTHWISE_CONV_2D"].unpack(blob, params_offset(blob))
         bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
         filt = fmt.tensor.unpack(blob, tensor_offset(blob, 1))
         for name, shifts, biases in EXTREMES:
             repeat = -(-channels // len(shifts))
-            plan = with_const_i32(blob, params["multipliers_offset"], (MULTIPLIERS * repeat)[:channels])
-            plan = with_const_i32(plan, params["shifts_offset"], (shifts * repeat)[:channels])
-            plan = with_const_i32(plan, bias["offset"], (biases * repeat)[:channels])
+            plan = with_const_i32(blob, bias["offset"], (biases * repeat)[:channels])
+            plan = with_channel_quant(plan, 0, (MULTIPLIERS * repeat)[:channels], (shifts * repeat)[:channels])
             plans.append((f"{name}_{channels}", dataclasses.replace(compiled, blob=plan)))
         if channels >= 8:
             plan = _with_const_i8(blob, filt["offset"], 4 * channels + 5, -128)   # centre tap, channel 5
