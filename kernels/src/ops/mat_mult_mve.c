@@ -1,0 +1,228 @@
+/* The int8 matrix multiply of the Helium variants of CONV_2D and
+ * FULLY_CONNECTED (see mat_mult_mve.h).
+ *
+ * Rows in blocks of four go one right row (output channel) at a time: the
+ * channel's base value and quantization are prepared once, and each block is
+ * four dot products (th_mve_dot_rows4's loop) and four outputs requantized
+ * together, stored a row apart (VSTRB scatter); on the target that loop over
+ * the blocks is one assembly routine with the quantization in vector
+ * registers.  The rows left over (and a single row, as in FULLY_CONNECTED)
+ * go one at a time by four channels: two channels per pass of the loop with
+ * their sums beside them (VADDVA; four sums and four accumulators would want
+ * more even registers than there are), the four outputs stored side by side. */
+#include "mat_mult_mve.h"
+
+#if TH_KERNELS_MVE
+
+/* One channel's blocks of four rows. */
+typedef struct {
+    const int8_t *x;           /*   0: the next block's first row */
+    int32_t x_stride;          /*   4: between rows */
+    const int8_t *w;           /*   8: the channel's right row */
+    int32_t n;                 /*  12: values per row, > 0 */
+    int32_t base;              /*  16: bias + lhs_offset * sum(w) */
+    int32_t offset;            /*  20: output zero point */
+    int8_t *out;               /*  24: the next block's first output */
+    int32_t out_step;          /*  28: between blocks' outputs */
+    int32_t blocks;            /*  32: > 0 */
+    int32_t pad[3];
+    int32_t multiplier[4];     /*  48: th_mve_quant's lanes */
+    int32_t left[4];           /*  64 */
+    int32_t right[4];          /*  80 */
+    uint32_t apart[4];         /*  96: the four outputs' offsets (a row apart) */
+    int32_t act_min[4];        /* 112 */
+    int32_t act_max[4];        /* 128 */
+} rows4_job;
+
+#if defined(TH_KERNELS_MVE_PORTABLE)
+static void rows4_channel(rows4_job *j)
+{
+    th_mve_quant qc;
+    qc.multiplier = vldrwq_s32(j->multiplier);
+    qc.left = vldrwq_s32(j->left);
+    qc.right = vldrwq_s32(j->right);
+    uint32x4_t apart;
+    for (int i = 0; i < 4; ++i) {
+        apart.v[i] = j->apart[i];
+    }
+    for (; j->blocks > 0; --j->blocks, j->x += 4 * (size_t)j->x_stride, j->out += j->out_step) {
+        const int32x4_t a = th_mve_dot_rows4(j->x, j->x_stride, j->w, j->n, j->base);
+        vstrbq_scatter_offset_s32(j->out, apart, th_mve_output(a, &qc, j->offset, j->act_min[0], j->act_max[0]));
+    }
+}
+#else
+_Static_assert(sizeof(void *) == 4, "rows4_job layout");
+/* Registers: r0 r2 r4 r6 the accumulators, r1 r3 r5 r7 the rows, r8 the
+ * right row, r9 what is read from the job, r10 the outputs, r11 the blocks
+ * left, r12 the job; q0 q1 the values, q2-q7 the quantization, offsets and
+ * clamp.  Each block is th_mve_dot_rows4's loop and th_mve_output. */
+__attribute__((naked, noinline)) static void rows4_channel(rows4_job *j)
+{
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "vpush {d8-d15}\n\t"
+        "mov r12, r0\n\t"
+        "vldrw.32 q2, [r12, #48]\n\t"
+        "vldrw.32 q3, [r12, #64]\n\t"
+        "vldrw.32 q4, [r12, #80]\n\t"
+        "vldrw.32 q5, [r12, #96]\n\t"
+        "vldrw.32 q6, [r12, #112]\n\t"
+        "vldrw.32 q7, [r12, #128]\n\t"
+        "ldr r10, [r12, #24]\n\t"
+        "ldr r11, [r12, #32]\n\t"
+        "ldr r1, [r12]\n\t"
+        "2:\n\t"
+        "ldr r9, [r12, #4]\n\t"
+        "add r3, r1, r9\n\t"
+        "add r5, r3, r9\n\t"
+        "add r7, r5, r9\n\t"
+        "add r8, r7, r9\n\t"
+        "str r8, [r12]\n\t"
+        "ldr r8, [r12, #8]\n\t"
+        "ldr r0, [r12, #16]\n\t"
+        "mov r2, r0\n\t"
+        "mov r4, r0\n\t"
+        "mov r6, r0\n\t"
+        "ldr r9, [r12, #12]\n\t"
+        "dlstp.8 lr, r9\n"
+        "1:\n\t"
+        "vldrb.8 q0, [r8], #16\n\t"
+        "vldrb.8 q1, [r1], #16\n\t"
+        "vmladava.s8 r0, q0, q1\n\t"
+        "vldrb.8 q1, [r3], #16\n\t"
+        "vmladava.s8 r2, q0, q1\n\t"
+        "vldrb.8 q1, [r5], #16\n\t"
+        "vmladava.s8 r4, q0, q1\n\t"
+        "vldrb.8 q1, [r7], #16\n\t"
+        "vmladava.s8 r6, q0, q1\n\t"
+        "letp lr, 1b\n\t"
+        "vmov q0[2], q0[0], r0, r4\n\t"
+        "vmov q0[3], q0[1], r2, r6\n\t"
+        "vshl.s32 q0, q0, q3\n\t"
+        "vqrdmulh.s32 q0, q0, q2\n\t"
+        "vand q1, q0, q4\n\t"
+        "vshr.s32 q1, q1, #31\n\t"
+        "vqadd.s32 q0, q0, q1\n\t"
+        "vrshl.s32 q0, q0, q4\n\t"
+        "ldr r9, [r12, #20]\n\t"
+        "vadd.i32 q0, q0, r9\n\t"
+        "vmax.s32 q0, q0, q6\n\t"
+        "vmin.s32 q0, q0, q7\n\t"
+        "vstrb.32 q0, [r10, q5]\n\t"
+        "ldr r9, [r12, #28]\n\t"
+        "add r10, r10, r9\n\t"
+        "ldr r1, [r12]\n\t"
+        "subs r11, r11, #1\n\t"
+        "bne 2b\n\t"
+        "vpop {d8-d15}\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
+/* One left row by right rows w0 and w1 over n > 0 values: the two dot
+ * products (acc) and the two right rows' sums (sum). */
+#if defined(TH_KERNELS_MVE_PORTABLE)
+static inline void dot_cols2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t *acc,
+                             int32_t *sum)
+{
+    int32_t a0 = 0, a1 = 0, s0 = 0, s1 = 0;
+    for (int32_t k = 0; k < n; k += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)(n - k));
+        const int8x16_t xv = vldrbq_z_s8(x + k, p), v0 = vldrbq_z_s8(w0 + k, p), v1 = vldrbq_z_s8(w1 + k, p);
+        a0 = vmladavaq_s8(a0, xv, v0);
+        s0 = vaddvaq_s8(s0, v0);
+        a1 = vmladavaq_s8(a1, xv, v1);
+        s1 = vaddvaq_s8(s1, v1);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    sum[0] = s0;
+    sum[1] = s1;
+}
+#else
+static inline void dot_cols2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t *acc,
+                             int32_t *sum)
+{
+    int32_t a0 = 0, a1 = 0, s0 = 0, s1 = 0;
+    __asm__ volatile("dlstp.8 lr, %[n]\n"
+                     "1:\n\t"
+                     "vldrb.8 q0, [%[x]], #16\n\t"
+                     "vldrb.8 q1, [%[w0]], #16\n\t"
+                     "vmladava.s8 %[a0], q0, q1\n\t"
+                     "vaddva.s8 %[s0], q1\n\t"
+                     "vldrb.8 q1, [%[w1]], #16\n\t"
+                     "vmladava.s8 %[a1], q0, q1\n\t"
+                     "vaddva.s8 %[s1], q1\n\t"
+                     "letp lr, 1b"
+                     : [a0] "+Te"(a0), [a1] "+Te"(a1), [s0] "+Te"(s0), [s1] "+Te"(s1), [x] "+r"(x), [w0] "+r"(w0),
+                       [w1] "+r"(w1)
+                     : [n] "r"(n)
+                     : "q0", "q1", "lr", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    sum[0] = s0;
+    sum[1] = s1;
+}
+#endif
+
+/* Row x by every channel, four at a time (the last block's missing channels
+ * read the last one's row again and are not stored). */
+static TH_DSP_NOINLINE void row_by_cols(const th_mve_matmul *m, const th_channel_quant *q, const int8_t *x,
+                                        int8_t *out)
+{
+    const int32_t depth = m->depth, cols = m->cols;
+    for (int32_t c0 = 0; c0 < cols; c0 += 4) {
+        const int32_t n = cols - c0 < 4 ? cols - c0 : 4;
+        const int8_t *w[4];
+        for (int32_t i = 0; i < 4; ++i) {
+            w[i] = m->rhs + (size_t)(c0 + (i < n ? i : n - 1)) * depth;
+        }
+        int32_t acc[4], sum[4];
+        dot_cols2(x, w[0], w[1], depth, acc, sum);
+        dot_cols2(x, w[2], w[3], depth, acc + 2, sum + 2);
+        const mve_pred16_t p = vctp32q((uint32_t)n);
+        int32x4_t a = vmlaq_n_s32(th_mve_pack4(acc[0], acc[1], acc[2], acc[3]),
+                                  th_mve_pack4(sum[0], sum[1], sum[2], sum[3]), m->lhs_offset);
+        if (m->bias != NULL) {
+            a = vaddq_s32(a, vldrwq_z_s32(m->bias + c0, p));
+        }
+        const th_mve_quant qv = th_mve_quant_of(q, c0, n);
+        vstrbq_p_s32(out + c0, th_mve_output(a, &qv, m->o.offset, m->o.act_min, m->o.act_max), p);
+    }
+}
+
+void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q)
+{
+    const int32_t depth = m->depth, rows4 = m->rows & ~3;
+    if (rows4 > 0) {
+        rows4_job j;
+        j.x_stride = m->lhs_stride;
+        j.n = depth;
+        j.offset = m->o.offset;
+        j.out_step = 4 * m->out_stride;
+        for (int32_t i = 0; i < 4; ++i) {
+            j.apart[i] = (uint32_t)(i * m->out_stride);
+            j.act_min[i] = m->o.act_min;
+            j.act_max[i] = m->o.act_max;
+        }
+        for (int32_t c = 0; c < m->cols; ++c) {
+            const th_mve_quant qc = th_mve_quant_channel(q, c);
+            vstrwq_s32(j.multiplier, qc.multiplier);
+            vstrwq_s32(j.left, qc.left);
+            vstrwq_s32(j.right, qc.right);
+            j.w = m->rhs + (size_t)c * depth;
+            j.base = m->bases != NULL ? m->bases[c]
+                                      : th_mve_base(m->bias != NULL ? m->bias[c] : 0, m->lhs_offset,
+                                                    th_mve_row_sum(j.w, depth));
+            j.x = m->lhs;
+            j.out = m->out + c;
+            j.blocks = rows4 / 4;
+            rows4_channel(&j);
+        }
+    }
+    for (int32_t r = rows4; r < m->rows; ++r) {
+        row_by_cols(m, q, m->lhs + (size_t)r * m->lhs_stride, m->out + (size_t)r * m->out_stride);
+    }
+}
+
+#endif
