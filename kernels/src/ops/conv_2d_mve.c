@@ -31,10 +31,10 @@ static int conv_mve_is_mat_mult(const th_conv_params *p, const th_dims *in, cons
            p->pad_w == 0;
 }
 
-/* A window's bytes in the buffer: its values rounded up to four. */
+/* A window's bytes in the buffer: its values rounded up to sixteen (th_mve_mat_mult's rows in place). */
 static uint32_t conv_mve_window_stride(const th_dims *f)
 {
-    return ((uint32_t)f->h * (uint32_t)f->w * (uint32_t)f->c + 3u) & ~3u;
+    return ((uint32_t)f->h * (uint32_t)f->w * (uint32_t)f->c + 15u) & ~15u;
 }
 
 /* The buffer the window path has: the stack's, or the scratch when larger. */
@@ -94,20 +94,27 @@ typedef struct {
     int8x16_t pad;              /* the input zero point in every lane */
 } conv_mve_source;
 
-/* The window of the output pixel whose taps start at (y0, x0) of `image`, into dst. */
-static void conv_mve_window(int8_t *dst, const conv_mve_source *s, const int8_t *image, int32_t y0, int32_t x0)
+/* rows filter rows of `row` bytes each, `step` apart in the input, into dst one after the other. */
+static inline void conv_mve_rows(int8_t *dst, const int8_t *src, int32_t rows, int32_t row, size_t step)
 {
-    const int32_t c = s->in_c, row = s->filter_w * c;
-    if (s->dilation_w == 1 && y0 >= 0 && y0 + (s->filter_h - 1) * s->dilation_h < s->in_h && x0 >= 0 &&
-        x0 + s->filter_w <= s->in_w) {
-        /* Inside the image: each filter row's taps are contiguous in the input. */
-        const int8_t *src = image + ((size_t)y0 * s->in_w + x0) * c;
-        const size_t step = (size_t)s->dilation_h * s->in_w * c;
-        for (int32_t fy = 0; fy < s->filter_h; ++fy, dst += row, src += step) {
-            conv_mve_copy(dst, src, row);
+    if (row <= 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)row);
+        for (int32_t fy = 0; fy < rows; ++fy, dst += row, src += step) {
+            vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
         }
         return;
     }
+    for (int32_t fy = 0; fy < rows; ++fy, dst += row, src += step) {
+        conv_mve_copy(dst, src, row);
+    }
+}
+
+/* The window of the output pixel whose taps start at (y0, x0) of `image`, into dst, where it crosses the
+ * border or its taps are dilated. */
+static TH_DSP_NOINLINE void conv_mve_window(int8_t *dst, const conv_mve_source *s, const int8_t *image, int32_t y0,
+                                            int32_t x0)
+{
+    const int32_t c = s->in_c, row = s->filter_w * c;
     int32_t lo, hi;
     th_dsp_tap_range(x0, s->in_w, s->filter_w, s->dilation_w, &lo, &hi);
     for (int32_t fy = 0; fy < s->filter_h; ++fy, dst += row) {
@@ -152,8 +159,8 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
     m.o.offset = p->output_offset;
     m.o.act_min = p->act_min;
     m.o.act_max = p->act_max;
-    /* The bases first when they leave room for at least eight windows. */
-    if ((uint64_t)bytes >= 4u * (uint64_t)out_c + 8u * stride) {
+    /* The bases first when they leave room for four windows. */
+    if ((uint64_t)bytes >= 4u * (uint64_t)out_c + 4u * (uint64_t)stride) {
         int32_t *bases = (int32_t *)(void *)buffer;
         for (int32_t c = 0; c < out_c; ++c) {
             bases[c] = th_mve_base(bias != NULL ? bias[c] : 0, p->input_offset,
@@ -177,12 +184,27 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
     const int32_t out_h = output_dims->h, out_w = output_dims->w;
     const int32_t pixels = output_dims->n * out_h * out_w;
     const size_t image = (size_t)s.in_h * s.in_w * s.in_c;
+    /* The output columns whose windows are inside the image across (all of them taps in a row when not dilated). */
+    int32_t x_in_lo = 0, x_in_hi = 0;
+    if (s.dilation_w == 1) {
+        x_in_lo = (p->pad_w + p->stride_w - 1) / p->stride_w;
+        x_in_hi = s.in_w - s.filter_w + p->pad_w < 0 ? 0 : (s.in_w - s.filter_w + p->pad_w) / p->stride_w + 1;
+        x_in_hi = x_in_hi < out_w ? x_in_hi : out_w;
+    }
+    const int32_t row = s.filter_w * s.in_c;
+    const size_t row_step = (size_t)s.dilation_h * s.in_w * s.in_c;
     int32_t batch = 0, out_y = 0, out_x = 0; /* the next pixel */
     for (int32_t pixel = 0; pixel < pixels; pixel += group) {
         const int32_t rows = pixels - pixel < group ? pixels - pixel : group;
-        for (int32_t i = 0; i < rows; ++i) {
-            conv_mve_window(windows + (size_t)i * stride, &s, input + (size_t)batch * image,
-                            out_y * p->stride_h - p->pad_h, out_x * p->stride_w - p->pad_w);
+        int8_t *dst = windows;
+        for (int32_t i = 0; i < rows; ++i, dst += stride) {
+            const int8_t *img = input + (size_t)batch * image;
+            const int32_t y0 = out_y * p->stride_h - p->pad_h, x0 = out_x * p->stride_w - p->pad_w;
+            if (out_x >= x_in_lo && out_x < x_in_hi && y0 >= 0 && y0 + (s.filter_h - 1) * s.dilation_h < s.in_h) {
+                conv_mve_rows(dst, img + ((size_t)y0 * s.in_w + x0) * s.in_c, s.filter_h, row, row_step);
+            } else {
+                conv_mve_window(dst, &s, img, y0, x0);
+            }
             if (++out_x == out_w) {
                 out_x = 0;
                 if (++out_y == out_h) {

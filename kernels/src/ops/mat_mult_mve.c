@@ -16,20 +16,21 @@
 
 /* One channel's blocks of four rows. */
 typedef struct {
-    const int8_t *x;           /*   0: the next block's first row */
-    int32_t x_stride;          /*   4: between rows */
+    const int8_t *x;           /*   0: the first block's first row */
+    int32_t x_stride;          /*   4: between a block's rows */
     const int8_t *w;           /*   8: the channel's right row */
     int32_t n;                 /*  12: values per row, > 0 */
     int32_t base;              /*  16: bias + lhs_offset * sum(w) */
     int32_t offset;            /*  20: output zero point */
-    int8_t *out;               /*  24: the next block's first output */
+    int8_t *out;               /*  24: the first block's first output */
     int32_t out_step;          /*  28: between blocks' outputs */
     int32_t blocks;            /*  32: > 0 */
-    int32_t pad[3];
+    int32_t x_adjust;          /*  36: between blocks' rows, less what the loop moved them on (n rounded up to 16) */
+    int32_t pad[2];
     int32_t multiplier[4];     /*  48: th_mve_quant's lanes */
     int32_t left[4];           /*  64 */
     int32_t right[4];          /*  80 */
-    uint32_t apart[4];         /*  96: the four outputs' offsets (a row apart) */
+    uint32_t apart[4];         /*  96: the four outputs' offsets */
     int32_t act_min[4];        /* 112 */
     int32_t act_max[4];        /* 128 */
 } rows4_job;
@@ -45,77 +46,96 @@ static void rows4_channel(rows4_job *j)
     for (int i = 0; i < 4; ++i) {
         apart.v[i] = j->apart[i];
     }
-    for (; j->blocks > 0; --j->blocks, j->x += 4 * (size_t)j->x_stride, j->out += j->out_step) {
-        const int32x4_t a = th_mve_dot_rows4(j->x, j->x_stride, j->w, j->n, j->base);
+    const int32_t x_step = j->x_adjust + ((j->n + 15) & ~15);
+    for (const int8_t *x = j->x;; x += x_step, j->out += j->out_step) {
+        const int32x4_t a = th_mve_dot_rows4(x, j->x_stride, j->w, j->n, j->base);
         vstrbq_scatter_offset_s32(j->out, apart, th_mve_output(a, &qc, j->offset, j->act_min[0], j->act_max[0]));
+        if (--j->blocks == 0) {
+            break;
+        }
     }
 }
+#define rows4_channel_in_place rows4_channel
 #else
 _Static_assert(sizeof(void *) == 4, "rows4_job layout");
 /* Registers: r0 r2 r4 r6 the accumulators, r1 r3 r5 r7 the rows, r8 the
- * right row, r9 what is read from the job, r10 the outputs, r11 the blocks
- * left, r12 the job; q0 q1 the values, q2-q7 the quantization, offsets and
- * clamp.  Each block is th_mve_dot_rows4's loop and th_mve_output. */
+ * right row, r9 x_adjust (ADVANCE) or out_step, r10 the outputs, r11 the
+ * blocks left, r12 the job, lr what is read from the job between the loops;
+ * q0 q1 the values, q2-q7 the quantization, offsets and clamp.  Each block is
+ * th_mve_dot_rows4's loop and th_mve_output.  ADVANCE moves the rows from
+ * where the loop left them to the next block's; in place (x_adjust 0: rows
+ * sixteen-byte multiples long, a block's rows a quarter of the rows apart)
+ * the loop leaves them there. */
+#define ROWS4_ASM(SETUP, ADVANCE) \
+        "push {r4-r11, lr}\n\t" \
+        "vpush {d8-d15}\n\t" \
+        "mov r12, r0\n\t" \
+        "vldrw.32 q2, [r12, #48]\n\t" \
+        "vldrw.32 q3, [r12, #64]\n\t" \
+        "vldrw.32 q4, [r12, #80]\n\t" \
+        "vldrw.32 q5, [r12, #96]\n\t" \
+        "vldrw.32 q6, [r12, #112]\n\t" \
+        "vldrw.32 q7, [r12, #128]\n\t" \
+        "ldr r10, [r12, #24]\n\t" \
+        "ldr r11, [r12, #32]\n\t" \
+        "ldr r1, [r12]\n\t" \
+        "ldr r9, [r12, #4]\n\t" \
+        "add r3, r1, r9\n\t" \
+        "add r5, r3, r9\n\t" \
+        "add r7, r5, r9\n\t" \
+        SETUP \
+        "2:\n\t" \
+        "ldr r8, [r12, #8]\n\t" \
+        "ldr r0, [r12, #16]\n\t" \
+        "mov r2, r0\n\t" \
+        "mov r4, r0\n\t" \
+        "mov r6, r0\n\t" \
+        "ldr lr, [r12, #12]\n\t" \
+        "dlstp.8 lr, lr\n" \
+        "1:\n\t" \
+        "vldrb.8 q0, [r8], #16\n\t" \
+        "vldrb.8 q1, [r1], #16\n\t" \
+        "vmladava.s8 r0, q0, q1\n\t" \
+        "vldrb.8 q1, [r3], #16\n\t" \
+        "vmladava.s8 r2, q0, q1\n\t" \
+        "vldrb.8 q1, [r5], #16\n\t" \
+        "vmladava.s8 r4, q0, q1\n\t" \
+        "vldrb.8 q1, [r7], #16\n\t" \
+        "vmladava.s8 r6, q0, q1\n\t" \
+        "letp lr, 1b\n\t" \
+        "vmov q0[2], q0[0], r0, r4\n\t" \
+        "vmov q0[3], q0[1], r2, r6\n\t" \
+        "vshl.s32 q0, q0, q3\n\t" \
+        "vqrdmulh.s32 q0, q0, q2\n\t" \
+        "vand q1, q0, q4\n\t" \
+        "vshr.s32 q1, q1, #31\n\t" \
+        "vqadd.s32 q0, q0, q1\n\t" \
+        "vrshl.s32 q0, q0, q4\n\t" \
+        "ldr lr, [r12, #20]\n\t" \
+        "vadd.i32 q0, q0, lr\n\t" \
+        "vmax.s32 q0, q0, q6\n\t" \
+        "vmin.s32 q0, q0, q7\n\t" \
+        "vstrb.32 q0, [r10, q5]\n\t" \
+        ADVANCE \
+        "subs r11, r11, #1\n\t" \
+        "bne 2b\n\t" \
+        "vpop {d8-d15}\n\t" \
+        "pop {r4-r11, pc}\n\t"
+
 __attribute__((naked, noinline)) static void rows4_channel(rows4_job *j)
 {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "vpush {d8-d15}\n\t"
-        "mov r12, r0\n\t"
-        "vldrw.32 q2, [r12, #48]\n\t"
-        "vldrw.32 q3, [r12, #64]\n\t"
-        "vldrw.32 q4, [r12, #80]\n\t"
-        "vldrw.32 q5, [r12, #96]\n\t"
-        "vldrw.32 q6, [r12, #112]\n\t"
-        "vldrw.32 q7, [r12, #128]\n\t"
-        "ldr r10, [r12, #24]\n\t"
-        "ldr r11, [r12, #32]\n\t"
-        "ldr r1, [r12]\n\t"
-        "2:\n\t"
-        "ldr r9, [r12, #4]\n\t"
-        "add r3, r1, r9\n\t"
-        "add r5, r3, r9\n\t"
-        "add r7, r5, r9\n\t"
-        "add r8, r7, r9\n\t"
-        "str r8, [r12]\n\t"
-        "ldr r8, [r12, #8]\n\t"
-        "ldr r0, [r12, #16]\n\t"
-        "mov r2, r0\n\t"
-        "mov r4, r0\n\t"
-        "mov r6, r0\n\t"
-        "ldr r9, [r12, #12]\n\t"
-        "dlstp.8 lr, r9\n"
-        "1:\n\t"
-        "vldrb.8 q0, [r8], #16\n\t"
-        "vldrb.8 q1, [r1], #16\n\t"
-        "vmladava.s8 r0, q0, q1\n\t"
-        "vldrb.8 q1, [r3], #16\n\t"
-        "vmladava.s8 r2, q0, q1\n\t"
-        "vldrb.8 q1, [r5], #16\n\t"
-        "vmladava.s8 r4, q0, q1\n\t"
-        "vldrb.8 q1, [r7], #16\n\t"
-        "vmladava.s8 r6, q0, q1\n\t"
-        "letp lr, 1b\n\t"
-        "vmov q0[2], q0[0], r0, r4\n\t"
-        "vmov q0[3], q0[1], r2, r6\n\t"
-        "vshl.s32 q0, q0, q3\n\t"
-        "vqrdmulh.s32 q0, q0, q2\n\t"
-        "vand q1, q0, q4\n\t"
-        "vshr.s32 q1, q1, #31\n\t"
-        "vqadd.s32 q0, q0, q1\n\t"
-        "vrshl.s32 q0, q0, q4\n\t"
-        "ldr r9, [r12, #20]\n\t"
-        "vadd.i32 q0, q0, r9\n\t"
-        "vmax.s32 q0, q0, q6\n\t"
-        "vmin.s32 q0, q0, q7\n\t"
-        "vstrb.32 q0, [r10, q5]\n\t"
-        "ldr r9, [r12, #28]\n\t"
-        "add r10, r10, r9\n\t"
-        "ldr r1, [r12]\n\t"
-        "subs r11, r11, #1\n\t"
-        "bne 2b\n\t"
-        "vpop {d8-d15}\n\t"
-        "pop {r4-r11, pc}\n\t");
+    __asm__ volatile(ROWS4_ASM("ldr r9, [r12, #36]\n\t",
+                               "ldr lr, [r12, #28]\n\t"
+                               "add r10, r10, lr\n\t"
+                               "add r1, r1, r9\n\t"
+                               "add r3, r3, r9\n\t"
+                               "add r5, r5, r9\n\t"
+                               "add r7, r7, r9\n\t"));
+}
+
+__attribute__((naked, noinline)) static void rows4_channel_in_place(rows4_job *j)
+{
+    __asm__ volatile(ROWS4_ASM("ldr r9, [r12, #28]\n\t", "add r10, r10, r9\n\t"));
 }
 #endif
 
@@ -193,15 +213,19 @@ static TH_DSP_NOINLINE void row_by_cols(const th_mve_matmul *m, const th_channel
 
 void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q)
 {
-    const int32_t depth = m->depth, rows4 = m->rows & ~3;
+    const int32_t depth = m->depth, rows4 = m->rows & ~3, blocks = rows4 / 4;
     if (rows4 > 0) {
+        /* Rows a multiple of sixteen bytes long, one after the other: block b takes rows b, b + blocks,
+         * b + 2 blocks, b + 3 blocks, so that the loop leaves the rows where the next block starts. */
+        const int in_place = m->lhs_stride == ((depth + 15) & ~15);
         rows4_job j;
-        j.x_stride = m->lhs_stride;
+        j.x_stride = in_place ? blocks * m->lhs_stride : m->lhs_stride;
+        j.x_adjust = in_place ? 0 : 4 * m->lhs_stride - ((depth + 15) & ~15);
         j.n = depth;
         j.offset = m->o.offset;
-        j.out_step = 4 * m->out_stride;
+        j.out_step = in_place ? m->out_stride : 4 * m->out_stride;
         for (int32_t i = 0; i < 4; ++i) {
-            j.apart[i] = (uint32_t)(i * m->out_stride);
+            j.apart[i] = (uint32_t)(i * (in_place ? blocks : 1) * m->out_stride);
             j.act_min[i] = m->o.act_min;
             j.act_max[i] = m->o.act_max;
         }
@@ -216,8 +240,12 @@ void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q)
                                                     th_mve_row_sum(j.w, depth));
             j.x = m->lhs;
             j.out = m->out + c;
-            j.blocks = rows4 / 4;
-            rows4_channel(&j);
+            j.blocks = blocks;
+            if (in_place) {
+                rows4_channel_in_place(&j);
+            } else {
+                rows4_channel(&j);
+            }
         }
     }
     for (int32_t r = rows4; r < m->rows; ++r) {
