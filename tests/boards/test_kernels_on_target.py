@@ -92,6 +92,7 @@ def _mve_edge_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     multiply's rows of four and single rows, the windows): a left shift, the largest right shift, a zero
     multiplier, INT32_MAX multipliers, and biases that carry the accumulator past int32."""
     models = {"conv_1x1": (conv_model((1, 3, 3, 20), 8, kernel=(1, 1), seed=51), (1, 3, 3, 20)),
+              "conv_1x1_depth_8": (conv_model((1, 3, 3, 8), 8, kernel=(1, 1), seed=55), (1, 3, 3, 8)),
               "conv_3x3": (conv_model((1, 4, 5, 6), 8, stride=(2, 1), seed=52), (1, 4, 5, 6)),
               "fc": (fully_connected_model((5, 36), 8, per_channel=True, seed=53), (5, 36))}
     multipliers = [INT32_MAX, 1 << 30, 0, INT32_MAX, 1518500250, INT32_MAX, 1 << 30, 1234567890]
@@ -172,6 +173,7 @@ def _odd_shapes() -> dict[str, bytes]:
         "conv_3_pixels": conv_model((1, 1, 3, 5), 7, kernel=(1, 3), padding="VALID", seed=44),
         "conv_70_channels_1x3": conv_model((1, 4, 5, 3), 70, kernel=(1, 3), seed=45),
         "conv_1x1_70_channels_odd_pixels": conv_model((1, 3, 3, 33), 70, kernel=(1, 1), seed=46),
+        "conv_1x1_depth_8_odd_pixels": conv_model((1, 3, 5, 8), 6, kernel=(1, 1), activation="RELU6", seed=54),
         "conv_dilation_w_2": conv_model((1, 7, 9, 4), 5, dilation=(1, 2), seed=47),
         "conv_5x5x48_scratch": conv_model((1, 6, 6, 48), 8, kernel=(5, 5), seed=48),
         "fc_6_batches_9_units_depth_23": fully_connected_model((6, 23), 9, per_channel=True, seed=49),

@@ -33,6 +33,7 @@ typedef struct {
     uint32_t apart[4];         /*  96: the four outputs' offsets */
     int32_t act_min[4];        /* 112 */
     int32_t act_max[4];        /* 128 */
+    int8_t w_twice[16];        /* 144: rows of eight values: the right row twice */
 } rows4_job;
 
 #if defined(TH_KERNELS_MVE_PORTABLE)
@@ -56,6 +57,30 @@ static void rows4_channel(rows4_job *j)
     }
 }
 #define rows4_channel_in_place rows4_channel
+
+/* Rows of eight values one after the other: two rows per vector, each summed
+ * by a VMLADAV predicated on its half (a VPT block's then and else). */
+static void rows4_channel_eight(rows4_job *j)
+{
+    th_mve_quant qc;
+    qc.multiplier = vldrwq_s32(j->multiplier);
+    qc.left = vldrwq_s32(j->left);
+    qc.right = vldrwq_s32(j->right);
+    uint32x4_t apart;
+    for (int i = 0; i < 4; ++i) {
+        apart.v[i] = j->apart[i];
+    }
+    const int8x16_t w = vldrbq_s8(j->w_twice);
+    const int8_t *x = j->x;
+    for (; j->blocks > 0; --j->blocks, j->out += j->out_step) {
+        const int8x16_t x01 = vldrbq_s8(x), x23 = vldrbq_s8(x + 16);
+        x += 32;
+        const int32x4_t a = th_mve_pack4(vmladavq_p_s8(x01, w, 0x00FF), vmladavq_p_s8(x01, w, 0xFF00),
+                                         vmladavq_p_s8(x23, w, 0x00FF), vmladavq_p_s8(x23, w, 0xFF00));
+        vstrbq_scatter_offset_s32(j->out, apart,
+                                  th_mve_output(vaddq_n_s32(a, j->base), &qc, j->offset, j->act_min[0], j->act_max[0]));
+    }
+}
 #else
 _Static_assert(sizeof(void *) == 4, "rows4_job layout");
 /* Registers: r0 r2 r4 r6 the accumulators, r1 r3 r5 r7 the rows, r8 the
@@ -136,6 +161,63 @@ __attribute__((naked, noinline)) static void rows4_channel(rows4_job *j)
 __attribute__((naked, noinline)) static void rows4_channel_in_place(rows4_job *j)
 {
     __asm__ volatile(ROWS4_ASM("ldr r9, [r12, #28]\n\t", "add r10, r10, r9\n\t"));
+}
+
+/* Rows of eight values one after the other: two rows per vector, each summed
+ * by a VMLADAV predicated on its half (P0 = the low eight lanes, a VPT
+ * block's then and else; set before each block, since an else inverts P0),
+ * no inner loop.  Registers as ROWS4_ASM's, with r8
+ * the base, r9 the output zero point, r11 out_step, lr the blocks left, q1
+ * the right row twice until the requantization. */
+__attribute__((naked, noinline)) static void rows4_channel_eight(rows4_job *j)
+{
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "vpush {d8-d15}\n\t"
+        "mov r12, r0\n\t"
+        "vldrw.32 q2, [r12, #48]\n\t"
+        "vldrw.32 q3, [r12, #64]\n\t"
+        "vldrw.32 q4, [r12, #80]\n\t"
+        "vldrw.32 q5, [r12, #96]\n\t"
+        "vldrw.32 q6, [r12, #112]\n\t"
+        "vldrw.32 q7, [r12, #128]\n\t"
+        "ldr r10, [r12, #24]\n\t"
+        "ldr lr, [r12, #32]\n\t"
+        "ldr r1, [r12]\n\t"
+        "ldr r8, [r12, #16]\n\t"
+        "ldr r9, [r12, #20]\n\t"
+        "ldr r11, [r12, #28]\n\t"
+        "movs r3, #0xff\n\t"
+        "dls lr, lr\n"
+        "2:\n\t"
+        "vldrw.32 q1, [r12, #144]\n\t"
+        "vldrb.8 q0, [r1], #16\n\t"
+        "vmsr p0, r3\n\t"
+        "vpste\n\t"
+        "vmladavt.s8 r0, q0, q1\n\t"
+        "vmladave.s8 r2, q0, q1\n\t"
+        "vldrb.8 q0, [r1], #16\n\t"
+        "vmsr p0, r3\n\t"
+        "vpste\n\t"
+        "vmladavt.s8 r4, q0, q1\n\t"
+        "vmladave.s8 r6, q0, q1\n\t"
+        "vmov q0[2], q0[0], r0, r4\n\t"
+        "vmov q0[3], q0[1], r2, r6\n\t"
+        "vadd.i32 q0, q0, r8\n\t"
+        "vshl.s32 q0, q0, q3\n\t"
+        "vqrdmulh.s32 q0, q0, q2\n\t"
+        "vand q1, q0, q4\n\t"
+        "vshr.s32 q1, q1, #31\n\t"
+        "vqadd.s32 q0, q0, q1\n\t"
+        "vrshl.s32 q0, q0, q4\n\t"
+        "vadd.i32 q0, q0, r9\n\t"
+        "vmax.s32 q0, q0, q6\n\t"
+        "vmin.s32 q0, q0, q7\n\t"
+        "vstrb.32 q0, [r10, q5]\n\t"
+        "add r10, r10, r11\n\t"
+        "le lr, 2b\n\t"
+        "vpop {d8-d15}\n\t"
+        "pop {r4-r11, pc}\n\t");
 }
 #endif
 
@@ -218,6 +300,7 @@ void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q)
         /* Rows a multiple of sixteen bytes long, one after the other: block b takes rows b, b + blocks,
          * b + 2 blocks, b + 3 blocks, so that the loop leaves the rows where the next block starts. */
         const int in_place = m->lhs_stride == ((depth + 15) & ~15);
+        const int eight = depth == 8 && m->lhs_stride == 8; /* two rows per vector */
         rows4_job j;
         j.x_stride = in_place ? blocks * m->lhs_stride : m->lhs_stride;
         j.x_adjust = in_place ? 0 : 4 * m->lhs_stride - ((depth + 15) & ~15);
@@ -235,13 +318,19 @@ void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q)
             vstrwq_s32(j.left, qc.left);
             vstrwq_s32(j.right, qc.right);
             j.w = m->rhs + (size_t)c * depth;
+            if (eight) {
+                memcpy(j.w_twice, j.w, 8);
+                memcpy(j.w_twice + 8, j.w, 8);
+            }
             j.base = m->bases != NULL ? m->bases[c]
                                       : th_mve_base(m->bias != NULL ? m->bias[c] : 0, m->lhs_offset,
                                                     th_mve_row_sum(j.w, depth));
             j.x = m->lhs;
             j.out = m->out + c;
             j.blocks = blocks;
-            if (in_place) {
+            if (eight) {
+                rows4_channel_eight(&j);
+            } else if (in_place) {
                 rows4_channel_in_place(&j);
             } else {
                 rows4_channel(&j);

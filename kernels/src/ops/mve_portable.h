@@ -223,6 +223,8 @@ static inline int32_t vmladavaq_p_s8(int32_t acc, int8x16_t a, int8x16_t b, mve_
     }
     return th_mvep_wrap(s);
 }
+/* VMLADAV.S8 in a VPT block: the sum of the products of the lanes m has on. */
+static inline int32_t vmladavq_p_s8(int8x16_t a, int8x16_t b, mve_pred16_t m) { return vmladavaq_p_s8(0, a, b, m); }
 /* VADDVA.S8: acc + the sum of the sixteen lanes. */
 static inline int32_t vaddvaq_s8(int32_t acc, int8x16_t a)
 {
