@@ -14,6 +14,12 @@
 
 #if TH_KERNELS_MVE
 
+#if defined(__GNUC__)
+#define TH_MVE_INLINE static inline __attribute__((always_inline))
+#else
+#define TH_MVE_INLINE static inline
+#endif
+
 /* One channel's blocks of four rows. */
 typedef struct {
     const int8_t *x;           /*   0: the first block's first row */
@@ -221,75 +227,106 @@ __attribute__((naked, noinline)) static void rows4_channel_eight(rows4_job *j)
 }
 #endif
 
-/* One left row by right rows w0 and w1 over n > 0 values: the two dot
- * products (acc) and the two right rows' sums (sum). */
+/* One left row x by four right rows (w, w + stride, ...) over n > 0 values:
+ * lane i = sum_k (x[k] + lhs_offset) w[i stride + k], as the dot products
+ * plus lhs_offset times the right rows' sums.  Two passes of the loop, each
+ * with two right rows and their sums (VADDVA; four sums and four accumulators
+ * would want more even registers than there are): rows 0 and 2, then 1 and 3,
+ * whose results go to lanes (0, 2) and (1, 3) by two-lane VMOVs. */
 #if defined(TH_KERNELS_MVE_PORTABLE)
-static inline void dot_cols2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t *acc,
-                             int32_t *sum)
+static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w, int32_t stride, int32_t n, int32_t lhs_offset)
 {
-    int32_t a0 = 0, a1 = 0, s0 = 0, s1 = 0;
+    int32_t acc[4] = {0, 0, 0, 0}, sum[4] = {0, 0, 0, 0};
     for (int32_t k = 0; k < n; k += 16) {
         const mve_pred16_t p = vctp8q((uint32_t)(n - k));
-        const int8x16_t xv = vldrbq_z_s8(x + k, p), v0 = vldrbq_z_s8(w0 + k, p), v1 = vldrbq_z_s8(w1 + k, p);
-        a0 = vmladavaq_s8(a0, xv, v0);
-        s0 = vaddvaq_s8(s0, v0);
-        a1 = vmladavaq_s8(a1, xv, v1);
-        s1 = vaddvaq_s8(s1, v1);
+        const int8x16_t xv = vldrbq_z_s8(x + k, p);
+        for (int i = 0; i < 4; ++i) {
+            const int8x16_t wv = vldrbq_z_s8(w + i * stride + k, p);
+            acc[i] = vmladavaq_s8(acc[i], xv, wv);
+            sum[i] = vaddvaq_s8(sum[i], wv);
+        }
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    sum[0] = s0;
-    sum[1] = s1;
+    return vmlaq_n_s32(th_mve_pack4(acc[0], acc[1], acc[2], acc[3]), th_mve_pack4(sum[0], sum[1], sum[2], sum[3]),
+                       lhs_offset);
 }
 #else
-static inline void dot_cols2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t *acc,
-                             int32_t *sum)
+static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w, int32_t stride, int32_t n, int32_t lhs_offset)
 {
-    int32_t a0 = 0, a1 = 0, s0 = 0, s1 = 0;
-    __asm__ volatile("dlstp.8 lr, %[n]\n"
+    int32x4_t acc, sum;
+    int32_t a0, a1, s0, s1;
+    const int8_t *xa;
+    const int8_t *w0 = w, *w2 = w + 2 * stride, *w1 = w + stride, *w3 = w2 + stride;
+    __asm__ volatile("mov %[xa], %[x]\n\t"
+                     "movs %[a0], #0\n\t"
+                     "movs %[a1], #0\n\t"
+                     "movs %[s0], #0\n\t"
+                     "movs %[s1], #0\n\t"
+                     "dlstp.8 lr, %[n]\n"
                      "1:\n\t"
-                     "vldrb.8 q0, [%[x]], #16\n\t"
+                     "vldrb.8 q0, [%[xa]], #16\n\t"
                      "vldrb.8 q1, [%[w0]], #16\n\t"
                      "vmladava.s8 %[a0], q0, q1\n\t"
                      "vaddva.s8 %[s0], q1\n\t"
-                     "vldrb.8 q1, [%[w1]], #16\n\t"
+                     "vldrb.8 q1, [%[w2]], #16\n\t"
                      "vmladava.s8 %[a1], q0, q1\n\t"
                      "vaddva.s8 %[s1], q1\n\t"
-                     "letp lr, 1b"
-                     : [a0] "+Te"(a0), [a1] "+Te"(a1), [s0] "+Te"(s0), [s1] "+Te"(s1), [x] "+r"(x), [w0] "+r"(w0),
-                       [w1] "+r"(w1)
-                     : [n] "r"(n)
+                     "letp lr, 1b\n\t"
+                     "vmov %q[acc][2], %q[acc][0], %[a0], %[a1]\n\t"
+                     "vmov %q[sum][2], %q[sum][0], %[s0], %[s1]\n\t"
+                     "mov %[xa], %[x]\n\t"
+                     "movs %[a0], #0\n\t"
+                     "movs %[a1], #0\n\t"
+                     "movs %[s0], #0\n\t"
+                     "movs %[s1], #0\n\t"
+                     "dlstp.8 lr, %[n]\n"
+                     "1:\n\t"
+                     "vldrb.8 q0, [%[xa]], #16\n\t"
+                     "vldrb.8 q1, [%[w1]], #16\n\t"
+                     "vmladava.s8 %[a0], q0, q1\n\t"
+                     "vaddva.s8 %[s0], q1\n\t"
+                     "vldrb.8 q1, [%[w3]], #16\n\t"
+                     "vmladava.s8 %[a1], q0, q1\n\t"
+                     "vaddva.s8 %[s1], q1\n\t"
+                     "letp lr, 1b\n\t"
+                     "vmov %q[acc][3], %q[acc][1], %[a0], %[a1]\n\t"
+                     "vmov %q[sum][3], %q[sum][1], %[s0], %[s1]\n\t"
+                     "vmla.s32 %q[acc], %q[sum], %[off]"
+                     : [acc] "=&w"(acc), [sum] "=&w"(sum), [a0] "=&Te"(a0), [a1] "=&Te"(a1), [s0] "=&Te"(s0),
+                       [s1] "=&Te"(s1), [xa] "=&r"(xa), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
+                     : [x] "r"(x), [n] "r"(n), [off] "r"(lhs_offset)
                      : "q0", "q1", "lr", "memory");
-    acc[0] = a0;
-    acc[1] = a1;
-    sum[0] = s0;
-    sum[1] = s1;
+    return acc;
 }
 #endif
 
-/* Row x by every channel, four at a time (the last block's missing channels
- * read the last one's row again and are not stored). */
+/* Channels [c, c + count) of row x (count <= 4; every lane of channels [c, c + 4) is computed). */
+TH_MVE_INLINE void row_block(const th_mve_matmul *m, const th_channel_quant *q, const int8_t *x, int32_t c,
+                             int32_t count, int32_t stride, int8_t *out)
+{
+    const mve_pred16_t p = vctp32q((uint32_t)count);
+    int32x4_t a = dot_cols4(x, m->rhs + (size_t)c * m->depth, stride, m->depth, m->lhs_offset);
+    if (m->bias != NULL) {
+        a = vaddq_s32(a, vldrwq_z_s32(m->bias + c, p));
+    }
+    const th_mve_quant qv = th_mve_quant_of(q, c, count);
+    vstrbq_p_s32(out + c, th_mve_output(a, &qv, m->o.offset, m->o.act_min, m->o.act_max), p);
+}
+
+/* Row x by every channel, four at a time; the channels past the last four
+ * again as the last four (their outputs written twice, the same), or one at a
+ * time when there are fewer than four. */
 static TH_DSP_NOINLINE void row_by_cols(const th_mve_matmul *m, const th_channel_quant *q, const int8_t *x,
                                         int8_t *out)
 {
     const int32_t depth = m->depth, cols = m->cols;
+    if (cols < 4) {
+        for (int32_t c = 0; c < cols; ++c) {
+            row_block(m, q, x, c, 1, 0, out);
+        }
+        return;
+    }
     for (int32_t c0 = 0; c0 < cols; c0 += 4) {
-        const int32_t n = cols - c0 < 4 ? cols - c0 : 4;
-        const int8_t *w[4];
-        for (int32_t i = 0; i < 4; ++i) {
-            w[i] = m->rhs + (size_t)(c0 + (i < n ? i : n - 1)) * depth;
-        }
-        int32_t acc[4], sum[4];
-        dot_cols2(x, w[0], w[1], depth, acc, sum);
-        dot_cols2(x, w[2], w[3], depth, acc + 2, sum + 2);
-        const mve_pred16_t p = vctp32q((uint32_t)n);
-        int32x4_t a = vmlaq_n_s32(th_mve_pack4(acc[0], acc[1], acc[2], acc[3]),
-                                  th_mve_pack4(sum[0], sum[1], sum[2], sum[3]), m->lhs_offset);
-        if (m->bias != NULL) {
-            a = vaddq_s32(a, vldrwq_z_s32(m->bias + c0, p));
-        }
-        const th_mve_quant qv = th_mve_quant_of(q, c0, n);
-        vstrbq_p_s32(out + c0, th_mve_output(a, &qv, m->o.offset, m->o.act_min, m->o.act_max), p);
+        row_block(m, q, x, cols - c0 < 4 ? cols - 4 : c0, 4, depth, out);
     }
 }
 
