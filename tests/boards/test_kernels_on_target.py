@@ -94,6 +94,7 @@ def _mve_edge_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     models = {"conv_1x1": (conv_model((1, 3, 3, 20), 8, kernel=(1, 1), seed=51), (1, 3, 3, 20)),
               "conv_1x1_depth_8": (conv_model((1, 3, 3, 8), 8, kernel=(1, 1), seed=55), (1, 3, 3, 8)),
               "conv_3x3": (conv_model((1, 4, 5, 6), 8, stride=(2, 1), seed=52), (1, 4, 5, 6)),
+              "conv_3x3x32": (conv_model((1, 3, 3, 32), 8, seed=56), (1, 3, 3, 32)),
               "fc": (fully_connected_model((5, 36), 8, per_channel=True, seed=53), (5, 36))}
     multipliers = [INT32_MAX, 1 << 30, 0, INT32_MAX, 1518500250, INT32_MAX, 1 << 30, 1234567890]
     shifts = [3, -31, 0, 0, -1, -20, 1, -7]
@@ -166,9 +167,9 @@ def _odd_shapes() -> dict[str, bytes]:
         "fc_depth_768_70_per_channel_no_bias": fully_connected_model((1, 768), 70, per_channel=True, bias="absent",
                                                                      seed=41),
         "conv_3x3x64_no_bias_odd_pixels": conv_model((1, 5, 5, 64), 6, bias="absent", seed=42),
-        # The MVE variants: a pixel block across rows and the batch, fewer than four pixels, channels beyond one
-        # chunk of bases, windows in the op's scratch, dilated taps, depths off a multiple of sixteen, leftover rows
-        # and channels of the matrix multiply.
+        # The MVE variants: a pixel block across rows and the batch, fewer than four pixels, many channels,
+        # windows in the op's scratch (one block at a time, by every channel), dilated taps, depths off a multiple of
+        # sixteen, leftover rows and channels of the matrix multiply.
         "conv_3x3x32_2_batches": conv_model((2, 5, 3, 32), 10, stride=(2, 2), seed=43),
         "conv_3_pixels": conv_model((1, 1, 3, 5), 7, kernel=(1, 3), padding="VALID", seed=44),
         "conv_70_channels_1x3": conv_model((1, 4, 5, 3), 70, kernel=(1, 3), seed=45),

@@ -11,7 +11,10 @@
  * CONV_MVE_STACK_BYTES, else the op's scratch, which the plan reserves for the
  * DSP variant; where that has room, each channel's base value (bias plus the
  * input offset times the filter row's sum) is computed once for the op
- * rather than once per group of windows.  Grouped filters, an activation
+ * rather than once per group of windows, and where the buffer holds only
+ * four windows (ResNet's 3x3 layers), each channel's quantization too, so that
+ * a block of four windows goes by all channels in one routine
+ * (th_mve_block_by_channels).  Grouped filters, an activation
  * range beyond int8 and windows too long for four of them to fit go to the
  * DSP variant. */
 #include "mat_mult_mve.h"
@@ -159,8 +162,18 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
     m.o.offset = p->output_offset;
     m.o.act_min = p->act_min;
     m.o.act_max = p->act_max;
-    /* The bases first when they leave room for four windows. */
-    if ((uint64_t)bytes >= 4u * (uint64_t)out_c + 4u * (uint64_t)stride) {
+    /* Each channel's parameters first when the buffer holds them and only one block of windows anyway (the
+     * channels' setup then repeats for every block: th_mve_block_by_channels does it once for the op); else
+     * the bases when they leave room for four windows. */
+    uint8_t *const start = buffer;
+    const uint64_t need_params = 12u * (uint64_t)out_c + 4u * (uint64_t)stride;
+    const uint64_t need_bases = 4u * (uint64_t)out_c + 4u * (uint64_t)stride;
+    int32_t *params = NULL;
+    if (bytes >= need_params && bytes - 4u * (uint64_t)out_c < 8u * (uint64_t)stride) {
+        params = (int32_t *)(void *)buffer;
+        th_mve_channel_params(q, bias, p->input_offset, filter, window, out_c, params);
+        buffer += 12u * (uint32_t)out_c;
+    } else if (bytes >= need_bases) {
         int32_t *bases = (int32_t *)(void *)buffer;
         for (int32_t c = 0; c < out_c; ++c) {
             bases[c] = th_mve_base(bias != NULL ? bias[c] : 0, p->input_offset,
@@ -169,7 +182,7 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
         m.bases = bases;
         buffer += 4u * (uint32_t)out_c;
     }
-    const uint32_t room = bytes - (m.bases != NULL ? 4u * (uint32_t)out_c : 0u);
+    const uint32_t room = bytes - (uint32_t)(buffer - start);
     const int32_t group = (int32_t)(room / (4u * stride)) * 4;
     int8_t *windows = (int8_t *)buffer;
     conv_mve_source s;
@@ -216,7 +229,11 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
         m.lhs = windows;
         m.out = output + (size_t)pixel * out_c;
         m.rows = rows;
-        th_mve_mat_mult(&m, q);
+        if (params != NULL && rows == 4) {
+            th_mve_block_by_channels(&m, params);
+        } else {
+            th_mve_mat_mult(&m, q);
+        }
     }
 }
 

@@ -227,6 +227,153 @@ __attribute__((naked, noinline)) static void rows4_channel_eight(rows4_job *j)
 }
 #endif
 
+/* One block of four rows by every channel (th_mve_block_by_channels). */
+typedef struct {
+    const int8_t *x;           /*   0: the block's first row */
+    int32_t x_stride;          /*   4: between its rows */
+    const int8_t *w;           /*   8: the first channel's right row */
+    int32_t n;                 /*  12: values per row, > 0 */
+    const int32_t *params;     /*  16: th_mve_channel_params */
+    int32_t offset;            /*  20: output zero point */
+    int8_t *out;               /*  24: the first channel's output of the first row */
+    const int32_t *params_end; /*  28 */
+    int32_t w_adjust;          /*  32: n less n rounded up to 16 (the loop moves w on by the latter) */
+    int32_t n16;               /*  36: n rounded up to 16 */
+    int32_t pad[2];
+    uint32_t apart[4];         /*  48: the four outputs' offsets (a row apart) */
+    int32_t act_min[4];        /*  64 */
+    int32_t act_max[4];        /*  80 */
+} block_job;
+
+#if defined(TH_KERNELS_MVE_PORTABLE)
+static void block_channels(block_job *j)
+{
+    uint32x4_t apart;
+    for (int i = 0; i < 4; ++i) {
+        apart.v[i] = j->apart[i];
+    }
+    const int8_t *w = j->w;
+    int8_t *out = j->out;
+    for (const int32_t *p = j->params; p != j->params_end; p += 3, w += j->n, ++out) {
+        th_mve_quant qc;
+        qc.multiplier = vdupq_n_s32(p[1]);
+        qc.left = vdupq_n_s32((int32_t)(uint8_t)p[2]);
+        qc.right = vdupq_n_s32((int8_t)(uint8_t)((uint32_t)p[2] >> 8));
+        const int32x4_t a = th_mve_dot_rows4(j->x, j->x_stride, w, j->n, p[0]);
+        vstrbq_scatter_offset_s32(out, apart, th_mve_output(a, &qc, j->offset, j->act_min[0], j->act_max[0]));
+    }
+}
+#else
+_Static_assert(sizeof(void *) == 4, "block_job layout");
+/* Registers: r0 r2 r4 r6 the accumulators (r0 then the shifts), r1 r3 r5 r7
+ * the rows (moved back by r11 = n16 after each channel), r8 the right row,
+ * r9 the channel parameters, r10 the outputs, r12 the job, lr what is read
+ * between the loops; q0 q1 the values, q2-q4 the channel's quantization, q5
+ * the offsets, q6 q7 the clamp. */
+__attribute__((naked, noinline)) static void block_channels(block_job *j)
+{
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "vpush {d8-d15}\n\t"
+        "mov r12, r0\n\t"
+        "vldrw.32 q5, [r12, #48]\n\t"
+        "vldrw.32 q6, [r12, #64]\n\t"
+        "vldrw.32 q7, [r12, #80]\n\t"
+        "ldr r1, [r12]\n\t"
+        "ldr lr, [r12, #4]\n\t"
+        "add r3, r1, lr\n\t"
+        "add r5, r3, lr\n\t"
+        "add r7, r5, lr\n\t"
+        "ldr r8, [r12, #8]\n\t"
+        "ldr r9, [r12, #16]\n\t"
+        "ldr r10, [r12, #24]\n\t"
+        "ldr r11, [r12, #36]\n\t"
+        "2:\n\t"
+        "ldr r0, [r9], #4\n\t"
+        "mov r2, r0\n\t"
+        "mov r4, r0\n\t"
+        "mov r6, r0\n\t"
+        "ldr lr, [r12, #12]\n\t"
+        "dlstp.8 lr, lr\n"
+        "1:\n\t"
+        "vldrb.8 q0, [r8], #16\n\t"
+        "vldrb.8 q1, [r1], #16\n\t"
+        "vmladava.s8 r0, q0, q1\n\t"
+        "vldrb.8 q1, [r3], #16\n\t"
+        "vmladava.s8 r2, q0, q1\n\t"
+        "vldrb.8 q1, [r5], #16\n\t"
+        "vmladava.s8 r4, q0, q1\n\t"
+        "vldrb.8 q1, [r7], #16\n\t"
+        "vmladava.s8 r6, q0, q1\n\t"
+        "letp lr, 1b\n\t"
+        "vmov q0[2], q0[0], r0, r4\n\t"
+        "vmov q0[3], q0[1], r2, r6\n\t"
+        "ldr lr, [r9], #4\n\t"
+        "vdup.32 q2, lr\n\t"
+        "ldr lr, [r9], #4\n\t"
+        "uxtb r0, lr\n\t"
+        "vdup.32 q3, r0\n\t"
+        "sxtb r0, lr, ror #8\n\t"
+        "vdup.32 q4, r0\n\t"
+        "vshl.s32 q0, q0, q3\n\t"
+        "vqrdmulh.s32 q0, q0, q2\n\t"
+        "vand q1, q0, q4\n\t"
+        "vshr.s32 q1, q1, #31\n\t"
+        "vqadd.s32 q0, q0, q1\n\t"
+        "vrshl.s32 q0, q0, q4\n\t"
+        "ldr lr, [r12, #20]\n\t"
+        "vadd.i32 q0, q0, lr\n\t"
+        "vmax.s32 q0, q0, q6\n\t"
+        "vmin.s32 q0, q0, q7\n\t"
+        "vstrb.32 q0, [r10, q5]\n\t"
+        "add r10, r10, #1\n\t"
+        "sub r1, r1, r11\n\t"
+        "sub r3, r3, r11\n\t"
+        "sub r5, r5, r11\n\t"
+        "sub r7, r7, r11\n\t"
+        "ldr lr, [r12, #32]\n\t"
+        "add r8, r8, lr\n\t"
+        "ldr lr, [r12, #28]\n\t"
+        "cmp r9, lr\n\t"
+        "bne 2b\n\t"
+        "vpop {d8-d15}\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
+void th_mve_channel_params(const th_channel_quant *q, const int32_t *bias, int32_t lhs_offset, const int8_t *rhs,
+                           int32_t depth, int32_t cols, int32_t *params)
+{
+    for (int32_t c = 0; c < cols; ++c, params += 3) {
+        const th_dsp_quant d = th_dsp_quant_of(q, c);
+        const int32_t right = d.left > 0 ? 0 : -(d.right1 + 1);
+        params[0] = th_mve_base(bias != NULL ? bias[c] : 0, lhs_offset, th_mve_row_sum(rhs + (size_t)c * depth, depth));
+        params[1] = d.multiplier;
+        params[2] = (int32_t)(((uint32_t)d.left & 0xFFu) | ((uint32_t)right & 0xFFu) << 8);
+    }
+}
+
+void th_mve_block_by_channels(const th_mve_matmul *m, const int32_t *params)
+{
+    block_job j;
+    j.x = m->lhs;
+    j.x_stride = m->lhs_stride;
+    j.w = m->rhs;
+    j.n = m->depth;
+    j.n16 = (m->depth + 15) & ~15;
+    j.w_adjust = m->depth - j.n16;
+    j.params = params;
+    j.params_end = params + 3 * m->cols;
+    j.offset = m->o.offset;
+    j.out = m->out;
+    for (int32_t i = 0; i < 4; ++i) {
+        j.apart[i] = (uint32_t)(i * m->out_stride);
+        j.act_min[i] = m->o.act_min;
+        j.act_max[i] = m->o.act_max;
+    }
+    block_channels(&j);
+}
+
 /* One left row x by four right rows (w, w + stride, ...) over n > 0 values:
  * lane i = sum_k (x[k] + lhs_offset) w[i stride + k], as the dot products
  * plus lhs_offset times the right rows' sums.  Two passes of the loop, each

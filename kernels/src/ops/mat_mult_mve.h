@@ -146,5 +146,16 @@ typedef struct {
 
 void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q);
 
+/* What th_mve_block_by_channels wants of each channel, three words a channel:
+ * the base value (th_mve_base), the multiplier, and the left shift and
+ * -(right shift) in the low two bytes. */
+void th_mve_channel_params(const th_channel_quant *q, const int32_t *bias, int32_t lhs_offset, const int8_t *rhs,
+                           int32_t depth, int32_t cols, int32_t *params);
+
+/* th_mve_mat_mult for exactly four rows, every channel in one routine (when
+ * there are only four rows at a time: the channels' setup, not the rows,
+ * is what repeats). */
+void th_mve_block_by_channels(const th_mve_matmul *m, const int32_t *params);
+
 #endif /* TH_KERNELS_MVE */
 #endif
