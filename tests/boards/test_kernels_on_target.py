@@ -176,6 +176,8 @@ def _odd_shapes() -> dict[str, bytes]:
         "conv_1x1_70_channels_odd_pixels": conv_model((1, 3, 3, 33), 70, kernel=(1, 1), seed=46),
         "conv_1x1_depth_8_odd_pixels": conv_model((1, 3, 5, 8), 6, kernel=(1, 1), activation="RELU6", seed=54),
         "conv_dilation_w_2": conv_model((1, 7, 9, 4), 5, dilation=(1, 2), seed=47),
+        "conv_3x3x2_stride_2_runs": conv_model((1, 9, 11, 2), 4, stride=(2, 2), seed=57),
+        "conv_3x3x5_dilation_h_2_runs": conv_model((1, 12, 10, 5), 3, dilation=(2, 1), padding="VALID", seed=58),
         "conv_5x5x48_scratch": conv_model((1, 6, 6, 48), 8, kernel=(5, 5), seed=48),
         "fc_6_batches_9_units_depth_23": fully_connected_model((6, 23), 9, per_channel=True, seed=49),
         "fc_1_unit": fully_connected_model((1, 40), 1, seed=50),

@@ -112,6 +112,51 @@ static inline void conv_mve_rows(int8_t *dst, const int8_t *src, int32_t rows, i
     }
 }
 
+/* count > 0 windows of three filter rows of row <= 16 bytes (a 3x3 filter over few channels), one output pixel
+ * after another along an output row: window i's filter row r from src + i src_step + r row_step to
+ * dst + i stride + r row. */
+#if defined(TH_KERNELS_MVE_PORTABLE)
+static void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_t src_step, size_t row_step,
+                          int32_t row, int32_t count)
+{
+    const mve_pred16_t p = vctp8q((uint32_t)row);
+    for (; count > 0; --count, dst += stride, src += src_step) {
+        for (int32_t r = 0; r < 3; ++r) {
+            vstrbq_p_s8(dst + r * row, vldrbq_z_s8(src + r * row_step, p), p);
+        }
+    }
+}
+#else
+static void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_t src_step, size_t row_step,
+                          int32_t row, int32_t count)
+{
+    const int8_t *s1 = src + row_step, *s2 = s1 + row_step;
+    int8_t *d1 = dst + row, *d2 = d1 + row;
+    const uint32_t p = vctp8q((uint32_t)row);
+    __asm__ volatile("vmsr p0, %[p]\n\t"
+                     "dls lr, %[count]\n"
+                     "1:\n\t"
+                     "vpstttt\n\t"
+                     "vldrbt.8 q0, [%[s0]]\n\t"
+                     "vldrbt.8 q1, [%[s1]]\n\t"
+                     "vldrbt.8 q2, [%[s2]]\n\t"
+                     "vstrbt.8 q0, [%[d0]]\n\t"
+                     "vpstt\n\t"
+                     "vstrbt.8 q1, [%[d1]]\n\t"
+                     "vstrbt.8 q2, [%[d2]]\n\t"
+                     "add %[s0], %[s0], %[ss]\n\t"
+                     "add %[s1], %[s1], %[ss]\n\t"
+                     "add %[s2], %[s2], %[ss]\n\t"
+                     "add %[d0], %[d0], %[ds]\n\t"
+                     "add %[d1], %[d1], %[ds]\n\t"
+                     "add %[d2], %[d2], %[ds]\n\t"
+                     "le lr, 1b"
+                     : [s0] "+r"(src), [s1] "+r"(s1), [s2] "+r"(s2), [d0] "+r"(dst), [d1] "+r"(d1), [d2] "+r"(d2)
+                     : [ss] "r"(src_step), [ds] "r"(stride), [count] "r"(count), [p] "r"(p)
+                     : "q0", "q1", "q2", "lr", "memory");
+}
+#endif
+
 /* The window of the output pixel whose taps start at (y0, x0) of `image`, into dst, where it crosses the
  * border or its taps are dilated. */
 static TH_DSP_NOINLINE void conv_mve_window(int8_t *dst, const conv_mve_source *s, const int8_t *image, int32_t y0,
@@ -206,6 +251,7 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
     }
     const int32_t row = s.filter_w * s.in_c;
     const size_t row_step = (size_t)s.dilation_h * s.in_w * s.in_c;
+    const int run3 = s.filter_h == 3 && row <= 16;
     int32_t batch = 0, out_y = 0, out_x = 0; /* the next pixel */
     for (int32_t pixel = 0; pixel < pixels; pixel += group) {
         const int32_t rows = pixels - pixel < group ? pixels - pixel : group;
@@ -214,7 +260,17 @@ static TH_DSP_NOINLINE void conv_mve_windows(const th_conv_params *p, const th_c
             const int8_t *img = input + (size_t)batch * image;
             const int32_t y0 = out_y * p->stride_h - p->pad_h, x0 = out_x * p->stride_w - p->pad_w;
             if (out_x >= x_in_lo && out_x < x_in_hi && y0 >= 0 && y0 + (s.filter_h - 1) * s.dilation_h < s.in_h) {
-                conv_mve_rows(dst, img + ((size_t)y0 * s.in_w + x0) * s.in_c, s.filter_h, row, row_step);
+                const int8_t *src = img + ((size_t)y0 * s.in_w + x0) * s.in_c;
+                if (run3) {
+                    /* The run of windows inside the image along this output row, in this group. */
+                    const int32_t run = x_in_hi - out_x < rows - i ? x_in_hi - out_x : rows - i;
+                    conv_mve_run3(dst, (int32_t)stride, src, p->stride_w * s.in_c, row_step, row, run);
+                    i += run - 1;
+                    dst += (size_t)(run - 1) * stride;
+                    out_x += run - 1;
+                } else {
+                    conv_mve_rows(dst, src, s.filter_h, row, row_step);
+                }
             } else {
                 conv_mve_window(dst, &s, img, y0, x0);
             }
