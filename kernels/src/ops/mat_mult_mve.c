@@ -14,12 +14,6 @@
 
 #if TH_KERNELS_MVE
 
-#if defined(__GNUC__)
-#define TH_MVE_INLINE static inline __attribute__((always_inline))
-#else
-#define TH_MVE_INLINE static inline
-#endif
-
 /* One channel's blocks of four rows. */
 typedef struct {
     const int8_t *x;           /*   0: the first block's first row */
@@ -374,21 +368,23 @@ void th_mve_block_by_channels(const th_mve_matmul *m, const int32_t *params)
     block_channels(&j);
 }
 
-/* One left row x by four right rows (w, w + stride, ...) over n > 0 values:
- * lane i = sum_k (x[k] + lhs_offset) w[i stride + k], as the dot products
+/* One left row x by four right rows w0..w3 over n > 0 values:
+ * lane i = sum_k (x[k] + lhs_offset) wi[k], as the dot products
  * plus lhs_offset times the right rows' sums.  Two passes of the loop, each
  * with two right rows and their sums (VADDVA; four sums and four accumulators
  * would want more even registers than there are): rows 0 and 2, then 1 and 3,
  * whose results go to lanes (0, 2) and (1, 3) by two-lane VMOVs. */
 #if defined(TH_KERNELS_MVE_PORTABLE)
-static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w, int32_t stride, int32_t n, int32_t lhs_offset)
+static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                  const int8_t *w3, int32_t n, int32_t lhs_offset)
 {
+    const int8_t *w[4] = {w0, w1, w2, w3};
     int32_t acc[4] = {0, 0, 0, 0}, sum[4] = {0, 0, 0, 0};
     for (int32_t k = 0; k < n; k += 16) {
         const mve_pred16_t p = vctp8q((uint32_t)(n - k));
         const int8x16_t xv = vldrbq_z_s8(x + k, p);
         for (int i = 0; i < 4; ++i) {
-            const int8x16_t wv = vldrbq_z_s8(w + i * stride + k, p);
+            const int8x16_t wv = vldrbq_z_s8(w[i] + k, p);
             acc[i] = vmladavaq_s8(acc[i], xv, wv);
             sum[i] = vaddvaq_s8(sum[i], wv);
         }
@@ -397,12 +393,12 @@ static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w, int32_t stri
                        lhs_offset);
 }
 #else
-static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w, int32_t stride, int32_t n, int32_t lhs_offset)
+static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                  const int8_t *w3, int32_t n, int32_t lhs_offset)
 {
     int32x4_t acc, sum;
     int32_t a0, a1, s0, s1;
     const int8_t *xa;
-    const int8_t *w0 = w, *w2 = w + 2 * stride, *w1 = w + stride, *w3 = w2 + stride;
     __asm__ volatile("mov %[xa], %[x]\n\t"
                      "movs %[a0], #0\n\t"
                      "movs %[a1], #0\n\t"
@@ -446,34 +442,34 @@ static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w, int32_t stri
 }
 #endif
 
-/* Channels [c, c + count) of row x (count <= 4; every lane of channels [c, c + 4) is computed). */
-TH_MVE_INLINE void row_block(const th_mve_matmul *m, const th_channel_quant *q, const int8_t *x, int32_t c,
-                             int32_t count, int32_t stride, int8_t *out)
-{
-    const mve_pred16_t p = vctp32q((uint32_t)count);
-    int32x4_t a = dot_cols4(x, m->rhs + (size_t)c * m->depth, stride, m->depth, m->lhs_offset);
-    if (m->bias != NULL) {
-        a = vaddq_s32(a, vldrwq_z_s32(m->bias + c, p));
-    }
-    const th_mve_quant qv = th_mve_quant_of(q, c, count);
-    vstrbq_p_s32(out + c, th_mve_output(a, &qv, m->o.offset, m->o.act_min, m->o.act_max), p);
-}
-
-/* Row x by every channel, four at a time; the channels past the last four
- * again as the last four (their outputs written twice, the same), or one at a
- * time when there are fewer than four. */
+/* Row x by every channel, four at a time; the last block of fewer than four
+ * channels reads the last one's filter row again in their place and stores
+ * only its own. */
 static TH_DSP_NOINLINE void row_by_cols(const th_mve_matmul *m, const th_channel_quant *q, const int8_t *x,
                                         int8_t *out)
 {
-    const int32_t depth = m->depth, cols = m->cols;
-    if (cols < 4) {
-        for (int32_t c = 0; c < cols; ++c) {
-            row_block(m, q, x, c, 1, 0, out);
+    const int32_t depth = m->depth, cols = m->cols, cols4 = cols & ~3;
+    const th_mve_out o = m->o;
+    const int8_t *w = m->rhs;
+    for (int32_t c0 = 0; c0 < cols4; c0 += 4, w += 4 * (size_t)depth) {
+        int32x4_t a = dot_cols4(x, w, w + depth, w + 2 * depth, w + 3 * depth, depth, m->lhs_offset);
+        if (m->bias != NULL) {
+            a = vaddq_s32(a, vldrwq_s32(m->bias + c0));
         }
-        return;
+        const th_mve_quant qv = th_mve_quant_of(q, c0, 4);
+        vstrbq_s32(out + c0, th_mve_output(a, &qv, o.offset, o.act_min, o.act_max));
     }
-    for (int32_t c0 = 0; c0 < cols; c0 += 4) {
-        row_block(m, q, x, cols - c0 < 4 ? cols - 4 : c0, 4, depth, out);
+    const int32_t count = cols - cols4;
+    if (count > 0) {
+        const int8_t *last = m->rhs + (size_t)(cols - 1) * depth;
+        int32x4_t a = dot_cols4(x, w, count > 1 ? w + depth : last, count > 2 ? w + 2 * depth : last, last, depth,
+                                m->lhs_offset);
+        const mve_pred16_t p = vctp32q((uint32_t)count);
+        if (m->bias != NULL) {
+            a = vaddq_s32(a, vldrwq_z_s32(m->bias + cols4, p));
+        }
+        const th_mve_quant qv = th_mve_quant_of(q, cols4, count);
+        vstrbq_p_s32(out + cols4, th_mve_output(a, &qv, o.offset, o.act_min, o.act_max), p);
     }
 }
 
