@@ -116,8 +116,8 @@ static inline void conv_mve_rows(int8_t *dst, const int8_t *src, int32_t rows, i
  * after another along an output row: window i's filter row r from src + i src_step + r row_step to
  * dst + i stride + r row. */
 #if defined(TH_KERNELS_MVE_PORTABLE)
-static void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_t src_step, size_t row_step,
-                          int32_t row, int32_t count)
+static TH_DSP_NOINLINE void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_t src_step,
+                                          size_t row_step, int32_t row, int32_t count)
 {
     const mve_pred16_t p = vctp8q((uint32_t)row);
     for (; count > 0; --count, dst += stride, src += src_step) {
@@ -127,8 +127,8 @@ static void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_
     }
 }
 #else
-static void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_t src_step, size_t row_step,
-                          int32_t row, int32_t count)
+static TH_DSP_NOINLINE void conv_mve_run3(int8_t *dst, int32_t stride, const int8_t *src, int32_t src_step,
+                                          size_t row_step, int32_t row, int32_t count)
 {
     const int8_t *s1 = src + row_step, *s2 = s1 + row_step;
     int8_t *d1 = dst + row, *d2 = d1 + row;
