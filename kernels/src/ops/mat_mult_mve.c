@@ -3,16 +3,48 @@
  *
  * Rows in blocks of four go one right row (output channel) at a time: the
  * channel's base value and quantization are prepared once, and each block is
- * four dot products (th_mve_dot_rows4's loop) and four outputs requantized
- * together, stored a row apart (VSTRB scatter); on the target that loop over
- * the blocks is one assembly routine with the quantization in vector
- * registers.  The rows left over (and a single row, as in FULLY_CONNECTED)
- * go one at a time by four channels: two channels per pass of the loop with
- * their sums beside them (VADDVA; four sums and four accumulators would want
- * more even registers than there are), the four outputs stored side by side. */
+ * four dot products (a tail-predicated loop loading the right row's sixteen
+ * values once for the four rows) and four outputs requantized together,
+ * stored a row apart (VSTRB scatter).  On the target the loop over a
+ * channel's blocks is one assembly routine with the quantization in vector
+ * registers (GCC 12 neither makes tail-predicated loops of the intrinsics
+ * nor keeps the pointers out of the stack); with the portable intrinsics it
+ * is the same loop in C.  Rows of eight values go two to a vector; a single
+ * block of four rows (the convolution windows when the buffer holds no more)
+ * goes by every channel in one routine.  The rows left over (and a single
+ * row, as in FULLY_CONNECTED) go one at a time by four channels, their sums
+ * beside them, the four outputs stored side by side. */
 #include "mat_mult_mve.h"
 
 #if TH_KERNELS_MVE
+
+#if defined(TH_KERNELS_MVE_PORTABLE)
+static inline int32x4_t pack4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
+{
+    int32x4_t v;
+    v.v[0] = a0;
+    v.v[1] = a1;
+    v.v[2] = a2;
+    v.v[3] = a3;
+    return v;
+}
+
+/* The assembly's dot loop: four left rows (x, x + stride, x + 2 stride,
+ * x + 3 stride) by one right row w over n > 0 values, lane i = base +
+ * sum_k x[i stride + k] w[k]. */
+static inline int32x4_t dot_rows4(const int8_t *x, int32_t stride, const int8_t *w, int32_t n, int32_t base)
+{
+    int32_t a[4] = {base, base, base, base};
+    for (int32_t k = 0; k < n; k += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)(n - k));
+        const int8x16_t wv = vldrbq_z_s8(w + k, p);
+        for (int i = 0; i < 4; ++i) {
+            a[i] = vmladavaq_s8(a[i], vldrbq_z_s8(x + i * stride + k, p), wv);
+        }
+    }
+    return pack4(a[0], a[1], a[2], a[3]);
+}
+#endif
 
 /* One channel's blocks of four rows. */
 typedef struct {
@@ -49,7 +81,7 @@ static void rows4_channel(rows4_job *j)
     }
     const int32_t x_step = j->x_adjust + ((j->n + 15) & ~15);
     for (const int8_t *x = j->x;; x += x_step, j->out += j->out_step) {
-        const int32x4_t a = th_mve_dot_rows4(x, j->x_stride, j->w, j->n, j->base);
+        const int32x4_t a = dot_rows4(x, j->x_stride, j->w, j->n, j->base);
         vstrbq_scatter_offset_s32(j->out, apart, th_mve_output(a, &qc, j->offset, j->act_min[0], j->act_max[0]));
         if (--j->blocks == 0) {
             break;
@@ -75,7 +107,7 @@ static void rows4_channel_eight(rows4_job *j)
     for (; j->blocks > 0; --j->blocks, j->out += j->out_step) {
         const int8x16_t x01 = vldrbq_s8(x), x23 = vldrbq_s8(x + 16);
         x += 32;
-        const int32x4_t a = th_mve_pack4(vmladavq_p_s8(x01, w, 0x00FF), vmladavq_p_s8(x01, w, 0xFF00),
+        const int32x4_t a = pack4(vmladavq_p_s8(x01, w, 0x00FF), vmladavq_p_s8(x01, w, 0xFF00),
                                          vmladavq_p_s8(x23, w, 0x00FF), vmladavq_p_s8(x23, w, 0xFF00));
         vstrbq_scatter_offset_s32(j->out, apart,
                                   th_mve_output(vaddq_n_s32(a, j->base), &qc, j->offset, j->act_min[0], j->act_max[0]));
@@ -87,7 +119,7 @@ _Static_assert(sizeof(void *) == 4, "rows4_job layout");
  * right row, r9 x_adjust (ADVANCE) or out_step, r10 the outputs, r11 the
  * blocks left, r12 the job, lr what is read from the job between the loops;
  * q0 q1 the values, q2-q7 the quantization, offsets and clamp.  Each block is
- * th_mve_dot_rows4's loop and th_mve_output.  ADVANCE moves the rows from
+ * dot_rows4's loop and th_mve_output.  ADVANCE moves the rows from
  * where the loop left them to the next block's; in place (x_adjust 0: rows
  * sixteen-byte multiples long, a block's rows a quarter of the rows apart)
  * the loop leaves them there. */
@@ -253,7 +285,7 @@ static void block_channels(block_job *j)
         qc.multiplier = vdupq_n_s32(p[1]);
         qc.left = vdupq_n_s32((int32_t)(uint8_t)p[2]);
         qc.right = vdupq_n_s32((int8_t)(uint8_t)((uint32_t)p[2] >> 8));
-        const int32x4_t a = th_mve_dot_rows4(j->x, j->x_stride, w, j->n, p[0]);
+        const int32x4_t a = dot_rows4(j->x, j->x_stride, w, j->n, p[0]);
         vstrbq_scatter_offset_s32(out, apart, th_mve_output(a, &qc, j->offset, j->act_min[0], j->act_max[0]));
     }
 }
@@ -389,7 +421,7 @@ static inline int32x4_t dot_cols4(const int8_t *x, const int8_t *w0, const int8_
             sum[i] = vaddvaq_s8(sum[i], wv);
         }
     }
-    return vmlaq_n_s32(th_mve_pack4(acc[0], acc[1], acc[2], acc[3]), th_mve_pack4(sum[0], sum[1], sum[2], sum[3]),
+    return vmlaq_n_s32(pack4(acc[0], acc[1], acc[2], acc[3]), pack4(sum[0], sum[1], sum[2], sum[3]),
                        lhs_offset);
 }
 #else

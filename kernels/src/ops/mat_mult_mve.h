@@ -32,23 +32,8 @@ static inline int32_t th_mve_base(int32_t bias, int32_t lhs_offset, int32_t sum)
     return (int32_t)((uint32_t)bias + (uint32_t)lhs_offset * (uint32_t)sum);
 }
 
-/* th_mve_row_sum(w, n): the sum of the n > 0 values of a right row.
- * th_mve_dot_rows4(x, stride, w, n, base): four left rows (x, x + stride,
- * x + 2 stride, x + 3 stride) by one right row w over n > 0 values, lane
- * i = base + sum_k x[i stride + k] w[k].  Each pass of the loop loads w's
- * sixteen values once for the four rows. */
+/* The sum of the n > 0 values of a right row. */
 #if defined(TH_KERNELS_MVE_PORTABLE)
-/* The loops below in C, as the instructions compute them. */
-static inline int32x4_t th_mve_pack4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
-{
-    int32x4_t v;
-    v.v[0] = a0;
-    v.v[1] = a1;
-    v.v[2] = a2;
-    v.v[3] = a3;
-    return v;
-}
-
 static inline int32_t th_mve_row_sum(const int8_t *w, int32_t n)
 {
     int32_t s = 0;
@@ -57,34 +42,9 @@ static inline int32_t th_mve_row_sum(const int8_t *w, int32_t n)
     }
     return s;
 }
-
-static inline int32x4_t th_mve_dot_rows4(const int8_t *x, int32_t stride, const int8_t *w, int32_t n, int32_t base)
-{
-    int32_t a[4] = {base, base, base, base};
-    for (int32_t k = 0; k < n; k += 16) {
-        const mve_pred16_t p = vctp8q((uint32_t)(n - k));
-        const int8x16_t wv = vldrbq_z_s8(w + k, p);
-        for (int i = 0; i < 4; ++i) {
-            a[i] = vmladavaq_s8(a[i], vldrbq_z_s8(x + i * stride + k, p), wv);
-        }
-    }
-    return th_mve_pack4(a[0], a[1], a[2], a[3]);
-}
 #else
-/* Four scalars as the lanes of a vector: two VMOVs of two lanes each. */
-static inline int32x4_t th_mve_pack4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
-{
-    int32x4_t v;
-    __asm__("vmov %q[v][2], %q[v][0], %[a0], %[a2]\n\t"
-            "vmov %q[v][3], %q[v][1], %[a1], %[a3]"
-            : [v] "=w"(v)
-            : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3));
-    return v;
-}
-
-/* The loops by hand: GCC 12 neither makes tail-predicated loops of the
- * intrinsics nor keeps the pointers out of the stack.  VMLADAVA and VADDVA
- * accumulate in even registers ("Te"). */
+/* A tail-predicated loop by hand (GCC 12 makes none of the intrinsics);
+ * VADDVA accumulates in an even register ("Te"). */
 static inline int32_t th_mve_row_sum(const int8_t *w, int32_t n)
 {
     int32_t s = 0;
@@ -97,29 +57,6 @@ static inline int32_t th_mve_row_sum(const int8_t *w, int32_t n)
                      : [n] "r"(n)
                      : "q0", "lr", "memory");
     return s;
-}
-
-static inline int32x4_t th_mve_dot_rows4(const int8_t *x, int32_t stride, const int8_t *w, int32_t n, int32_t base)
-{
-    int32_t a0 = base, a1 = base, a2 = base, a3 = base;
-    const int8_t *x1 = x + stride, *x2 = x1 + stride, *x3 = x2 + stride;
-    __asm__ volatile("dlstp.8 lr, %[n]\n"
-                     "1:\n\t"
-                     "vldrb.8 q0, [%[w]], #16\n\t"
-                     "vldrb.8 q1, [%[x0]], #16\n\t"
-                     "vmladava.s8 %[a0], q0, q1\n\t"
-                     "vldrb.8 q1, [%[x1]], #16\n\t"
-                     "vmladava.s8 %[a1], q0, q1\n\t"
-                     "vldrb.8 q1, [%[x2]], #16\n\t"
-                     "vmladava.s8 %[a2], q0, q1\n\t"
-                     "vldrb.8 q1, [%[x3]], #16\n\t"
-                     "vmladava.s8 %[a3], q0, q1\n\t"
-                     "letp lr, 1b"
-                     : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [x0] "+r"(x),
-                       [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w)
-                     : [n] "r"(n)
-                     : "q0", "q1", "lr", "memory");
-    return th_mve_pack4(a0, a1, a2, a3);
 }
 #endif
 
