@@ -93,6 +93,7 @@ def _mve_edge_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     multiplier, INT32_MAX multipliers, and biases that carry the accumulator past int32."""
     models = {"conv_1x1": (conv_model((1, 3, 3, 20), 8, kernel=(1, 1), seed=51), (1, 3, 3, 20)),
               "conv_1x1_depth_8": (conv_model((1, 3, 3, 8), 8, kernel=(1, 1), seed=55), (1, 3, 3, 8)),
+              "conv_1x1_depth_16": (conv_model((1, 3, 3, 16), 8, kernel=(1, 1), seed=60), (1, 3, 3, 16)),
               "conv_3x3": (conv_model((1, 4, 5, 6), 8, stride=(2, 1), seed=52), (1, 4, 5, 6)),
               "conv_3x3x32": (conv_model((1, 3, 3, 32), 8, seed=56), (1, 3, 3, 32)),
               "fc": (fully_connected_model((5, 36), 8, per_channel=True, seed=53), (5, 36))}
@@ -175,6 +176,7 @@ def _odd_shapes() -> dict[str, bytes]:
         "conv_70_channels_1x3": conv_model((1, 4, 5, 3), 70, kernel=(1, 3), seed=45),
         "conv_1x1_70_channels_odd_pixels": conv_model((1, 3, 3, 33), 70, kernel=(1, 1), seed=46),
         "conv_1x1_depth_8_odd_pixels": conv_model((1, 3, 5, 8), 6, kernel=(1, 1), activation="RELU6", seed=54),
+        "conv_1x1_depth_16": conv_model((1, 4, 5, 16), 6, kernel=(1, 1), seed=59),
         "conv_dilation_w_2": conv_model((1, 7, 9, 4), 5, dilation=(1, 2), seed=47),
         "conv_3x3x2_stride_2_runs": conv_model((1, 9, 11, 2), 4, stride=(2, 2), seed=57),
         "conv_3x3x5_dilation_h_2_runs": conv_model((1, 12, 10, 5), 3, dilation=(2, 1), padding="VALID", seed=58),

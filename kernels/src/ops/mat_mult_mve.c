@@ -89,6 +89,7 @@ static void rows4_channel(rows4_job *j)
     }
 }
 #define rows4_channel_in_place rows4_channel
+#define rows4_channel_sixteen rows4_channel
 
 /* Rows of eight values one after the other: two rows per vector, each summed
  * by a VMLADAV predicated on its half (a VPT block's then and else). */
@@ -193,6 +194,62 @@ __attribute__((naked, noinline)) static void rows4_channel(rows4_job *j)
 __attribute__((naked, noinline)) static void rows4_channel_in_place(rows4_job *j)
 {
     __asm__ volatile(ROWS4_ASM("ldr r9, [r12, #28]\n\t", "add r10, r10, r9\n\t"));
+}
+
+/* Rows of sixteen values one after the other (in place): one VMLADAV a row,
+ * no inner loop, the base added to the four lanes.  Registers as
+ * ROWS4_ASM's, with r9 the base, r11 out_step, lr the blocks left. */
+__attribute__((naked, noinline)) static void rows4_channel_sixteen(rows4_job *j)
+{
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "vpush {d8-d15}\n\t"
+        "mov r12, r0\n\t"
+        "vldrw.32 q2, [r12, #48]\n\t"
+        "vldrw.32 q3, [r12, #64]\n\t"
+        "vldrw.32 q4, [r12, #80]\n\t"
+        "vldrw.32 q5, [r12, #96]\n\t"
+        "vldrw.32 q6, [r12, #112]\n\t"
+        "vldrw.32 q7, [r12, #128]\n\t"
+        "ldr r10, [r12, #24]\n\t"
+        "ldr lr, [r12, #32]\n\t"
+        "ldr r1, [r12]\n\t"
+        "ldr r9, [r12, #4]\n\t"
+        "add r3, r1, r9\n\t"
+        "add r5, r3, r9\n\t"
+        "add r7, r5, r9\n\t"
+        "ldr r8, [r12, #8]\n\t"
+        "ldr r9, [r12, #16]\n\t"
+        "ldr r11, [r12, #28]\n\t"
+        "dls lr, lr\n"
+        "2:\n\t"
+        "vldrb.8 q0, [r8]\n\t"
+        "vldrb.8 q1, [r1], #16\n\t"
+        "vmladav.s8 r0, q0, q1\n\t"
+        "vldrb.8 q1, [r3], #16\n\t"
+        "vmladav.s8 r2, q0, q1\n\t"
+        "vldrb.8 q1, [r5], #16\n\t"
+        "vmladav.s8 r4, q0, q1\n\t"
+        "vldrb.8 q1, [r7], #16\n\t"
+        "vmladav.s8 r6, q0, q1\n\t"
+        "vmov q0[2], q0[0], r0, r4\n\t"
+        "vmov q0[3], q0[1], r2, r6\n\t"
+        "vadd.i32 q0, q0, r9\n\t"
+        "vshl.s32 q0, q0, q3\n\t"
+        "vqrdmulh.s32 q0, q0, q2\n\t"
+        "vand q1, q0, q4\n\t"
+        "vshr.s32 q1, q1, #31\n\t"
+        "vqadd.s32 q0, q0, q1\n\t"
+        "vrshl.s32 q0, q0, q4\n\t"
+        "ldr r0, [r12, #20]\n\t"
+        "vadd.i32 q0, q0, r0\n\t"
+        "vmax.s32 q0, q0, q6\n\t"
+        "vmin.s32 q0, q0, q7\n\t"
+        "vstrb.32 q0, [r10, q5]\n\t"
+        "add r10, r10, r11\n\t"
+        "le lr, 2b\n\t"
+        "vpop {d8-d15}\n\t"
+        "pop {r4-r11, pc}\n\t");
 }
 
 /* Rows of eight values one after the other: two rows per vector, each summed
@@ -542,6 +599,8 @@ void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q)
             j.blocks = blocks;
             if (eight) {
                 rows4_channel_eight(&j);
+            } else if (in_place && depth == 16) {
+                rows4_channel_sixteen(&j);
             } else if (in_place) {
                 rows4_channel_in_place(&j);
             } else {
