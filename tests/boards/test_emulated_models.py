@@ -12,9 +12,10 @@ from tests.opcheck import assert_same_outputs
 
 pytestmark = needs_emulator
 
-# The M55 board runs the small models; the M4 boards all four.
-BOARD_MODELS = [(board, model) for board in ("qemu-netduinoplus2", "qemu-mps2-an386")
-                for model in ("vww", "kws", "ic", "ad")] + [("qemu-mps3-an547", m) for m in ("kws", "ad")]
+BOARD_MODELS = [(board, model) for board in ("qemu-netduinoplus2", "qemu-mps2-an386", "qemu-mps3-an547")
+                for model in ("vww", "kws", "ic", "ad")]
+# The fewest MACs an instruction does: one on Cortex-M4, sixteen on the Cortex-M55 (a Helium VMLADAVA.S8).
+MACS_PER_INSTRUCTION = {"qemu-mps3-an547": 16}
 # Instructions the runtime spends per op outside the profiled window (decoding
 # the op's records, the hooks themselves): measured ~490 on Cortex-M4.
 MAX_UNPROFILED_PER_OP = 800
@@ -32,7 +33,8 @@ def test_model_byte_equal_on_board(board, model):
             result = session.infer(xs)
             expected = golden.run(xs)
             assert_same_outputs(result.outputs, expected, f"{board} {model} seed {seed}")
-            assert result.instructions and result.instructions > plan.macs   # at least one instruction per MAC
+            # at least one instruction per MAC, or per sixteen with Helium
+            assert result.instructions and result.instructions > plan.macs / MACS_PER_INSTRUCTION.get(board, 1)
             per_op = [op["instructions"] for op in result.per_op]
             assert len(per_op) == len(plan.ops) and all(per_op)
             unprofiled = result.instructions - sum(per_op)

@@ -2,14 +2,16 @@
 
 Where the compiler targets the Arm DSP extension (every board here: Cortex-M4
 and M55), the engine takes the DSP variants of these kernels
-(kernels/src/ops/*_dsp.c) instead of the reference ones the host build runs.
-The same cases check them: every op-zoo case of the three ops and the
+(kernels/src/ops/*_dsp.c) instead of the reference ones the host build runs;
+on the Cortex-M55 (Helium), the MVE variants (*_mve.c) of CONV_2D and
+FULLY_CONNECTED, which fall back on the DSP ones for the shapes they do not
+take.  The same cases check them: every op-zoo case of the three ops and the
 reference models on the emulated boards, byte for byte against TFLM; plans
 with parameters the compiler never emits (the deepest accumulation, extreme
 shifts and biases, a filter offset) against the host engine's reference
-kernels; and the same variants built for the host with the DSP instructions
-written in C (TH_KERNELS_DSP_PORTABLE), under AddressSanitizer and
-UndefinedBehaviorSanitizer.
+kernels; and the same variants built for the host with their instructions
+written in C (TH_KERNELS_DSP_PORTABLE, TH_KERNELS_MVE_PORTABLE), under
+AddressSanitizer and UndefinedBehaviorSanitizer.
 
 The hand-made plans are checked for self-consistency (board or DSP variant ==
 host engine), since TFLM cannot express most of them; the paths they reach also
@@ -44,7 +46,7 @@ OPS = ("conv_2d/", "depthwise_conv_2d/", "fully_connected/")
 ZOO = {name: make for name, make in all_cases().items() if name.startswith(OPS)}
 REAL_MODELS = ["vww_96_int8.tflite", "kws_ref_model.tflite", "pretrainedResnet_quant.tflite", "ad01_int8.tflite"]
 INT32_MAX = (1 << 31) - 1
-# Cortex-M4 (the DSP variants) and Cortex-M55 (the same variants; MVE is not used).
+# Cortex-M4 (the DSP variants) and Cortex-M55 (the MVE variants, and the DSP ones where they fall back).
 BOARDS = ["qemu-mps2-an386", "qemu-mps3-an547"]
 
 
@@ -80,6 +82,34 @@ def _deepest_conv_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     for multiplier, shift in ((INT32_MAX, 30), (INT32_MAX, -31), (0, 0), (1 << 30, 0), (1 << 30, 1)):
         plan = with_channel_quant(blob, 0, [multiplier], [shift])
         plans.append((f"deepest_conv_m{multiplier}_s{shift}", dataclasses.replace(compiled, blob=plan), batch))
+    return plans
+
+
+def _mve_edge_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
+    """Per-channel quantizations the compiler never writes next to each other, on the MVE paths (the matrix
+    multiply's rows of four and single rows, the windows): a left shift, the largest right shift, a zero
+    multiplier, INT32_MAX multipliers, and biases that carry the accumulator past int32."""
+    models = {"conv_1x1": (conv_model((1, 3, 3, 20), 8, kernel=(1, 1), seed=51), (1, 3, 3, 20)),
+              "conv_1x1_depth_8": (conv_model((1, 3, 3, 8), 8, kernel=(1, 1), seed=55), (1, 3, 3, 8)),
+              "conv_1x1_depth_16": (conv_model((1, 3, 3, 16), 8, kernel=(1, 1), seed=60), (1, 3, 3, 16)),
+              "conv_3x3": (conv_model((1, 4, 5, 6), 8, stride=(2, 1), seed=52), (1, 4, 5, 6)),
+              "conv_3x3x32": (conv_model((1, 3, 3, 32), 8, seed=56), (1, 3, 3, 32)),
+              "fc": (fully_connected_model((5, 36), 8, per_channel=True, seed=53), (5, 36))}
+    multipliers = [INT32_MAX, 1 << 30, 0, INT32_MAX, 1518500250, INT32_MAX, 1 << 30, 1234567890]
+    shifts = [3, -31, 0, 0, -1, -20, 1, -7]
+    fmt = plan_format()
+    plans = []
+    for name, (model, shape) in models.items():
+        compiled = compile_model(model)
+        blob = compiled.blob
+        op = "FULLY_CONNECTED" if name == "fc" else "CONV_2D"
+        params = fmt.op_params[op].unpack(blob, params_offset(blob))
+        assert params["quant_count"] == 8, name
+        bias = fmt.tensor.unpack(blob, tensor_offset(blob, 2))
+        blob = with_const_i32(blob, bias["offset"], [INT32_MAX, -INT32_MAX - 1, 0, 1 << 30, INT32_MAX, -5, 7, 0])
+        blob = with_channel_quant(blob, 0, multipliers, shifts)
+        batch = _constant_inputs(shape) + [random_inputs([shape], 3)]
+        plans.append((f"mve_edges_{name}", dataclasses.replace(compiled, blob=blob), batch))
     return plans
 
 
@@ -135,6 +165,21 @@ def _odd_shapes() -> dict[str, bytes]:
         "fc_depth_768_70_per_channel_no_bias": fully_connected_model((1, 768), 70, per_channel=True, bias="absent",
                                                                      seed=41),
         "conv_3x3x64_no_bias_odd_pixels": conv_model((1, 5, 5, 64), 6, bias="absent", seed=42),
+        # The MVE variants: a pixel block across rows and the batch, fewer than four pixels, many channels,
+        # windows in the op's scratch (one block at a time, by every channel), dilated taps, depths off a multiple of
+        # sixteen, leftover rows and channels of the matrix multiply.
+        "conv_3x3x32_2_batches": conv_model((2, 5, 3, 32), 10, stride=(2, 2), seed=43),
+        "conv_3_pixels": conv_model((1, 1, 3, 5), 7, kernel=(1, 3), padding="VALID", seed=44),
+        "conv_70_channels_1x3": conv_model((1, 4, 5, 3), 70, kernel=(1, 3), seed=45),
+        "conv_1x1_70_channels_odd_pixels": conv_model((1, 3, 3, 33), 70, kernel=(1, 1), seed=46),
+        "conv_1x1_depth_8_odd_pixels": conv_model((1, 3, 5, 8), 6, kernel=(1, 1), activation="RELU6", seed=54),
+        "conv_1x1_depth_16": conv_model((1, 4, 5, 16), 6, kernel=(1, 1), seed=59),
+        "conv_dilation_w_2": conv_model((1, 7, 9, 4), 5, dilation=(1, 2), seed=47),
+        "conv_3x3x2_stride_2_runs": conv_model((1, 9, 11, 2), 4, stride=(2, 2), seed=57),
+        "conv_3x3x5_dilation_h_2_runs": conv_model((1, 12, 10, 5), 3, dilation=(2, 1), padding="VALID", seed=58),
+        "conv_5x5x48_scratch": conv_model((1, 6, 6, 48), 8, kernel=(5, 5), seed=48),
+        "fc_6_batches_9_units_depth_23": fully_connected_model((6, 23), 9, per_channel=True, seed=49),
+        "fc_1_unit": fully_connected_model((1, 40), 1, seed=50),
     }
 
 
@@ -185,8 +230,8 @@ def test_extreme_inputs_match_tflm_on_the_board(session):
 
 
 def test_board_equals_the_host_engine_on_hand_made_plans(session):
-    """Self-consistency: the DSP variants on the board against the host's reference kernels."""
-    for name, plan, batch in _deepest_conv_plans() + _filter_offset_fc_plans():
+    """Self-consistency: the board's variants against the host's reference kernels."""
+    for name, plan, batch in _deepest_conv_plans() + _filter_offset_fc_plans() + _mve_edge_plans():
         reference = HostEngine(plan.blob)   # the host build: the reference kernels
         expected = [reference.run(xs) for xs in batch]
         _assert_equal(_run_on(session, plan, batch), expected, f"{session.board} {name}")
@@ -216,52 +261,61 @@ def test_reference_model_matches_tflm_on_the_board(session, name):
 # --- the same variants on the host, under the sanitizers -------------------------------------
 
 
-def _run_portable_dsp(blob: bytes, batch: list[list[np.ndarray]], out_shapes) -> list[list[np.ndarray]]:
-    """The DSP variants with their instructions written in C, under ASan and UBSan."""
-    return run_sanitized(blob, batch, out_shapes, defines=("TH_KERNELS_DSP_PORTABLE",))
+# The DSP variants, and the MVE variants (with the DSP ones they fall back on), their instructions written in C.
+PORTABLE = {"dsp": "TH_KERNELS_DSP_PORTABLE", "mve": "TH_KERNELS_MVE_PORTABLE"}
 
 
-def test_dsp_variants_built_for_the_host_match_tflm_under_sanitizers():
+@pytest.fixture(params=sorted(PORTABLE))
+def portable(request) -> str:
+    return request.param
+
+
+def _run_portable(variant: str, blob: bytes, batch: list[list[np.ndarray]], out_shapes) -> list[list[np.ndarray]]:
+    """The `variant` ("dsp" or "mve") kernels with their instructions written in C, under ASan and UBSan."""
+    return run_sanitized(blob, batch, out_shapes, defines=(PORTABLE[variant],))
+
+
+def test_variants_built_for_the_host_match_tflm_under_sanitizers(portable):
     for name, model in _zoo_and_odd_models().items():
         plan = compile_model(model)
         batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
         if any(x.dtype != np.int8 for x in batch[0]):
-            continue  # the 16x8 cases: the DSP variants are int8 only (the board test runs these)
+            continue  # the 16x8 cases: the DSP and MVE variants are int8 only (the board test runs these)
         golden = TflmReference(model)
-        got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
-        _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
+        got = _run_portable(portable, plan.blob, batch, [t.shape for t in plan.outputs])
+        _assert_equal(got, [golden.run(xs) for xs in batch], f"host {portable} variant {name}")
 
 
-def test_host_dsp_variants_equal_the_host_engine_on_hand_made_plans():
-    """Self-consistency: the DSP variants against the reference kernels, both built for the host."""
-    for name, plan, batch in _deepest_conv_plans() + _filter_offset_fc_plans():
+def test_host_variants_equal_the_host_engine_on_hand_made_plans(portable):
+    """Self-consistency: the DSP or MVE variants against the reference kernels, both built for the host."""
+    for name, plan, batch in _deepest_conv_plans() + _filter_offset_fc_plans() + _mve_edge_plans():
         reference = HostEngine(plan.blob)
         expected = [reference.run(xs) for xs in batch]
-        got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
-        _assert_equal(got, expected, f"host DSP variant {name}")
+        got = _run_portable(portable, plan.blob, batch, [t.shape for t in plan.outputs])
+        _assert_equal(got, expected, f"host {portable} variant {name}")
 
 
-def test_dsp_variants_built_for_the_host_match_tflm_on_the_deepest_accumulation_and_filter_offset():
+def test_variants_built_for_the_host_match_tflm_on_the_deepest_accumulation_and_filter_offset(portable):
     model = _deepest_conv_model()
     plan = compile_model(model)
     batch = _constant_inputs(DEEPEST_CONV_SHAPE)
     golden = TflmReference(model)
-    got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
-    _assert_equal(got, [golden.run(xs) for xs in batch], "host DSP variant deepest conv")
+    got = _run_portable(portable, plan.blob, batch, [t.shape for t in plan.outputs])
+    _assert_equal(got, [golden.run(xs) for xs in batch], f"host {portable} variant deepest conv")
     for name, plan, batch, expected in _filter_offset_fc_goldens():
-        _assert_equal(_run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs]), expected,
-                      f"host DSP variant {name}")
+        _assert_equal(_run_portable(portable, plan.blob, batch, [t.shape for t in plan.outputs]), expected,
+                      f"host {portable} variant {name}")
 
 
 @pytest.mark.shared
 @pytest.mark.parametrize("name", REAL_MODELS)
-def test_dsp_variants_built_for_the_host_match_tflm_on_reference_models(name):
+def test_variants_built_for_the_host_match_tflm_on_reference_models(portable, name):
     model = shared_model(name).read_bytes()
     plan = compile_model(model)
     batch = [random_inputs(plan.inputs, 700 + seed) for seed in range(2)]
     golden = TflmReference(model)
-    got = _run_portable_dsp(plan.blob, batch, [t.shape for t in plan.outputs])
-    _assert_equal(got, [golden.run(xs) for xs in batch], f"host DSP variant {name}")
+    got = _run_portable(portable, plan.blob, batch, [t.shape for t in plan.outputs])
+    _assert_equal(got, [golden.run(xs) for xs in batch], f"host {portable} variant {name}")
 
 
 def test_dsp_scratch_reserved_by_the_compiler_is_what_the_kernels_ask_for():

@@ -551,11 +551,11 @@ static TH_DSP_NOINLINE void conv_fast(const th_conv_params *p, const th_channel_
     }
 }
 
-void th_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
-                  const th_dims *input_dims, const int8_t *input,
-                  const th_dims *filter_dims, const int8_t *filter,
-                  const int32_t *bias,
-                  const th_dims *output_dims, int8_t *output)
+void TH_DSP_ENTRY(th_conv2d_s8)(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+                                const th_dims *input_dims, const int8_t *input,
+                                const th_dims *filter_dims, const int8_t *filter,
+                                const int32_t *bias,
+                                const th_dims *output_dims, int8_t *output)
 {
     const int32_t in_c = input_dims->c, filter_c = filter_dims->c;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;

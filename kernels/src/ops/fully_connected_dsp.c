@@ -281,10 +281,10 @@ static int fc_fast(const th_fc_params *p, const th_channel_quant *q, uint8_t *sc
     return 1;
 }
 
-void th_fully_connected_s8(const th_fc_params *p, const th_channel_quant *q, th_scratch scratch,
-                           int32_t batches, int32_t accum_depth, int32_t output_depth,
-                           const int8_t *input, const int8_t *filter, const int32_t *bias,
-                           int8_t *output)
+void TH_DSP_ENTRY(th_fully_connected_s8)(const th_fc_params *p, const th_channel_quant *q, th_scratch scratch,
+                                         int32_t batches, int32_t accum_depth, int32_t output_depth,
+                                         const int8_t *input, const int8_t *filter, const int32_t *bias,
+                                         int8_t *output)
 {
     uint32_t local[FC_STACK_BYTES / 4u];
     uint8_t *buffers = fc_buffer_bytes(p, q->count, bias != NULL, accum_depth, output_depth) <= FC_STACK_BYTES

@@ -16,6 +16,7 @@ typedef struct { int8_t v[16]; } int8x16_t;
 typedef struct { int16_t v[8]; } int16x8_t;
 typedef struct { int32_t v[4]; } int32x4_t;
 typedef struct { int32x4_t val[4]; } int32x4x4_t;
+typedef struct { uint32_t v[4]; } uint32x4_t;
 typedef uint16_t mve_pred16_t; /* one bit per byte of the vector, as VPR.P0 */
 
 static inline int32_t th_mvep_wrap(int64_t x) { return (int32_t)(uint32_t)(uint64_t)x; }
@@ -78,6 +79,23 @@ static inline void vstrbq_p_s32(int8_t *p, int32x4_t x, mve_pred16_t m)
         if (th_mvep_lane_on(m, i, 4)) p[i] = (int8_t)(uint8_t)(uint32_t)x.v[i];
     }
 }
+static inline void vstrbq_p_s8(int8_t *p, int8x16_t x, mve_pred16_t m)
+{
+    for (int i = 0; i < 16; ++i) {
+        if (th_mvep_lane_on(m, i, 1)) p[i] = x.v[i];
+    }
+}
+/* VSTRB.32 (scatter): the low byte of word i to base + offset[i]. */
+static inline void vstrbq_scatter_offset_s32(int8_t *base, uint32x4_t offset, int32x4_t x)
+{
+    for (int i = 0; i < 4; ++i) base[offset.v[i]] = (int8_t)(uint8_t)(uint32_t)x.v[i];
+}
+static inline void vstrbq_scatter_offset_p_s32(int8_t *base, uint32x4_t offset, int32x4_t x, mve_pred16_t m)
+{
+    for (int i = 0; i < 4; ++i) {
+        if (th_mvep_lane_on(m, i, 4)) base[offset.v[i]] = (int8_t)(uint8_t)(uint32_t)x.v[i];
+    }
+}
 static inline void vstrwq_s32(int32_t *p, int32x4_t x)
 {
     for (int i = 0; i < 4; ++i) p[i] = x.v[i];
@@ -108,6 +126,30 @@ static inline int32x4_t vdupq_n_s32(int32_t x)
     int32x4_t r;
     for (int i = 0; i < 4; ++i) r.v[i] = x;
     return r;
+}
+static inline int8x16_t vdupq_n_s8(int8_t x)
+{
+    int8x16_t r;
+    for (int i = 0; i < 16; ++i) r.v[i] = x;
+    return r;
+}
+/* VIDUP: start, start + step, ... (step 1, 2, 4 or 8). */
+static inline uint32x4_t vidupq_n_u32(uint32_t start, int step)
+{
+    uint32x4_t r;
+    for (int i = 0; i < 4; ++i) r.v[i] = start + (uint32_t)(i * step);
+    return r;
+}
+static inline uint32x4_t vmulq_n_u32(uint32x4_t a, uint32_t b)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] *= b;
+    return a;
+}
+/* VMLA (vector by scalar): a + m * s, wrapping. */
+static inline int32x4_t vmlaq_n_s32(int32x4_t a, int32x4_t m, int32_t s)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] + (int64_t)m.v[i] * s);
+    return a;
 }
 static inline int32x4_t vaddq_s32(int32x4_t a, int32x4_t b)
 {
@@ -263,6 +305,8 @@ static inline int8_t vminvq_s8(int8_t a, int8x16_t b)
     for (int i = 0; i < 16; ++i) a = b.v[i] < a ? b.v[i] : a;
     return a;
 }
+/* VMLADAV.S8 in a VPT block: the sum of the products of the lanes m has on. */
+static inline int32_t vmladavq_p_s8(int8x16_t a, int8x16_t b, mve_pred16_t m) { return vmladavaq_p_s8(0, a, b, m); }
 /* VADDVA.S8: acc + the sum of the sixteen lanes. */
 static inline int32_t vaddvaq_s8(int32_t acc, int8x16_t a)
 {
