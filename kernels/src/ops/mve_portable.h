@@ -141,6 +141,12 @@ static inline int32x4_t vmulq_n_s32(int32x4_t a, int32_t b)
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] * b);
     return a;
 }
+/* VMLAS (scalar): a * b + c, wrapping. */
+static inline int32x4_t vmlasq_n_s32(int32x4_t a, int32x4_t b, int32_t c)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] * b.v[i] + c);
+    return a;
+}
 static inline int32x4_t vqaddq_s32(int32x4_t a, int32x4_t b)
 {
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_sat((int64_t)a.v[i] + b.v[i]);
@@ -193,6 +199,8 @@ static inline int32x4_t vrshlq_s32(int32x4_t a, int32x4_t b)
     }
     return a;
 }
+/* VRSHL (scalar register): every lane shifted as vrshlq_s32 by b. */
+static inline int32x4_t vrshlq_n_s32(int32x4_t a, int32_t b) { return vrshlq_s32(a, vdupq_n_s32(b)); }
 /* VQRDMULH: saturate((2ab + 2^31) >> 32). */
 static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
 {
@@ -205,6 +213,9 @@ static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
     }
     return a;
 }
+
+/* VQRDMULH (scalar). */
+static inline int32x4_t vqrdmulhq_n_s32(int32x4_t a, int32_t b) { return vqrdmulhq_s32(a, vdupq_n_s32(b)); }
 
 /* --- widening ---------------------------------------------------------------------------- */
 /* VMULLB.S8 / VMULLT.S8: the even (bottom) or odd (top) byte lanes multiplied into int16 lanes. */
