@@ -1,13 +1,15 @@
-"""ADD's same-shape int8 fast paths (kernels/src/ops/add.c): the DSP loop the Cortex-M4 runs and the
-Helium loops the Cortex-M55 runs, byte for byte against TFLM and the reference kernels.
+"""ADD's int8 fast paths (kernels/src/ops/add.c; same shapes, or one input a scalar): the DSP
+loops the Cortex-M4 runs and the Helium loops the Cortex-M55 runs, byte for byte against TFLM and
+the reference kernels.
 
 Each variant is built for the host with its instructions written in C (TH_KERNELS_DSP_PORTABLE,
 TH_KERNELS_MVE_PORTABLE) and run under ASan and UBSan on every ADD op-zoo case (against TFLM) and
 on plans with parameters the compiler rarely or never writes (against the host engine's reference
 kernels): extreme multipliers and shifts, other left shifts, every zero point's sign, narrow
-activation clamps, and sizes 1 to 67 (every tail of the four-lane and two-output loops).  The same
-cases run on the emulated boards: Cortex-M4 (qemu-netduinoplus2, qemu-mps2-an386) and Cortex-M55
-with MVE (qemu-mps3-an547), with ResNet-8, whose three residual ADDs take the fast paths."""
+activation clamps, one input a scalar, and sizes 1 to 67 (every tail of the four-lane and
+two-output loops).  The same cases run on the emulated boards: Cortex-M4 (qemu-netduinoplus2,
+qemu-mps2-an386) and Cortex-M55 with MVE (qemu-mps3-an547), with ResNet-8, whose three residual
+ADDs take the fast paths."""
 from __future__ import annotations
 
 import dataclasses
@@ -60,33 +62,37 @@ def _patched(blob: bytes, quant, clamp=None) -> bytes:
     return with_record_fields(blob, plan_format().op_params["ADD"], params_offset(blob), **fields)
 
 
-def _batch(shape, seed: int) -> list[list[np.ndarray]]:
+def _batch(shape1, shape2, seed: int) -> list[list[np.ndarray]]:
     """Random inputs and the four constant corners (the most offset, the most clamped)."""
     rng = np.random.default_rng(seed)
-    batch = [[rng.integers(-128, 128, shape, dtype=np.int8), rng.integers(-128, 128, shape, dtype=np.int8)]]
+    batch = [[rng.integers(-128, 128, shape1, dtype=np.int8), rng.integers(-128, 128, shape2, dtype=np.int8)]]
     for a in (-128, 127):
         for b in (-128, 127):
-            batch.append([np.full(shape, a, np.int8), np.full(shape, b, np.int8)])
+            batch.append([np.full(shape1, a, np.int8), np.full(shape2, b, np.int8)])
     return batch
 
 
 def _edge_plans() -> list[tuple[str, object, list[list[np.ndarray]]]]:
     """Plans (name, compiled plan, inputs) with the parameters above; expected: the host's reference kernels."""
     plans = []
-    for k, (z1, z2, zy, lo, hi) in enumerate(EXTREME_OFFSETS):
-        compiled = compile_model(add_model((1, 5, 7), (1, 5, 7), seed=60 + k, zero_points=(z1, z2, zy)))
-        for j, quant in enumerate(EXTREME_QUANT):
-            plan = dataclasses.replace(compiled, blob=_patched(compiled.blob, quant, (lo, hi)))
-            plans.append((f"add_zp{k}_quant{j}", plan, _batch((1, 5, 7), k * 100 + j)))
-    # Every size from 1 to 67 with TFLM's form of parameters, zero points and scales drawn per size.
+    # Same shapes, and one input a scalar (either one).
+    for shape1, shape2 in (((1, 5, 7), (1, 5, 7)), ((1, 5, 7), (1,)), ((1,), (1, 5, 7))):
+        for k, (z1, z2, zy, lo, hi) in enumerate(EXTREME_OFFSETS):
+            compiled = compile_model(add_model(shape1, shape2, seed=60 + k, zero_points=(z1, z2, zy)))
+            for j, quant in enumerate(EXTREME_QUANT):
+                plan = dataclasses.replace(compiled, blob=_patched(compiled.blob, quant, (lo, hi)))
+                plans.append((f"add_{shape1}_{shape2}_zp{k}_quant{j}", plan, _batch(shape1, shape2, k * 100 + j)))
+    # Every size from 1 to 67 with TFLM's form of parameters, zero points and scales drawn per size;
+    # every third size with a scalar second input.
     rng = np.random.default_rng(7)
     for n in range(1, 68):
+        shape2 = (1,) if n % 3 == 0 else (n,)
         zps = [int(z) for z in rng.integers(-128, 128, 3)]
         s1 = float(rng.uniform(0.01, 0.2))
         scales = (s1, s1 * float(rng.uniform(0.05, 1.5)), s1 * float(rng.uniform(0.5, 3)))
         activation = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")[n % 4]
-        plan = compile_model(add_model((n,), (n,), scales, activation=activation, seed=n, zero_points=zps))
-        plans.append((f"add_size_{n}", plan, _batch((n,), 1000 + n)))
+        plan = compile_model(add_model((n,), shape2, scales, activation=activation, seed=n, zero_points=zps))
+        plans.append((f"add_size_{n}_{shape2}", plan, _batch((n,), shape2, 1000 + n)))
     return plans
 
 

@@ -119,6 +119,41 @@ static TH_DSP_NOINLINE void add_mve_general(const add_mve_quant *qp, const int8_
     ADD_MVE_LOOP(add_mve_general_lanes)
 }
 
+/* The second input a scalar, its scaled value c: the general form of the first input. */
+static TH_DSP_NOINLINE void add_mve_scalar(const add_mve_quant *qp, const int8_t *in1, int32_t c, int8_t *out,
+                                           int32_t count)
+{
+    const add_mve_quant q = *qp;
+    for (int32_t i = 0; i < count; i += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(count - i));
+        const int32x4_t a1 = vmlasq_n_s32(vldrbq_z_s32(in1 + i, p), vdupq_n_s32(q.scale1), q.off1);
+        const int32x4_t sum = vaddq_n_s32(add_mve_divide(vqrdmulhq_n_s32(a1, q.m1), q.right1), c);
+        vstrbq_p_s32(out + i, add_mve_out(&q, add_mve_divide(vqrdmulhq_n_s32(sum, q.mo), q.right_o)), p);
+    }
+}
+
+/* in1 the vector input (input 1 when first, else input 2), x the other's one value. */
+static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x, int8_t *out,
+                           int32_t count)
+{
+    add_mve_quant q;
+    q.scale1 = 1 << p->left_shift;
+    q.off1 = (first ? p->input1_offset : p->input2_offset) * q.scale1;
+    q.m1 = first ? p->input1_multiplier : p->input2_multiplier;
+    q.right1 = first ? p->input1_shift : p->input2_shift;
+    q.mo = p->output_multiplier;
+    q.right_o = p->output_shift;
+    q.offset_o = p->output_offset;
+    q.act_min = p->act_min;
+    q.act_max = p->act_max;
+    const int32_t c = first ? th_add_sub_scaled(x, p->input2_offset, p->left_shift, p->input2_multiplier,
+                                                p->input2_shift)
+                            : th_add_sub_scaled(x, p->input1_offset, p->left_shift, p->input1_multiplier,
+                                                p->input1_shift);
+    add_mve_scalar(&q, in1, c, out, count);
+    return 1;
+}
+
 static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count)
 {
     const int32_t ls = p->left_shift;
@@ -175,9 +210,49 @@ typedef struct {
 } add_dsp_quant;
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
+static inline int32_t add_dsp_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t add_dsp_ssat8(int32_t x)
+{
+    int32_t r;
+    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+#else
+/* SMMLAR: acc + the high word of a * b, rounded (2^31 added), wrapping; SSAT to 8 bits. */
+static inline int32_t add_dsp_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+    return (int32_t)(uint32_t)(sum >> 32);
+}
+static inline int32_t add_dsp_ssat8(int32_t x)
+{
+    return th_clamp(x, -128, 127);
+}
+#endif
+
+/* The doubled sum of the scaled inputs, requantized and saturated to int8
+ * (before the activation clamp). */
+static inline int32_t add_dsp_output(const add_dsp_quant *q, int32_t sum2)
+{
+    return add_dsp_ssat8((add_dsp_smmlar(sum2, q->mo, q->round_o) + (sum2 >> 31)) >> q->right_o);
+}
+
+/* The first input's scaled value. */
+static inline int32_t add_dsp_scaled1(const add_dsp_quant *q, int32_t x)
+{
+    const int32_t a = q->off1 + x * (1 << (ADD_DSP_LEFT_SHIFT + 1));
+    return (add_dsp_smmlar(a, q->m1, q->round1) + (a >> 31)) >> q->right1;
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
 _Static_assert(sizeof(add_dsp_quant) == 32, "add_dsp_quant is loaded as r4-r11");
-/* One output: in1 in r1, in2 in r2, out in r3 (each advanced), the
- * parameters in r4-r11; r0 and lr scratch. */
+/* One output of add_dsp_loop: in1 in r1, in2 in r2, out in r3 (each
+ * advanced), the parameters in r4-r11; r0 and lr scratch. */
 #define ADD_DSP_ONE                      \
     "ldrsb r0, [r1], #1\n\t"             \
     "add r0, r4, r0, lsl #21\n\t"        \
@@ -193,8 +268,8 @@ _Static_assert(sizeof(add_dsp_quant) == 32, "add_dsp_quant is loaded as r4-r11")
     "ssat lr, #8, lr\n\t"                \
     "strb lr, [r3], #1\n\t"
 
-/* count > 0: an odd one first, then pairs (the loop kept in registers, as
- * the compiler does not: its loop spills the output pointer). */
+/* The same-shape loop, count > 0: an odd one first, then pairs (written
+ * out: the compiler's loop spills the output pointer). */
 __attribute__((naked, noinline)) static void add_dsp_loop(const add_dsp_quant *q, const int8_t *in1,
                                                           const int8_t *in2, int8_t *out, int32_t count)
 {
@@ -216,57 +291,84 @@ __attribute__((naked, noinline)) static void add_dsp_loop(const add_dsp_quant *q
                      "pop {r4-r11, pc}\n\t");
 }
 #else
-/* SMMLAR: acc + the high word of a * b, rounded (2^31 added), wrapping. */
-static inline int32_t add_dsp_smmlar(int32_t a, int32_t b, int32_t acc)
-{
-    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
-    return (int32_t)(uint32_t)(sum >> 32);
-}
-
-/* What the assembly computes, with SSAT as a clamp to int8. */
+/* What the assembly computes. */
 static TH_DSP_NOINLINE void add_dsp_loop(const add_dsp_quant *qp, const int8_t *in1, const int8_t *in2, int8_t *out,
                                          int32_t count)
 {
     const add_dsp_quant q = *qp;
     const int8_t *const end = out + count;
     while (out != end) {
-        const int32_t a1 = q.off1 + *in1++ * (1 << (ADD_DSP_LEFT_SHIFT + 1));
-        const int32_t s1 = (add_dsp_smmlar(a1, q.m1, q.round1) + (a1 >> 31)) >> q.right1;
-        const int32_t sum2 = q.off2 + *in2++ * (1 << ADD_DSP_LEFT_SHIFT) + s1 * 2;
-        const int32_t r = (add_dsp_smmlar(sum2, q.mo, q.round_o) + (sum2 >> 31)) >> q.right_o;
-        *out++ = (int8_t)th_clamp(r, -128, 127);
+        const int32_t s1 = add_dsp_scaled1(&q, *in1++);
+        *out++ = (int8_t)add_dsp_output(&q, q.off2 + *in2++ * (1 << ADD_DSP_LEFT_SHIFT) + s1 * 2);
     }
 }
 #endif
 
-static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count)
+/* The second input a scalar: off2 holds its doubled scaled value. */
+static TH_DSP_NOINLINE void add_dsp_scalar_loop(const add_dsp_quant *qp, const int8_t *in1, int8_t *out,
+                                                int32_t count)
 {
-    const int half1 = add_fast_is_half(p->input1_multiplier, p->input1_shift);
-    const int half2 = add_fast_is_half(p->input2_multiplier, p->input2_shift);
+    const add_dsp_quant q = *qp;
+    const int8_t *const end = out + count;
+    while (out != end) {
+        *out++ = (int8_t)add_dsp_output(&q, q.off2 + add_dsp_scaled1(&q, *in1++) * 2);
+    }
+}
+
+/* q for a first input (offset, multiplier, shift) and the output; 0 when
+ * the loops do not take them: left shift 20, the first input half or with a
+ * shift below 0, the output shift in [-22, -1]. */
+static int add_dsp_prepare(const th_add_params *p, int32_t offset, int32_t multiplier, int32_t shift,
+                           add_dsp_quant *q)
+{
+    const int half = add_fast_is_half(multiplier, shift);
     const int32_t right_o = -p->output_shift;
-    if (count < 1 || p->left_shift != ADD_DSP_LEFT_SHIFT || !(half1 || half2) || right_o < 1 ||
+    if (p->left_shift != ADD_DSP_LEFT_SHIFT || (!half && shift > -1) || right_o < 1 ||
         right_o > ADD_DSP_MAX_OUTPUT_SHIFT) {
         return 0;
     }
+    q->off1 = offset * (1 << (ADD_DSP_LEFT_SHIFT + 1));
+    q->m1 = half ? INT32_MAX : multiplier;
+    q->right1 = half ? 1 : -shift;
+    q->round1 = (int32_t)(1u << (q->right1 - 1));
+    q->mo = p->output_multiplier;
+    q->right_o = right_o;
+    q->round_o = (int32_t)(1u << (right_o - 1)) + p->output_offset * (1 << right_o);
+    return 1;
+}
+
+static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count)
+{
     /* The half input second; the other (which may be half too) first. */
-    const int swap = !half2;
-    const int32_t off1 = swap ? p->input2_offset : p->input1_offset;
-    const int32_t m1 = swap ? p->input2_multiplier : p->input1_multiplier;
-    const int32_t shift1 = swap ? p->input2_shift : p->input1_shift;
-    const int other_half = add_fast_is_half(m1, shift1);
-    if (!other_half && shift1 > -1) {
+    const int swap = !add_fast_is_half(p->input2_multiplier, p->input2_shift);
+    add_dsp_quant q;
+    if (count < 1 || (swap && !add_fast_is_half(p->input1_multiplier, p->input1_shift)) ||
+        !add_dsp_prepare(p, swap ? p->input2_offset : p->input1_offset,
+                         swap ? p->input2_multiplier : p->input1_multiplier,
+                         swap ? p->input2_shift : p->input1_shift, &q)) {
         return 0;
     }
-    add_dsp_quant q;
-    q.off1 = off1 * (1 << (ADD_DSP_LEFT_SHIFT + 1));
-    q.m1 = other_half ? INT32_MAX : m1;
-    q.right1 = other_half ? 1 : -shift1;
-    q.round1 = (int32_t)(1u << (q.right1 - 1));
     q.off2 = (swap ? p->input1_offset : p->input2_offset) * (1 << ADD_DSP_LEFT_SHIFT);
-    q.mo = p->output_multiplier;
-    q.right_o = right_o;
-    q.round_o = (int32_t)(1u << (right_o - 1)) + p->output_offset * (1 << right_o);
     add_dsp_loop(&q, swap ? in2 : in1, swap ? in1 : in2, out, count);
+    th_dsp_clamp_s8(out, count, p->act_min, p->act_max);
+    return 1;
+}
+
+/* in1 the vector input (input 1 when first, else input 2), x the other's one value. */
+static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x, int8_t *out,
+                           int32_t count)
+{
+    add_dsp_quant q;
+    if (count < 1 || !add_dsp_prepare(p, first ? p->input1_offset : p->input2_offset,
+                                      first ? p->input1_multiplier : p->input2_multiplier,
+                                      first ? p->input1_shift : p->input2_shift, &q)) {
+        return 0;
+    }
+    q.off2 = 2 * (first ? th_add_sub_scaled(x, p->input2_offset, p->left_shift, p->input2_multiplier,
+                                            p->input2_shift)
+                        : th_add_sub_scaled(x, p->input1_offset, p->left_shift, p->input1_multiplier,
+                                            p->input1_shift));
+    add_dsp_scalar_loop(&q, in1, out, count);
     th_dsp_clamp_s8(out, count, p->act_min, p->act_max);
     return 1;
 }
@@ -288,6 +390,12 @@ static void add_row(const void *params, const int8_t *in1, int32_t step1, const 
         }
         return;
     }
+#if TH_KERNELS_DSP
+    if (((step1 == 1 && step2 == 0) || (step1 == 0 && step2 == 1)) && /* one input one value over the run */
+        add_fast_scalar(p, step1 == 1, step1 == 1 ? in1 : in2, step1 == 1 ? *in2 : *in1, out, count)) {
+        return;
+    }
+#endif
     for (i = 0; i < count; ++i) {
         out[i] = add_one(p, *in1, *in2);
         in1 += step1;
