@@ -52,12 +52,15 @@ static int add_fast_is_half(int32_t multiplier, int32_t shift)
  * shift - 1); the other with a shift below 0, where the division's fixup is
  * just the sign (and a half input there too, as multiplier 2^31 - 1 and
  * shift -1: VQRDMULH(v << ls, 2^31 - 1) rounds to v << ls for |v| < 2^10,
- * then halved); an output shift below 0.  add_mve_general takes everything
- * else validate accepts. */
+ * then halved); an output shift in [-22, -1].  add_mve_general takes
+ * everything else validate accepts. */
+#define ADD_MVE_MAX_OUTPUT_SHIFT 22
+
 typedef struct {
     int32_t scale1, off1, m1, right1;   /* 2^left_shift, offset << left_shift, multiplier, shift */
     int32_t scale2, off2, m2, right2;   /* the same; for a half input 2^(left_shift - 1), offset << that */
     int32_t mo, right_o, offset_o, act_min, act_max;
+    int32_t round_o;                    /* add_mve_half's: 2^(-right_o - 1) + offset_o << -right_o */
 } add_mve_quant;
 
 /* The rounding division by 2^-right of VQRDMULH's result, any right <= 0. */
@@ -78,12 +81,17 @@ static inline int32x4_t add_mve_out(const add_mve_quant *q, int32x4_t r)
     return vminq_s32(vmaxq_s32(vaddq_n_s32(r, q->offset_o), vdupq_n_s32(q->act_min)), vdupq_n_s32(q->act_max));
 }
 
+/* The output of add_mve_half: the high multiply accumulated onto -[sum < 0]
+ * (VQRDMLAH), then round_o = 2^(e-1) + offset << e added and a truncating
+ * shift (the offset exact as a multiple of 2^e; no overflow for e <= 22). */
 static inline int32x4_t add_mve_half_lanes(const add_mve_quant *q, int32x4_t x1, int32x4_t x2)
 {
     const int32x4_t a1 = vmlasq_n_s32(x1, vdupq_n_s32(q->scale1), q->off1);
     const int32x4_t s1 = add_mve_divide_neg(vqrdmulhq_n_s32(a1, q->m1), q->right1);
     const int32x4_t sum = vaddq_s32(s1, vmlasq_n_s32(x2, vdupq_n_s32(q->scale2), q->off2));
-    return add_mve_out(q, add_mve_divide_neg(vqrdmulhq_n_s32(sum, q->mo), q->right_o));
+    const int32x4_t y = vqrdmlahq_n_s32(vshrq_n_s32(sum, 31), sum, q->mo);
+    const int32x4_t r = vshlq_r_s32(vaddq_n_s32(y, q->round_o), q->right_o);
+    return vminq_s32(vmaxq_s32(r, vdupq_n_s32(q->act_min)), vdupq_n_s32(q->act_max));
 }
 
 static inline int32x4_t add_mve_general_lanes(const add_mve_quant *q, int32x4_t x1, int32x4_t x2)
@@ -166,7 +174,8 @@ static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2
     q.offset_o = p->output_offset;
     q.act_min = p->act_min;
     q.act_max = p->act_max;
-    if ((half1 || half2) && q.right_o < 0) {
+    if ((half1 || half2) && q.right_o < 0 && q.right_o >= -ADD_MVE_MAX_OUTPUT_SHIFT) {
+        q.round_o = (int32_t)(1u << (-q.right_o - 1)) + q.offset_o * (1 << -q.right_o);
         const int swap = !half2; /* the half input second */
         const int both = half1 && half2;
         const int32_t shift1 = swap ? p->input2_shift : p->input1_shift;

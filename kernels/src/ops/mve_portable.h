@@ -199,6 +199,8 @@ static inline int32x4_t vrshlq_s32(int32x4_t a, int32x4_t b)
     }
     return a;
 }
+/* VSHL (scalar register): every lane shifted as vshlq_s32 by b. */
+static inline int32x4_t vshlq_r_s32(int32x4_t a, int32_t b) { return vshlq_s32(a, vdupq_n_s32(b)); }
 /* VRSHL (scalar register): every lane shifted as vrshlq_s32 by b. */
 static inline int32x4_t vrshlq_n_s32(int32x4_t a, int32_t b) { return vrshlq_s32(a, vdupq_n_s32(b)); }
 /* VQRDMULH: saturate((2ab + 2^31) >> 32). */
@@ -216,6 +218,12 @@ static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
 
 /* VQRDMULH (scalar). */
 static inline int32x4_t vqrdmulhq_n_s32(int32x4_t a, int32_t b) { return vqrdmulhq_s32(a, vdupq_n_s32(b)); }
+/* VQRDMLAH (scalar): saturate((a * 2^32 + 2bc + 2^31) >> 32), that is a + ((bc + 2^30) >> 31). */
+static inline int32x4_t vqrdmlahq_n_s32(int32x4_t a, int32x4_t b, int32_t c)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_sat((int64_t)a.v[i] + (((int64_t)b.v[i] * c + (1 << 30)) >> 31));
+    return a;
+}
 
 /* --- widening ---------------------------------------------------------------------------- */
 /* VMULLB.S8 / VMULLT.S8: the even (bottom) or odd (top) byte lanes multiplied into int16 lanes. */
