@@ -119,6 +119,17 @@ def test_add_variant_built_for_the_host_equals_the_reference_kernels_on_edge_par
         assert_same_batch(got, expected, f"host {variant} variant {name}")
 
 
+@pytest.mark.shared
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_add_variant_built_for_the_host_matches_tflm_on_resnet(variant):
+    model = shared_model("pretrainedResnet_quant.tflite").read_bytes()
+    plan = compile_model(model)
+    batch = [random_inputs(plan.inputs, 900 + seed) for seed in range(2)]
+    golden = TflmReference(model)
+    got = run_sanitized(plan.blob, batch, [t.shape for t in plan.outputs], defines=VARIANTS[variant])
+    assert_same_batch(got, [golden.run(xs) for xs in batch], f"host {variant} variant ResNet-8")
+
+
 # --- on the boards ---------------------------------------------------------------------------
 
 
