@@ -4,7 +4,9 @@
  * shapes of up to TH_MAX_RANK dims as in its BroadcastAdd6DSlow.  Each input
  * is offset, shifted left for headroom, rescaled to a common scale, summed,
  * and requantized to the output.  The validation here is shared with SUB
- * (add_sub.h). */
+ * (add_sub.h).  Where the build has the DSP or Helium variants, int8 runs of
+ * same-shape inputs, or with one input a single value, take the fast paths
+ * below. */
 #include <string.h>
 
 #include "add_sub.h"
@@ -21,8 +23,9 @@ static inline int8_t add_one(const th_add_params *p, int32_t x1, int32_t x2)
 }
 
 #if TH_KERNELS_DSP
-/* The fast paths for same-shape int8 runs (the residual ADDs), exact for
- * what they take (add_fast returns 0 for the rest):
+/* The fast paths for same-shape int8 runs (the residual ADDs) and runs with
+ * one input a single value, exact for what they take (add_fast and
+ * add_fast_scalar return 0 for the rest):
  *
  * SRDHM(a, m) with a = v << left_shift (|v| <= 255, so |a| < 2^30) and m >= 0
  * is floor((2am + 2^31) / 2^32): VQRDMULH, which never saturates here, or the
@@ -51,8 +54,9 @@ static int add_fast_is_half(int32_t multiplier, int32_t shift)
  * add_mve_half takes TFLM's case: the half input second, as v << (left
  * shift - 1); the other with a shift below 0, where the division's fixup is
  * just the sign (and a half input there too, as multiplier 2^31 - 1 and
- * shift -1: VQRDMULH(v << ls, 2^31 - 1) rounds to v << ls for |v| < 2^10,
- * then halved); an output shift in [-22, -1].  add_mve_general takes
+ * shift -1: VQRDMULH(v << ls, 2^31 - 1) rounds to v << ls while
+ * |v| << (ls + 2) < 2^32, every v for ls <= 22, then halved); an output
+ * shift in [-22, -1].  add_mve_general takes
  * everything else validate accepts. */
 #define ADD_MVE_MAX_OUTPUT_SHIFT 22
 
@@ -145,6 +149,7 @@ static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1,
                            int32_t count)
 {
     add_mve_quant q;
+    memset(&q, 0, sizeof q); /* the fields this loop does not read, too: the loop copies q whole */
     q.scale1 = 1 << p->left_shift;
     q.off1 = (first ? p->input1_offset : p->input2_offset) * q.scale1;
     q.m1 = first ? p->input1_multiplier : p->input2_multiplier;
@@ -168,6 +173,7 @@ static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2
     const int half1 = ls >= 1 && add_fast_is_half(p->input1_multiplier, p->input1_shift);
     const int half2 = ls >= 1 && add_fast_is_half(p->input2_multiplier, p->input2_shift);
     add_mve_quant q;
+    memset(&q, 0, sizeof q); /* the fields this loop does not read, too: the loop copies q whole */
     q.scale1 = 1 << ls;
     q.mo = p->output_multiplier;
     q.right_o = p->output_shift;
@@ -207,14 +213,15 @@ static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2
  * The other input may also have multiplier 1/2: as m = 2^31 - 1, e = 1 it
  * gives v << 19 the same way (2^21 v (2^31 - 1) / 2^32 rounds to 2^20 v for
  * |v| < 2^10).  The output shift e must be in [1, 22], where off << e and
- * the sum stay within int32. */
+ * the sum stay within int32.  With the other input a scalar, its scaled
+ * value is worked out once and the loop loads one input. */
 #define ADD_DSP_LEFT_SHIFT 20 /* TFLM's: the shifts below are immediates */
 #define ADD_DSP_MAX_OUTPUT_SHIFT 22
 
 typedef struct {
     int32_t off1;                   /* input1_offset << 21 */
     int32_t m1, round1, right1;     /* its multiplier, 2^(e-1), e */
-    int32_t off2;                   /* input2_offset << 20 (the half input) */
+    int32_t off2;                   /* input2_offset << 20 (the half input), or a scalar's doubled scaled value */
     int32_t mo, round_o, right_o;   /* output: multiplier, 2^(e-1) + offset << e, e */
 } add_dsp_quant;
 
