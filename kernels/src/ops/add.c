@@ -145,20 +145,17 @@ static TH_DSP_NOINLINE void add_mve_scalar(const add_mve_quant *qp, const int8_t
 }
 
 /* in1 the vector input (input 1 when first, else input 2), x the other's one value. */
-static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x, int8_t *out,
-                           int32_t count)
+static TH_DSP_NOINLINE int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x,
+                                           int8_t *out, int32_t count)
 {
-    add_mve_quant q;
-    memset(&q, 0, sizeof q); /* the fields this loop does not read, too: the loop copies q whole */
-    q.scale1 = 1 << p->left_shift;
-    q.off1 = (first ? p->input1_offset : p->input2_offset) * q.scale1;
-    q.m1 = first ? p->input1_multiplier : p->input2_multiplier;
-    q.right1 = first ? p->input1_shift : p->input2_shift;
-    q.mo = p->output_multiplier;
-    q.right_o = p->output_shift;
-    q.offset_o = p->output_offset;
-    q.act_min = p->act_min;
-    q.act_max = p->act_max;
+    const add_mve_quant q = {
+        .scale1 = 1 << p->left_shift,
+        .off1 = (first ? p->input1_offset : p->input2_offset) * (1 << p->left_shift),
+        .m1 = first ? p->input1_multiplier : p->input2_multiplier,
+        .right1 = first ? p->input1_shift : p->input2_shift,
+        .mo = p->output_multiplier, .right_o = p->output_shift, .offset_o = p->output_offset,
+        .act_min = p->act_min, .act_max = p->act_max,
+    };
     const int32_t c = first ? th_add_sub_scaled(x, p->input2_offset, p->left_shift, p->input2_multiplier,
                                                 p->input2_shift)
                             : th_add_sub_scaled(x, p->input1_offset, p->left_shift, p->input1_multiplier,
@@ -167,41 +164,41 @@ static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1,
     return 1;
 }
 
-static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count)
+static TH_DSP_NOINLINE int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out,
+                                    int32_t count)
 {
     const int32_t ls = p->left_shift;
     const int half1 = ls >= 1 && add_fast_is_half(p->input1_multiplier, p->input1_shift);
     const int half2 = ls >= 1 && add_fast_is_half(p->input2_multiplier, p->input2_shift);
-    add_mve_quant q;
-    memset(&q, 0, sizeof q); /* the fields this loop does not read, too: the loop copies q whole */
+    const int swap = !half2; /* add_mve_half: the half input second */
+    const int both = half1 && half2;
+    const int32_t shift1 = swap ? p->input2_shift : p->input1_shift;
+    const int32_t right_o = p->output_shift;
+    add_mve_quant q; /* add_mve_general's, every field set (the loops copy it whole) */
     q.scale1 = 1 << ls;
+    q.off1 = p->input1_offset * (1 << ls);
+    q.m1 = p->input1_multiplier;
+    q.right1 = p->input1_shift;
+    q.scale2 = 1 << ls;
+    q.off2 = p->input2_offset * (1 << ls);
+    q.m2 = p->input2_multiplier;
+    q.right2 = p->input2_shift;
     q.mo = p->output_multiplier;
-    q.right_o = p->output_shift;
+    q.right_o = right_o;
     q.offset_o = p->output_offset;
     q.act_min = p->act_min;
     q.act_max = p->act_max;
-    if ((half1 || half2) && q.right_o < 0 && q.right_o >= -ADD_MVE_MAX_OUTPUT_SHIFT) {
-        q.round_o = (int32_t)(1u << (-q.right_o - 1)) + q.offset_o * (1 << -q.right_o);
-        const int swap = !half2; /* the half input second */
-        const int both = half1 && half2;
-        const int32_t shift1 = swap ? p->input2_shift : p->input1_shift;
-        if (both || shift1 < 0) {
-            q.off1 = (swap ? p->input2_offset : p->input1_offset) * q.scale1;
-            q.m1 = both ? INT32_MAX : swap ? p->input2_multiplier : p->input1_multiplier;
-            q.right1 = both ? -1 : shift1;
-            q.scale2 = 1 << (ls - 1);
-            q.off2 = (swap ? p->input1_offset : p->input2_offset) * q.scale2;
-            add_mve_half(&q, swap ? in2 : in1, swap ? in1 : in2, out, count);
-            return 1;
-        }
+    q.round_o = 0;
+    if ((half1 || half2) && (both || shift1 < 0) && right_o < 0 && right_o >= -ADD_MVE_MAX_OUTPUT_SHIFT) {
+        q.off1 = (swap ? p->input2_offset : p->input1_offset) * (1 << ls);
+        q.m1 = both ? INT32_MAX : swap ? p->input2_multiplier : p->input1_multiplier;
+        q.right1 = both ? -1 : shift1;
+        q.scale2 = 1 << (ls - 1);
+        q.off2 = (swap ? p->input1_offset : p->input2_offset) * (1 << (ls - 1));
+        q.round_o = (int32_t)(1u << (-right_o - 1)) + p->output_offset * (1 << -right_o);
+        add_mve_half(&q, swap ? in2 : in1, swap ? in1 : in2, out, count);
+        return 1;
     }
-    q.off1 = p->input1_offset * q.scale1;
-    q.m1 = p->input1_multiplier;
-    q.right1 = p->input1_shift;
-    q.scale2 = q.scale1;
-    q.off2 = p->input2_offset * q.scale2;
-    q.m2 = p->input2_multiplier;
-    q.right2 = p->input2_shift;
     add_mve_general(&q, in1, in2, out, count);
     return 1;
 }
@@ -353,7 +350,8 @@ static int add_dsp_prepare(const th_add_params *p, int32_t offset, int32_t multi
     return 1;
 }
 
-static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count)
+static TH_DSP_NOINLINE int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out,
+                                    int32_t count)
 {
     /* The half input second; the other (which may be half too) first. */
     const int swap = !add_fast_is_half(p->input2_multiplier, p->input2_shift);
@@ -371,8 +369,8 @@ static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2
 }
 
 /* in1 the vector input (input 1 when first, else input 2), x the other's one value. */
-static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x, int8_t *out,
-                           int32_t count)
+static TH_DSP_NOINLINE int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x,
+                                           int8_t *out, int32_t count)
 {
     add_dsp_quant q;
     if (count < 1 || !add_dsp_prepare(p, first ? p->input1_offset : p->input2_offset,
