@@ -8,8 +8,8 @@ on plans with parameters the compiler rarely or never writes (against the host e
 kernels): extreme multipliers and shifts, other left shifts, every zero point's sign, narrow
 activation clamps, one input a scalar, and sizes 1 to 67 (every tail of the four-lane and
 two-output loops).  The same cases run on the emulated boards: Cortex-M4 (qemu-netduinoplus2,
-qemu-mps2-an386) and Cortex-M55 with MVE (qemu-mps3-an547), with ResNet-8, whose three residual
-ADDs take the fast paths."""
+qemu-mps2-an386) and Cortex-M55 with MVE (qemu-mps3-an547, its Helium build and its DSP build),
+with ResNet-8, whose three residual ADDs take the fast paths."""
 from __future__ import annotations
 
 import dataclasses
@@ -23,6 +23,7 @@ from hil.compiler.plan_format import params_offset, plan_format, with_record_fie
 from hil.engine.host import HostEngine, run_sanitized
 from hil.model.golden import TflmReference, random_inputs
 from hil.modelgen.zoo.add import CASES, add_model
+from hil.backends import SessionOptions
 from hil.session import Session
 from tests.conftest import shared_model
 from tests.opcheck import assert_same_batch
@@ -30,7 +31,9 @@ from tests.opcheck import assert_same_batch
 INT32_MAX = (1 << 31) - 1
 HALF = 1 << 30
 VARIANTS = {"DSP": ("TH_KERNELS_DSP_PORTABLE",), "MVE": ("TH_KERNELS_MVE_PORTABLE",)}
-BOARDS = ["qemu-netduinoplus2", "qemu-mps2-an386", "qemu-mps3-an547"]
+# (board, kernel build): the Cortex-M4s' DSP loops, the Cortex-M55's Helium loops, and its DSP build.
+BOARDS = [("qemu-netduinoplus2", None), ("qemu-mps2-an386", None), ("qemu-mps3-an547", None),
+          ("qemu-mps3-an547", "dsp")]
 
 # (left_shift, input1 multiplier and shift, input2 multiplier and shift, output multiplier and shift):
 # TFLM's form (one input 1/2, left shift 20) and what validate accepts beyond it.
@@ -133,11 +136,12 @@ def test_add_variant_built_for_the_host_matches_tflm_on_resnet(variant):
 # --- on the boards ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=BOARDS)
+@pytest.fixture(scope="module", params=BOARDS, ids=[b if k is None else f"{b}+{k}" for b, k in BOARDS])
 def session(request):
     if shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None:
         pytest.skip("needs arm-none-eabi-gcc and qemu-system-arm (the README's setup command installs them)")
-    with Session(request.param) as s:
+    board, kernels = request.param
+    with Session(board, SessionOptions(kernels=kernels)) as s:
         yield s
 
 
@@ -153,14 +157,14 @@ def test_add_zoo_matches_tflm_on_the_board(session):
         batch = [random_inputs(plan.inputs, seed) for seed in range(3)]
         golden = TflmReference(model)
         assert_same_batch(_run_on(session, plan, batch), [golden.run(xs) for xs in batch],
-                          f"{session.board} {name}")
+                          f"{session.label} {name}")
 
 
 def test_add_edge_parameters_equal_the_reference_kernels_on_the_board(session):
     for name, plan, batch in _edge_plans():
         reference = HostEngine(plan.blob)
         expected = [reference.run(xs) for xs in batch]
-        assert_same_batch(_run_on(session, plan, batch), expected, f"{session.board} {name}")
+        assert_same_batch(_run_on(session, plan, batch), expected, f"{session.label} {name}")
 
 
 @pytest.mark.shared
@@ -169,4 +173,4 @@ def test_resnet_matches_tflm_on_the_board(session):
     plan = compile_model(model)
     batch = [random_inputs(plan.inputs, 900 + seed) for seed in range(2)]
     golden = TflmReference(model)
-    assert_same_batch(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.board} ResNet-8")
+    assert_same_batch(_run_on(session, plan, batch), [golden.run(xs) for xs in batch], f"{session.label} ResNet-8")

@@ -144,7 +144,9 @@ static TH_DSP_NOINLINE void add_mve_scalar(const add_mve_quant *qp, const int8_t
     }
 }
 
-/* in1 the vector input (input 1 when first, else input 2), x the other's one value. */
+/* in1 the vector input (input 1 when first, else input 2), x the other's one value.  This and
+ * add_fast stay functions of their own: inlined, their parameter blocks would sit in add_row's
+ * frame on every path (the stack peak). */
 static TH_DSP_NOINLINE int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x,
                                            int8_t *out, int32_t count)
 {
@@ -350,8 +352,7 @@ static int add_dsp_prepare(const th_add_params *p, int32_t offset, int32_t multi
     return 1;
 }
 
-static TH_DSP_NOINLINE int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out,
-                                    int32_t count)
+static int add_fast(const th_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count)
 {
     /* The half input second; the other (which may be half too) first. */
     const int swap = !add_fast_is_half(p->input2_multiplier, p->input2_shift);
@@ -369,8 +370,8 @@ static TH_DSP_NOINLINE int add_fast(const th_add_params *p, const int8_t *in1, c
 }
 
 /* in1 the vector input (input 1 when first, else input 2), x the other's one value. */
-static TH_DSP_NOINLINE int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x,
-                                           int8_t *out, int32_t count)
+static int add_fast_scalar(const th_add_params *p, int first, const int8_t *in1, int32_t x, int8_t *out,
+                           int32_t count)
 {
     add_dsp_quant q;
     if (count < 1 || !add_dsp_prepare(p, first ? p->input1_offset : p->input2_offset,
