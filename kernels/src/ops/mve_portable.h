@@ -183,6 +183,12 @@ static inline int32x4_t vmulq_n_s32(int32x4_t a, int32_t b)
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] * b);
     return a;
 }
+/* VMLAS (scalar): a * b + c, wrapping. */
+static inline int32x4_t vmlasq_n_s32(int32x4_t a, int32x4_t b, int32_t c)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_wrap((int64_t)a.v[i] * b.v[i] + c);
+    return a;
+}
 static inline int32x4_t vqaddq_s32(int32x4_t a, int32x4_t b)
 {
     for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_sat((int64_t)a.v[i] + b.v[i]);
@@ -235,6 +241,10 @@ static inline int32x4_t vrshlq_s32(int32x4_t a, int32x4_t b)
     }
     return a;
 }
+/* VSHL (scalar register): every lane shifted as vshlq_s32 by b. */
+static inline int32x4_t vshlq_r_s32(int32x4_t a, int32_t b) { return vshlq_s32(a, vdupq_n_s32(b)); }
+/* VRSHL (scalar register): every lane shifted as vrshlq_s32 by b. */
+static inline int32x4_t vrshlq_n_s32(int32x4_t a, int32_t b) { return vrshlq_s32(a, vdupq_n_s32(b)); }
 /* VQRDMULH: saturate((2ab + 2^31) >> 32). */
 static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
 {
@@ -245,6 +255,15 @@ static inline int32x4_t vqrdmulhq_s32(int32x4_t a, int32x4_t b)
             a.v[i] = (int32_t)(((int64_t)a.v[i] * b.v[i] * 2 + ((int64_t)1 << 31)) >> 32);
         }
     }
+    return a;
+}
+
+/* VQRDMULH (scalar). */
+static inline int32x4_t vqrdmulhq_n_s32(int32x4_t a, int32_t b) { return vqrdmulhq_s32(a, vdupq_n_s32(b)); }
+/* VQRDMLAH (scalar): saturate((a * 2^32 + 2bc + 2^31) >> 32), that is a + ((bc + 2^30) >> 31). */
+static inline int32x4_t vqrdmlahq_n_s32(int32x4_t a, int32x4_t b, int32_t c)
+{
+    for (int i = 0; i < 4; ++i) a.v[i] = th_mvep_sat((int64_t)a.v[i] + (((int64_t)b.v[i] * c + (1 << 30)) >> 31));
     return a;
 }
 
