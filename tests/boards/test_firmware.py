@@ -544,6 +544,22 @@ def test_hil_firmware_with_a_model_links_only_its_ops(capsys):
     assert 1000 < only_fc < every_op / 2, (only_fc, every_op)
 
 
+def test_one_board_runs_each_of_its_kernel_builds(tmp_path):
+    """The Cortex-M55 runs its Helium build by default and the Cortex-M4 DSP build when
+    asked; both byte-equal with TFLM, Helium in fewer instructions."""
+    from hil.modelgen import mlperf
+    from hil.session import SessionOptions, run_model
+    model = tmp_path / "kws.tflite"
+    model.write_bytes(mlperf.kws())
+    counts = {}
+    for kernels in ("mve", "dsp"):
+        result = run_model("qemu-mps3-an547", model, inputs=1,
+                           options=SessionOptions(kernels=kernels, run_dir=tmp_path / kernels))
+        assert result["byte_equal"] == 1, kernels
+        counts[kernels] = result["instructions"][0]
+    assert counts["mve"] < 0.6 * counts["dsp"], counts
+
+
 def test_a_kernel_build_the_board_lacks_is_refused_by_name(tmp_path):
     from hil.errors import HilError
     from hil.session import Session, SessionOptions
