@@ -116,6 +116,48 @@ static void rows4_channel_eight(rows4_job *j)
 }
 #else
 _Static_assert(sizeof(void *) == 4, "rows4_job layout");
+/* Pieces the routines below share: entry and exit (callee-saved core and
+ * vector registers, the job in r12), the four-lane quantization from a
+ * rows4_job (q2 multipliers, q3 left shifts, q4 right shifts, q5 output
+ * offsets, q6 q7 the clamp), one pass of the dot loop over four rows (r1 r3
+ * r5 r7) by the right row (r8) into r0 r2 r4 r6, the rounding division
+ * (th_mve_requantize on q0) and the clamp and scatter store of q0. */
+#define MVE_ASM_ENTER \
+        "push {r4-r11, lr}\n\t" \
+        "vpush {d8-d15}\n\t" \
+        "mov r12, r0\n\t"
+#define ROWS4_QUANT_LOAD \
+        "vldrw.32 q2, [r12, #48]\n\t" \
+        "vldrw.32 q3, [r12, #64]\n\t" \
+        "vldrw.32 q4, [r12, #80]\n\t" \
+        "vldrw.32 q5, [r12, #96]\n\t" \
+        "vldrw.32 q6, [r12, #112]\n\t" \
+        "vldrw.32 q7, [r12, #128]\n\t"
+#define MVE_ASM_DOT4_PASS \
+        "vldrb.8 q0, [r8], #16\n\t" \
+        "vldrb.8 q1, [r1], #16\n\t" \
+        "vmladava.s8 r0, q0, q1\n\t" \
+        "vldrb.8 q1, [r3], #16\n\t" \
+        "vmladava.s8 r2, q0, q1\n\t" \
+        "vldrb.8 q1, [r5], #16\n\t" \
+        "vmladava.s8 r4, q0, q1\n\t" \
+        "vldrb.8 q1, [r7], #16\n\t" \
+        "vmladava.s8 r6, q0, q1\n\t"
+#define MVE_ASM_REQUANTIZE \
+        "vshl.s32 q0, q0, q3\n\t" \
+        "vqrdmulh.s32 q0, q0, q2\n\t" \
+        "vand q1, q0, q4\n\t" \
+        "vshr.s32 q1, q1, #31\n\t" \
+        "vqadd.s32 q0, q0, q1\n\t" \
+        "vrshl.s32 q0, q0, q4\n\t"
+#define MVE_ASM_CLAMP_STORE \
+        "vmax.s32 q0, q0, q6\n\t" \
+        "vmin.s32 q0, q0, q7\n\t" \
+        "vstrb.32 q0, [r10, q5]\n\t"
+#define MVE_ASM_LEAVE \
+        "vpop {d8-d15}\n\t" \
+        "pop {r4-r11, pc}\n\t"
+
 /* Registers: r0 r2 r4 r6 the accumulators, r1 r3 r5 r7 the rows, r8 the
  * right row, r9 x_adjust (ADVANCE) or out_step, r10 the outputs, r11 the
  * blocks left, r12 the job, lr what is read from the job between the loops;
@@ -125,15 +167,8 @@ _Static_assert(sizeof(void *) == 4, "rows4_job layout");
  * sixteen-byte multiples long, a block's rows a quarter of the rows apart)
  * the loop leaves them there. */
 #define ROWS4_ASM(SETUP, ADVANCE) \
-        "push {r4-r11, lr}\n\t" \
-        "vpush {d8-d15}\n\t" \
-        "mov r12, r0\n\t" \
-        "vldrw.32 q2, [r12, #48]\n\t" \
-        "vldrw.32 q3, [r12, #64]\n\t" \
-        "vldrw.32 q4, [r12, #80]\n\t" \
-        "vldrw.32 q5, [r12, #96]\n\t" \
-        "vldrw.32 q6, [r12, #112]\n\t" \
-        "vldrw.32 q7, [r12, #128]\n\t" \
+        MVE_ASM_ENTER \
+        ROWS4_QUANT_LOAD \
         "ldr r10, [r12, #24]\n\t" \
         "ldr r11, [r12, #32]\n\t" \
         "ldr r1, [r12]\n\t" \
@@ -151,34 +186,18 @@ _Static_assert(sizeof(void *) == 4, "rows4_job layout");
         "ldr lr, [r12, #12]\n\t" \
         "dlstp.8 lr, lr\n" \
         "1:\n\t" \
-        "vldrb.8 q0, [r8], #16\n\t" \
-        "vldrb.8 q1, [r1], #16\n\t" \
-        "vmladava.s8 r0, q0, q1\n\t" \
-        "vldrb.8 q1, [r3], #16\n\t" \
-        "vmladava.s8 r2, q0, q1\n\t" \
-        "vldrb.8 q1, [r5], #16\n\t" \
-        "vmladava.s8 r4, q0, q1\n\t" \
-        "vldrb.8 q1, [r7], #16\n\t" \
-        "vmladava.s8 r6, q0, q1\n\t" \
+        MVE_ASM_DOT4_PASS \
         "letp lr, 1b\n\t" \
         "vmov q0[2], q0[0], r0, r4\n\t" \
         "vmov q0[3], q0[1], r2, r6\n\t" \
-        "vshl.s32 q0, q0, q3\n\t" \
-        "vqrdmulh.s32 q0, q0, q2\n\t" \
-        "vand q1, q0, q4\n\t" \
-        "vshr.s32 q1, q1, #31\n\t" \
-        "vqadd.s32 q0, q0, q1\n\t" \
-        "vrshl.s32 q0, q0, q4\n\t" \
+        MVE_ASM_REQUANTIZE \
         "ldr lr, [r12, #20]\n\t" \
         "vadd.i32 q0, q0, lr\n\t" \
-        "vmax.s32 q0, q0, q6\n\t" \
-        "vmin.s32 q0, q0, q7\n\t" \
-        "vstrb.32 q0, [r10, q5]\n\t" \
+        MVE_ASM_CLAMP_STORE \
         ADVANCE \
         "subs r11, r11, #1\n\t" \
         "bne 2b\n\t" \
-        "vpop {d8-d15}\n\t" \
-        "pop {r4-r11, pc}\n\t"
+        MVE_ASM_LEAVE
 
 __attribute__((naked, noinline)) static void rows4_channel(rows4_job *j)
 {
@@ -202,15 +221,8 @@ __attribute__((naked, noinline)) static void rows4_channel_in_place(rows4_job *j
 __attribute__((naked, noinline)) static void rows4_channel_sixteen(rows4_job *j)
 {
     __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "vpush {d8-d15}\n\t"
-        "mov r12, r0\n\t"
-        "vldrw.32 q2, [r12, #48]\n\t"
-        "vldrw.32 q3, [r12, #64]\n\t"
-        "vldrw.32 q4, [r12, #80]\n\t"
-        "vldrw.32 q5, [r12, #96]\n\t"
-        "vldrw.32 q6, [r12, #112]\n\t"
-        "vldrw.32 q7, [r12, #128]\n\t"
+        MVE_ASM_ENTER
+        ROWS4_QUANT_LOAD
         "ldr r10, [r12, #24]\n\t"
         "ldr lr, [r12, #32]\n\t"
         "ldr r1, [r12]\n\t"
@@ -235,21 +247,13 @@ __attribute__((naked, noinline)) static void rows4_channel_sixteen(rows4_job *j)
         "vmov q0[2], q0[0], r0, r4\n\t"
         "vmov q0[3], q0[1], r2, r6\n\t"
         "vadd.i32 q0, q0, r9\n\t"
-        "vshl.s32 q0, q0, q3\n\t"
-        "vqrdmulh.s32 q0, q0, q2\n\t"
-        "vand q1, q0, q4\n\t"
-        "vshr.s32 q1, q1, #31\n\t"
-        "vqadd.s32 q0, q0, q1\n\t"
-        "vrshl.s32 q0, q0, q4\n\t"
+        MVE_ASM_REQUANTIZE
         "ldr r0, [r12, #20]\n\t"
         "vadd.i32 q0, q0, r0\n\t"
-        "vmax.s32 q0, q0, q6\n\t"
-        "vmin.s32 q0, q0, q7\n\t"
-        "vstrb.32 q0, [r10, q5]\n\t"
+        MVE_ASM_CLAMP_STORE
         "add r10, r10, r11\n\t"
         "le lr, 2b\n\t"
-        "vpop {d8-d15}\n\t"
-        "pop {r4-r11, pc}\n\t");
+        MVE_ASM_LEAVE);
 }
 
 /* Rows of eight values one after the other: two rows per vector, each summed
@@ -261,15 +265,8 @@ __attribute__((naked, noinline)) static void rows4_channel_sixteen(rows4_job *j)
 __attribute__((naked, noinline)) static void rows4_channel_eight(rows4_job *j)
 {
     __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "vpush {d8-d15}\n\t"
-        "mov r12, r0\n\t"
-        "vldrw.32 q2, [r12, #48]\n\t"
-        "vldrw.32 q3, [r12, #64]\n\t"
-        "vldrw.32 q4, [r12, #80]\n\t"
-        "vldrw.32 q5, [r12, #96]\n\t"
-        "vldrw.32 q6, [r12, #112]\n\t"
-        "vldrw.32 q7, [r12, #128]\n\t"
+        MVE_ASM_ENTER
+        ROWS4_QUANT_LOAD
         "ldr r10, [r12, #24]\n\t"
         "ldr lr, [r12, #32]\n\t"
         "ldr r1, [r12]\n\t"
@@ -293,20 +290,12 @@ __attribute__((naked, noinline)) static void rows4_channel_eight(rows4_job *j)
         "vmov q0[2], q0[0], r0, r4\n\t"
         "vmov q0[3], q0[1], r2, r6\n\t"
         "vadd.i32 q0, q0, r8\n\t"
-        "vshl.s32 q0, q0, q3\n\t"
-        "vqrdmulh.s32 q0, q0, q2\n\t"
-        "vand q1, q0, q4\n\t"
-        "vshr.s32 q1, q1, #31\n\t"
-        "vqadd.s32 q0, q0, q1\n\t"
-        "vrshl.s32 q0, q0, q4\n\t"
+        MVE_ASM_REQUANTIZE
         "vadd.i32 q0, q0, r9\n\t"
-        "vmax.s32 q0, q0, q6\n\t"
-        "vmin.s32 q0, q0, q7\n\t"
-        "vstrb.32 q0, [r10, q5]\n\t"
+        MVE_ASM_CLAMP_STORE
         "add r10, r10, r11\n\t"
         "le lr, 2b\n\t"
-        "vpop {d8-d15}\n\t"
-        "pop {r4-r11, pc}\n\t");
+        MVE_ASM_LEAVE);
 }
 #endif
 
@@ -356,9 +345,7 @@ _Static_assert(sizeof(void *) == 4, "block_job layout");
 __attribute__((naked, noinline)) static void block_channels(block_job *j)
 {
     __asm__ volatile(
-        "push {r4-r11, lr}\n\t"
-        "vpush {d8-d15}\n\t"
-        "mov r12, r0\n\t"
+        MVE_ASM_ENTER
         "vldrw.32 q5, [r12, #48]\n\t"
         "vldrw.32 q6, [r12, #64]\n\t"
         "vldrw.32 q7, [r12, #80]\n\t"
@@ -379,15 +366,7 @@ __attribute__((naked, noinline)) static void block_channels(block_job *j)
         "ldr lr, [r12, #12]\n\t"
         "dlstp.8 lr, lr\n"
         "1:\n\t"
-        "vldrb.8 q0, [r8], #16\n\t"
-        "vldrb.8 q1, [r1], #16\n\t"
-        "vmladava.s8 r0, q0, q1\n\t"
-        "vldrb.8 q1, [r3], #16\n\t"
-        "vmladava.s8 r2, q0, q1\n\t"
-        "vldrb.8 q1, [r5], #16\n\t"
-        "vmladava.s8 r4, q0, q1\n\t"
-        "vldrb.8 q1, [r7], #16\n\t"
-        "vmladava.s8 r6, q0, q1\n\t"
+        MVE_ASM_DOT4_PASS
         "letp lr, 1b\n\t"
         "vmov q0[2], q0[0], r0, r4\n\t"
         "vmov q0[3], q0[1], r2, r6\n\t"
@@ -398,17 +377,10 @@ __attribute__((naked, noinline)) static void block_channels(block_job *j)
         "vdup.32 q3, r0\n\t"
         "sxtb r0, lr, ror #8\n\t"
         "vdup.32 q4, r0\n\t"
-        "vshl.s32 q0, q0, q3\n\t"
-        "vqrdmulh.s32 q0, q0, q2\n\t"
-        "vand q1, q0, q4\n\t"
-        "vshr.s32 q1, q1, #31\n\t"
-        "vqadd.s32 q0, q0, q1\n\t"
-        "vrshl.s32 q0, q0, q4\n\t"
+        MVE_ASM_REQUANTIZE
         "ldr lr, [r12, #20]\n\t"
         "vadd.i32 q0, q0, lr\n\t"
-        "vmax.s32 q0, q0, q6\n\t"
-        "vmin.s32 q0, q0, q7\n\t"
-        "vstrb.32 q0, [r10, q5]\n\t"
+        MVE_ASM_CLAMP_STORE
         "add r10, r10, #1\n\t"
         "sub r1, r1, r11\n\t"
         "sub r3, r3, r11\n\t"
@@ -419,8 +391,7 @@ __attribute__((naked, noinline)) static void block_channels(block_job *j)
         "ldr lr, [r12, #28]\n\t"
         "cmp r9, lr\n\t"
         "bne 2b\n\t"
-        "vpop {d8-d15}\n\t"
-        "pop {r4-r11, pc}\n\t");
+        MVE_ASM_LEAVE);
 }
 #endif
 
