@@ -14,7 +14,7 @@ ${MODEL}               ad
 # that baseline's tolerance (Instructions Should Be Within Baseline reads both).
 # The live lower bound of ad's activations is 768 B.
 ${MAX_ARENA}           1024
-# Half the 8 KiB stack the STM32F4 image reserves (the engine takes 1-2.5 KiB today).
+# Half the 8 KiB stack the STM32F4 image reserves (the engine takes 1-3 KiB today).
 ${MAX_STACK}           4096
 
 

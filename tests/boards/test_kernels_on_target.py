@@ -346,4 +346,5 @@ def test_dsp_scratch_reserved_by_the_compiler_is_what_the_kernels_ask_for():
                 f"{name} op {i}: the plan's scratch one byte short of {op['scratch_bytes']} was not refused " \
                 f"({result.returncode}: {result.stderr.strip()[-500:]})"
             checked += 1
-    assert checked >= 10, f"only {checked} ops with a DSP scratch in the zoo"
+    # CONV_2D and FULLY_CONNECTED ask for scratch beyond their stack buffers; DEPTHWISE_CONV_2D never does.
+    assert checked >= 5, f"only {checked} ops with a DSP scratch in the zoo"

@@ -14,7 +14,7 @@ CONV_WINDOW_CHUNK = 1024
 CONV_FAST_MAX_WINDOW = 576
 CONV_FAST_COLS = 64
 CONV_FAST_PAD_BYTES = 640
-CONV_STACK_BYTES = 1024
+CONV_STACK_BYTES = 1088
 
 
 def _round4(n: int) -> int:
@@ -65,51 +65,10 @@ def _conv_buffer_bytes(p: dict, has_bias: bool, in_hwc: tuple[int, int, int], fi
 
 
 # depthwise_conv_2d_dsp.c
-DW3_MAX_RUNS = 8
-DW3_FLAT = 96
-DW3_RUN_BYTES = 12
-DW3_CTX_BYTES = 172
-
-
-def _dw3_clamp_origin(origin: int, size: int) -> int:
-    return 0 if origin < 0 else size - 3 if origin > size - 3 else origin
-
-
-def _dw3_runs(p: dict, in_hw: tuple[int, int], filter_hw: tuple[int, int], out_hwc: tuple[int, int, int]) -> int:
-    """dw3_applies: the number of runs of an output row, 0 when the 3x3 path does not take the op."""
-    in_h, in_w = in_hw
-    out_h, out_w, out_c = out_hwc
-    if (filter_hw != (3, 3) or p["depth_multiplier"] != 1 or p["dilation_h"] != 1 or p["dilation_w"] != 1
-            or in_h < 3 or in_w < 3 or out_c < 4 or p["act_min"] < -128 or p["act_max"] > 127
-            or p["act_min"] > p["act_max"]):
-        return 0
-    y_last = (out_h - 1) * p["stride_h"] - p["pad_h"]
-    x_last = (out_w - 1) * p["stride_w"] - p["pad_w"]
-    if (_dw3_clamp_origin(-p["pad_h"], in_h) + p["pad_h"] > 1 or _dw3_clamp_origin(y_last, in_h) - y_last < -1
-            or _dw3_clamp_origin(-p["pad_w"], in_w) + p["pad_w"] > 1
-            or _dw3_clamp_origin(x_last, in_w) - x_last < -1):
-        return 0
-    runs, last = 0, None
-    for x in range(out_w):
-        x0 = x * p["stride_w"] - p["pad_w"]
-        d = _dw3_clamp_origin(x0, in_w) - x0
-        if runs == 0 or d != last:
-            if runs == DW3_MAX_RUNS:
-                return 0
-            runs, last = runs + 1, d
-    return runs
-
-
 def depthwise_conv_2d_s8(p: dict, in_hw: tuple[int, int], filter_hw: tuple[int, int],
                          out_nhwc: tuple[int, int, int, int]) -> int:
-    """th_depthwise_conv2d_s8_scratch_bytes: the 3x3 path's list of runs (up to DW3_FLAT, at least two
-    rows') and its nine variants; nothing for the other paths."""
-    n, out_h, out_w, out_c = out_nhwc
-    runs = _dw3_runs(p, in_hw, filter_hw, (out_h, out_w, out_c))
-    if runs == 0:
-        return 0
-    listed = min(n * out_h * runs, DW3_FLAT)
-    return DW3_RUN_BYTES * max(listed, 2 * runs) + 9 * DW3_CTX_BYTES
+    """th_depthwise_conv2d_s8_scratch_bytes: none (the 3x3 path's buffers are on the stack)."""
+    return 0
 
 
 # fully_connected_dsp.c

@@ -297,7 +297,7 @@ static uint32_t conv_chunk(const th_dims *f)
 /* Buffers up to this size stay on the stack (one array in th_conv2d_s8's
  * frame): the layers where the arena peaks are small 1x1 and 3x3 convolutions,
  * whose scratch would grow the arena; larger ones are in the op's scratch. */
-#define CONV_STACK_BYTES 1024u
+#define CONV_STACK_BYTES 1088u
 
 /* The bytes of buffers the path that takes the op wants. */
 static uint32_t conv_buffer_bytes(const th_conv_params *p, int has_bias, const th_dims *input, const th_dims *filter,

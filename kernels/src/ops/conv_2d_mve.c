@@ -26,7 +26,7 @@ void TH_DSP_ENTRY(th_conv2d_s8)(const th_conv_params *p, const th_channel_quant 
                                 const int8_t *filter, const int32_t *bias, const th_dims *output_dims,
                                 int8_t *output);
 
-enum { CONV_MVE_STACK_BYTES = 1024 };
+enum { CONV_MVE_STACK_BYTES = 1088 }; /* as the DSP variant's CONV_STACK_BYTES */
 
 static int conv_mve_is_mat_mult(const th_conv_params *p, const th_dims *in, const th_dims *f)
 {

@@ -157,8 +157,12 @@ static TH_DSP_NOINLINE void dw_line_run(const dw_line *l, int8_t *out)
  * round_hi instead (offset << right1: |hi| < 2^30 + 2^29 + 2^21 stays in
  * int32), which saves the SXTAB ("fold").
  *
- * One call does every output row of four channels: the rows' runs come from
- * a list, and the output pointer runs on from pixel to pixel and row to row. */
+ * The runs of the whole output (or of as many rows as the list holds) are
+ * listed once, grouped by variant; one call then does a variant's runs for
+ * four channels, with the one variant context rebuilt in place between the
+ * calls.  So the buffers are small enough for the stack (th_depthwise_conv2d_s8's
+ * frame) and the op asks for no scratch: a depthwise layer where the arena
+ * peaks does not raise it. */
 enum { DW3_MAX_RUNS = 8, DW3_MAX_FOLD = 22, DW3_FLAT = 96 };
 
 /* A variant: the assembly's base register points at q; the seven words
@@ -178,11 +182,13 @@ typedef struct {
 } dw3_ctx;
 
 /* A run of pixels of one variant: its first window at in + the channel, its
- * last pixel ending at out_end + the channel. */
+ * outputs from out + the channel up to out_end + the channel.  With in NULL,
+ * a switch to another variant: out_end points at its filter rows (uint32_t,
+ * in dw3_work's padded filter). */
 typedef struct {
     const int8_t *in;
     int8_t *out_end;
-    const int32_t *k;       /* &variant->q */
+    int8_t *out;
 } dw3_run;
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_KERNELS_DSP_PORTABLE)
@@ -213,23 +219,37 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
 #define DW3_REQ_FOLD(A, M, RH, SH) DW3_REQ_CORE(A, M, RH, SH) \
     "ssat " A ", #8, " RH "\n\t"
 
-/* The runs [first, end) of pixels (of the whole output, in order) for
- * channels `channel`..+3: registers in a run r0-r3 accumulators, r4-r7 input
- * and filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 the variant
- * (at q), lr out; on the stack the run cursor, its end and the channel. */
+/* The list [first, end) for channels `channel`..+3 with the context at k
+ * (its q): a run of pixels, or a variant switch (in NULL), which copies the
+ * variant's filter rows (out_end: three rows of six words, ten words apart)
+ * into the context.  Registers in a run r0-r3 accumulators, r4-r7 input and
+ * filter lanes, r8 offset lanes, r9 s, r10 in_y, r11 in, r12 k, lr out; on
+ * the stack the list cursor, its end, the channel and k. */
 #define DW3_ROWS_ASM(REQ, CLAMP, ADV)                      \
     "push {r4-r11, lr}\n\t"                                \
     "sub sp, sp, #16\n\t"                                  \
     "strd r0, r1, [sp]\n\t"                                \
-    "str r3, [sp, #8]\n\t"                                 \
-    "mov lr, r2\n\t"                                       \
+    "strd r3, r2, [sp, #8]\n\t"                            \
     "2:\n\t"                                               \
     "ldr r4, [sp]\n\t"                                     \
-    "ldm r4!, {r5, r6, r12}\n\t"                           \
+    "ldm r4!, {r5, r6, lr}\n\t"                            \
     "str r4, [sp]\n\t"                                     \
-    "ldr r7, [sp, #8]\n\t"                                 \
+    "ldrd r7, r12, [sp, #8]\n\t"                           \
+    "cbnz r5, 5f\n\t"                                      \
+    "add r10, r12, #68\n\t"                                \
+    "ldm r6, {r0-r5}\n\t"                                  \
+    "stm r10!, {r0-r5}\n\t"                                \
+    "add r6, r6, #40\n\t"                                  \
+    "ldm r6, {r0-r5}\n\t"                                  \
+    "stm r10!, {r0-r5}\n\t"                                \
+    "add r6, r6, #40\n\t"                                  \
+    "ldm r6, {r0-r5}\n\t"                                  \
+    "stm r10!, {r0-r5}\n\t"                                \
+    "b 4f\n\t"                                             \
+    "5:\n\t"                                               \
     "add r11, r5, r7\n\t"                                  \
     "add r6, r6, r7\n\t"                                   \
+    "add lr, lr, r7\n\t"                                   \
     "str r6, [r12, #56]\n\t"                               \
     "1:\n\t"                                               \
     "ldmdb r12, {r0-r3, r8-r10}\n\t"                       \
@@ -261,6 +281,7 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
     "add lr, lr, r4\n\t"                                   \
     "cmp lr, r5\n\t"                                       \
     "bne 1b\n\t"                                           \
+    "4:\n\t"                                               \
     "ldrd r4, r5, [sp]\n\t"                                \
     "cmp r4, r5\n\t"                                       \
     "bne 2b\n\t"                                           \
@@ -272,8 +293,8 @@ _Static_assert(sizeof(void *) == 4 && offsetof(dw3_ctx, q) == 28 && offsetof(dw3
 #define DW3_ADV_N "ldr r4, [r12, #48]\n\t" "add r11, r11, r4\n\t"
 
 #define DW3_ROWS_FN(NAME, REQ, CLAMP, ADV)                                                                \
-    __attribute__((naked, noinline)) static void NAME(const dw3_run *first, const dw3_run *end, int8_t *out, \
-                                                      int32_t channel)                                   \
+    __attribute__((naked, noinline)) static void NAME(const dw3_run *first, const dw3_run *end,             \
+                                                      const int32_t *k, int32_t channel)                 \
     {                                                                                                     \
         __asm__ volatile(DW3_ROWS_ASM(REQ, CLAMP, ADV));                                                  \
     }
@@ -285,13 +306,13 @@ DW3_ROWS_FN(dw3_rows_fold_1, DW3_REQ_FOLD, "", DW3_ADV_1)
 /* stride1: the step back is one instruction (DW3_ADV_1).  No clamp here: SSAT bounds the
  * outputs to int8, and th_depthwise_conv2d_s8 clamps a narrower activation range afterwards
  * (th_dsp_clamp_s8). */
-static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
+static void dw3_rows(const dw3_run *first, const dw3_run *end, dw3_ctx *k, int32_t channel, int fold, int full,
                      int stride1)
 {
-    typedef void (*rows_fn)(const dw3_run *, const dw3_run *, int8_t *, int32_t);
+    typedef void (*rows_fn)(const dw3_run *, const dw3_run *, const int32_t *, int32_t);
     static const rows_fn fns[2][2] = {{dw3_rows_sx, dw3_rows_fold}, {dw3_rows_sx_1, dw3_rows_fold_1}};
     (void)full;
-    fns[stride1 != 0][fold != 0](first, end, out, channel);
+    fns[stride1 != 0][fold != 0](first, end, k->q, channel);
 }
 
 /* k = head with the filter rows at rows[0], rows[10], rows[20] (six words each). */
@@ -353,16 +374,23 @@ static void dw3_pixels(const dw3_ctx *k, const int8_t *in, int8_t *out, const in
     } while (out != out_end);
 }
 
-static void dw3_rows(const dw3_run *first, const dw3_run *end, int8_t *out, int32_t channel, int fold, int full,
+static void dw3_rows(const dw3_run *first, const dw3_run *end, dw3_ctx *k, int32_t channel, int fold, int full,
                      int stride1)
 {
     (void)fold;
     (void)full;
     (void)stride1;
     for (; first != end; ++first) {
-        const dw3_ctx *k = (const dw3_ctx *)(const void *)((const char *)first->k - offsetof(dw3_ctx, q));
-        dw3_pixels(k, first->in + channel, out, first->out_end + channel);
-        out = first->out_end + channel;
+        if (first->in == NULL) {
+            const uint32_t *rows = (const uint32_t *)(const void *)first->out_end;
+            for (int32_t ty = 0; ty < 3; ++ty) {
+                for (int32_t i = 0; i < 6; ++i) {
+                    k->w[6 * ty + i] = rows[10 * ty + i];
+                }
+            }
+            continue;
+        }
+        dw3_pixels(k, first->in + channel, first->out + channel, first->out_end + channel);
     }
 }
 #endif
@@ -433,43 +461,28 @@ static int dw3_quant(const th_channel_quant *q, int32_t c, int32_t output_offset
     return 1;
 }
 
-/* The variants and the runs of every output row (for channel 0): the runs
- * are the same for every four channels (the variants are rebuilt in place),
- * so they are listed once when they fit. */
+/* The runs of the rows listed, grouped by variant (3 * (dy + 1) + dx + 1),
+ * each group after its switch.  The list is the same for every four channels
+ * (the context's filter rows are rewritten at each switch), so it is made
+ * once when every row's runs fit; else as many rows as fit at a time. */
 typedef struct {
-    dw3_ctx *var;                 /* [3 * (dy + 1) + dx + 1], in the scratch */
-    int used[3];                  /* which dy occur */
-    dw3_run *runs;                /* in the scratch, room for cap */
-    int32_t cap;
-    int32_t n_runs;               /* every run when they fit, else 0 */
+    dw3_ctx ctx;                  /* the variant being run */
+    uint32_t padded[5][5][2];     /* four channels' filter lanes with a ring of zeros (dw3_block) */
+    dw3_run runs[DW3_FLAT];       /* each variant's switch, then its runs */
+    int32_t n_runs;               /* entries listed */
+    int32_t rows_per_list;        /* rows whose runs (and the switches) fit the list */
+    int all_listed;               /* every row's runs are in the list */
 } dw3_work;
-
-/* The scratch: the runs first (pointers), then the nine variants.  The list
- * holds up to DW3_FLAT runs of 12 bytes (every run of the output when fewer),
- * at least two rows' worth; where pointers are wider (the host's portable
- * build) the same bytes hold fewer runs, and dw3_block lists fewer rows at a
- * time. */
-enum { DW3_RUN_BYTES = 12, DW3_CTX_BYTES = 172 };
-_Static_assert(sizeof(dw3_ctx) == DW3_CTX_BYTES, "dw3_ctx size");
-
-static uint32_t dw3_run_bytes(const dw3_plan *pl, const th_dims *out)
-{
-    const int64_t all = (int64_t)out->n * out->h * pl->runs;
-    const int64_t n = all < DW3_FLAT ? all : DW3_FLAT;
-    return (uint32_t)(DW3_RUN_BYTES * (n > 2 * pl->runs ? n : 2 * pl->runs));
-}
 
 uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
                                               const th_dims *filter, const th_dims *output)
 {
-    (void)has_bias; /* the variants hold the bias */
-    dw3_plan pl;
-    if (p->stride_h < 1 || p->stride_h > 1024 || p->stride_w < 1 || p->stride_w > 1024 || p->pad_h < 0 ||
-        p->pad_h > 65536 || p->pad_w < 0 || p->pad_w > 65536 || output->h > 65536 || output->w > 65536 ||
-        output->n < 1 || output->h < 1 || output->w < 1 || !dw3_applies(p, input, filter, output, &pl)) {
-        return 0; /* no 3x3 path (or params validate refuses) */
-    }
-    return dw3_run_bytes(&pl, output) + 9u * DW3_CTX_BYTES;
+    (void)p;
+    (void)has_bias;
+    (void)input;
+    (void)filter;
+    (void)output;
+    return 0; /* the 3x3 path's buffers are on the stack (dw3_work) */
 }
 
 /* dy of output row out_y, and the row's input at channel 0 of batch image `image`. */
@@ -481,43 +494,59 @@ static int32_t dw3_row_in(const th_conv_params *p, const th_dims *in, const int8
     return y0c - y0;
 }
 
-/* The runs of output row `row` (counting over the batches) into dst. */
-static dw3_run *dw3_row_runs(dw3_run *dst, dw3_work *wk, const th_conv_params *p, const dw3_plan *pl,
-                             const th_dims *in, const int8_t *input, const th_dims *out, int8_t *output, int32_t row)
+/* Lists the runs of output rows [row0, row1) (counting over the batches), grouped by variant. */
+static void dw3_list(dw3_work *wk, const th_conv_params *p, const dw3_plan *pl, const th_dims *in,
+                     const int8_t *input, const th_dims *out, int8_t *output, int32_t row0, int32_t row1)
 {
-    const int32_t batch = row / out->h, out_y = row - batch * out->h;
-    const int8_t *row_in;
-    const int32_t dy = dw3_row_in(p, in, input + (size_t)batch * in->h * in->w * in->c, out_y, &row_in);
-    int8_t *row_out = output + (size_t)row * out->w * out->c;
-    for (int32_t r = 0; r < pl->runs; ++r, ++dst) {
-        const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
-        dst->in = row_in + (size_t)dw3_clamp_origin(x0, in->w) * in->c;
-        dst->out_end = row_out + (size_t)pl->run_x[r + 1] * out->c;
-        dst->k = wk->var[3 * (dy + 1) + pl->run_d[r] + 1].q;
+    int32_t at[9] = {0};
+    for (int32_t row = row0; row < row1; ++row) { /* how many of each variant */
+        const int8_t *row_in;
+        const int32_t out_y = row % out->h;
+        const int32_t dy = dw3_row_in(p, in, input, out_y, &row_in);
+        for (int32_t r = 0; r < pl->runs; ++r) {
+            ++at[3 * (dy + 1) + pl->run_d[r] + 1];
+        }
     }
-    return dst;
+    int32_t n = 0;
+    for (int32_t v = 0; v < 9; ++v) { /* each group's switch, then room for its runs */
+        const int32_t count = at[v];
+        at[v] = n + 1;
+        if (count > 0) {
+            dw3_run *sw = &wk->runs[n];
+            sw->in = NULL;
+            sw->out_end = (int8_t *)(void *)&wk->padded[v / 3][v % 3][0]; /* [dy + 1][dx + 1] */
+            sw->out = NULL;
+            n += 1 + count;
+        }
+    }
+    wk->n_runs = n;
+    for (int32_t row = row0; row < row1; ++row) {
+        const int32_t batch = row / out->h, out_y = row - batch * out->h;
+        const int8_t *row_in;
+        const int32_t dy = dw3_row_in(p, in, input + (size_t)batch * in->h * in->w * in->c, out_y, &row_in);
+        int8_t *row_out = output + (size_t)row * out->w * out->c;
+        for (int32_t r = 0; r < pl->runs; ++r) {
+            dw3_run *dst = &wk->runs[at[3 * (dy + 1) + pl->run_d[r] + 1]++];
+            const int32_t x0 = pl->run_x[r] * p->stride_w - p->pad_w;
+            dst->in = row_in + (size_t)dw3_clamp_origin(x0, in->w) * in->c;
+            dst->out = row_out + (size_t)pl->run_x[r] * out->c;
+            dst->out_end = row_out + (size_t)pl->run_x[r + 1] * out->c;
+        }
+    }
 }
 
-static void dw3_work_init(dw3_work *wk, uint8_t *scratch, const th_conv_params *p, const dw3_plan *pl,
-                          const th_dims *in, const int8_t *input, const th_dims *out, int8_t *output)
+static void dw3_work_init(dw3_work *wk, const th_conv_params *p, const dw3_plan *pl, const th_dims *in,
+                          const int8_t *input, const th_dims *out, int8_t *output)
 {
-    const uint32_t run_bytes = dw3_run_bytes(pl, out);
-    wk->runs = (dw3_run *)(void *)scratch;
-    wk->cap = (int32_t)(run_bytes / sizeof(dw3_run));
-    wk->var = (dw3_ctx *)(void *)(scratch + run_bytes);
-    wk->used[0] = wk->used[1] = wk->used[2] = 0;
-    for (int32_t out_y = 0; out_y < out->h; ++out_y) {
-        const int8_t *row;
-        wk->used[dw3_row_in(p, in, input, out_y, &row) + 1] = 1;
-    }
-    wk->n_runs = 0;
     const int32_t rows = out->n * out->h;
-    if ((int64_t)rows * pl->runs <= wk->cap) {
-        dw3_run *r = wk->runs;
-        for (int32_t row = 0; row < rows; ++row) {
-            r = dw3_row_runs(r, wk, p, pl, in, input, out, output, row);
-        }
-        wk->n_runs = (int32_t)(r - wk->runs);
+    for (int32_t i = 0; i < 5; ++i) { /* the padded filter's ring (dw3_block writes the inside) */
+        wk->padded[0][i][0] = wk->padded[0][i][1] = wk->padded[4][i][0] = wk->padded[4][i][1] = 0;
+        wk->padded[i][0][0] = wk->padded[i][0][1] = wk->padded[i][4][0] = wk->padded[i][4][1] = 0;
+    }
+    wk->rows_per_list = (DW3_FLAT - 9) / pl->runs; /* >= 10: runs <= DW3_MAX_RUNS */
+    wk->all_listed = rows <= wk->rows_per_list;
+    if (wk->all_listed) {
+        dw3_list(wk, p, pl, in, input, out, output, 0, rows);
     }
 }
 
@@ -528,11 +557,7 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
 {
     const int32_t out_c = output_dims->c;
     /* The filter's lanes with a ring of zeros: a variant's rows are three rows of six words of it. */
-    uint32_t padded[5][5][2];
-    for (int32_t i = 0; i < 5; ++i) { /* the ring */
-        padded[0][i][0] = padded[0][i][1] = padded[4][i][0] = padded[4][i][1] = 0;
-        padded[i][0][0] = padded[i][0][1] = padded[i][4][0] = padded[i][4][1] = 0;
-    }
+    uint32_t (*padded)[5][2] = wk->padded; /* its ring of zeros set by dw3_work_init */
     const int8_t *f = filter + c;
     for (int32_t fy = 1; fy <= 3; ++fy) {
         for (int32_t fx = 1; fx <= 3; ++fx, f += out_c) {
@@ -541,31 +566,22 @@ static TH_DSP_NOINLINE void dw3_block(const th_conv_params *p, const dw3_plan *p
             padded[fy][fx][1] = th_dsp_odd(w);
         }
     }
-    for (int32_t dy = -1; dy <= 1; ++dy) {
-        for (int32_t r = 0; wk->used[dy + 1] && r < pl->runs; ++r) {
-            const int32_t dx = pl->run_d[r];
-            dw3_ctx *k = &wk->var[3 * (dy + 1) + dx + 1];
-            dw3_build(k, head, &padded[dy + 1][dx + 1][0]);
-#if !defined(__ARM_FEATURE_DSP) || defined(TH_KERNELS_DSP_PORTABLE)
-            k->fold = head->fold; /* (only the C version reads it) */
-#endif
-        }
-    }
     const int full = head->minv == 0x80808080u && head->maxv == 0x7F7F7F7Fu;
-    int8_t *out = output + c;
-    if (wk->n_runs > 0) {
-        dw3_rows(wk->runs, wk->runs + wk->n_runs, out, c, head->fold, full, p->stride_w == 1);
+    const int stride1 = p->stride_w == 1;
+    dw3_build(&wk->ctx, head, &padded[1][1][0]); /* the head; each switch sets the filter rows */
+#if !defined(__ARM_FEATURE_DSP) || defined(TH_KERNELS_DSP_PORTABLE)
+    wk->ctx.fold = head->fold; /* (only the C version reads it) */
+#endif
+    if (wk->all_listed) {
+        dw3_rows(wk->runs, wk->runs + wk->n_runs, &wk->ctx, c, head->fold, full, stride1);
         return;
     }
     /* More runs than the list holds: as many rows as fit at a time. */
-    const int32_t rows = output_dims->n * output_dims->h, per = wk->cap / pl->runs;
-    for (int32_t row = 0; row < rows; row += per) {
-        dw3_run *r = wk->runs;
-        for (int32_t i = row; i < rows && i < row + per; ++i) {
-            r = dw3_row_runs(r, wk, p, pl, input_dims, input, output_dims, output, i);
-        }
-        dw3_rows(wk->runs, r, out, c, head->fold, full, p->stride_w == 1);
-        out = r[-1].out_end + c;
+    const int32_t rows = output_dims->n * output_dims->h;
+    for (int32_t row = 0; row < rows; row += wk->rows_per_list) {
+        const int32_t end = rows - row < wk->rows_per_list ? rows : row + wk->rows_per_list;
+        dw3_list(wk, p, pl, input_dims, input, output_dims, output, row, end);
+        dw3_rows(wk->runs, wk->runs + wk->n_runs, &wk->ctx, c, head->fold, full, stride1);
     }
 }
 
@@ -627,7 +643,7 @@ void TH_DSP_ENTRY(th_depthwise_conv2d_s8)(const th_conv_params *p, const th_chan
                 head.bias[0] = head.bias[1] = head.bias[2] = head.bias[3] = 0;
             }
             if (!work_ready) {
-                dw3_work_init(&work, (uint8_t *)scratch.buf, p, &pl, input_dims, input, output_dims, output);
+                dw3_work_init(&work, p, &pl, input_dims, input, output_dims, output);
                 work_ready = 1;
             }
             dw3_block(p, &pl, &work, &head, input_dims, input, filter, output_dims, output, c);

@@ -10,8 +10,7 @@
  *   eight channels of two neighbouring pixels, one vector per tap, with
  *   widening multiplies (see "sixteen lanes at a time" below);
  *   four int32 lanes: the channels left over (depth % 16), groups with a
- *   weight of -128, the border pixels of eight channels, and any group when
- *   the op has no scratch.
+ *   weight of -128 and the border pixels of eight channels.
  *
  * Padding costs no branch per tap: as in the DSP variant's 3x3 path, a window
  * crossing the border is moved inside the image by d rows or columns
@@ -149,9 +148,8 @@ static TH_DSP_NOINLINE void dwm_four_s2(const dwm_group *g, const int8_t *f, int
  * channel order for the requantization.
  *
  * The group's padded filter, the starting accumulators of its variants and
- * its quantization are in the op's scratch: the DSP variant's, whose size
- * query asks for more than this wherever dwm_applies (its 3x3 path's
- * buffers); with less (a plan made otherwise) the four-lane path runs. */
+ * its quantization are on the stack (dwm_conv's frame; the op asks for no
+ * scratch). */
 enum { DWM16_TAP = 16, DWM16_ROW = 5 * DWM16_TAP, DWM16_PADDED = 5 * DWM16_ROW };
 
 /* The requantization of a unit, in channel order (lanes 4j..4j + 3: q[j]). */
@@ -511,21 +509,20 @@ static TH_DSP_NOINLINE void dwm_conv(const th_conv_params *p, const th_channel_q
     g.s = channels;
     g.in_y = (ptrdiff_t)in_w * channels;
 
-    /* Sixteen lanes at a time where the scratch holds their group. */
+    /* Sixteen lanes at a time: their group on the stack (the op has no scratch, so a depthwise
+     * layer where the arena peaks does not raise it). */
+    dwm16_group group16 __attribute__((aligned(16)));
     dwm16_group *g16 = NULL;
-    if ((channels >= 16 || channels == 8) && scratch.buf != NULL) {
-        const uintptr_t at = ((uintptr_t)scratch.buf + 15u) & ~(uintptr_t)15u;
-        if (at - (uintptr_t)scratch.buf + sizeof(dwm16_group) <= scratch.bytes) {
-            g16 = (dwm16_group *)at;
-            memset(g16->padded, 0, sizeof(g16->padded));
-            for (int32_t i = 0; i < 4; ++i) {
-                g16->o.offset[i] = g.offset;
-                g16->o.act_min[i] = g.act_min;
-                g16->o.act_max[i] = g.act_max;
-            }
-            g16->s = g.s;
-            g16->in_y = g.in_y;
+    if (channels >= 16 || channels == 8) {
+        g16 = &group16;
+        memset(g16->padded, 0, sizeof(g16->padded));
+        for (int32_t i = 0; i < 4; ++i) {
+            g16->o.offset[i] = g.offset;
+            g16->o.act_min[i] = g.act_min;
+            g16->o.act_max[i] = g.act_max;
         }
+        g16->s = g.s;
+        g16->in_y = g.in_y;
     }
 
     /* Eight channels at stride 1: the interior pixels two at a time (their
