@@ -10,6 +10,13 @@ TFLM is then tried too, to show where the engine is stricter), refused by TFLM
 engine or the generator failing).  A case is reproducible from its op, index and the sweep seed alone:
 `--only-case OP:INDEX` reruns exactly that one.  The exit code is 1 when any
 case differs or errors.
+
+`--kernels dsp|mve` sweeps a kernel variant instead of the reference kernels:
+every case also runs on the ASan+UBSan host build of that variant with its
+instructions written in C (TH_KERNELS_DSP_PORTABLE, TH_KERNELS_MVE_PORTABLE).
+That C form does not test hand-written assembly; `--board B --board-every N`
+runs every Nth case of each op on an emulated board too (its engine built with
+the same kernel build), which does.
 """
 from __future__ import annotations
 
@@ -32,6 +39,8 @@ from .modelgen import zoo
 INPUTS_PER_CASE = 2
 SANITIZE_EVERY = 20
 OUTCOMES = ("equal", "differ", "refused_compiler", "refused_tflm", "error")
+# The host builds of each kernel variant: its instructions written in C (kernels/src/ops/kernel_isa.h).
+HOST_KERNEL_DEFINES = {"reference": (), "dsp": ("TH_KERNELS_DSP_PORTABLE",), "mve": ("TH_KERNELS_MVE_PORTABLE",)}
 
 
 def generators() -> dict[str, Callable[[np.random.Generator], bytes]]:
@@ -62,12 +71,14 @@ class CaseResult:
     description: str = ""
     detail: str = ""
     sanitized: bool = False         # also ran on the ASan+UBSan build
+    on_board: bool = False          # also ran on the sweep's board
     tflm_runs: bool | None = None   # for a case the compiler refuses: does TFLM run it?
     model: bytes | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         return {"op": self.op, "index": self.index, "outcome": self.outcome, "description": self.description,
-                "detail": self.detail, "sanitized": self.sanitized, "tflm_runs": self.tflm_runs}
+                "detail": self.detail, "sanitized": self.sanitized, "on_board": self.on_board,
+                "tflm_runs": self.tflm_runs}
 
 
 def _input_specs(model: bytes) -> list:
@@ -161,8 +172,10 @@ def _first_difference(got: list[np.ndarray], want: list[np.ndarray]) -> str | No
 
 
 def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, index: int,
-             sanitize: bool = False) -> CaseResult:
-    """Draw, compile and run one case; never raises for what the case does."""
+             sanitize: bool = False, kernels: str = "reference", board=None) -> CaseResult:
+    """Draw, compile and run one case; never raises for what the case does.
+    `sanitize`: also on the ASan+UBSan host build of `kernels` (one of HOST_KERNEL_DEFINES);
+    `board`: a BoardRunner to run it on too."""
     from .compiler import compile_model
     from .engine.host import HostEngine, run_sanitized
     from .errors import UnsupportedModelError
@@ -197,12 +210,23 @@ def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, i
         engine = HostEngine(plan.blob)
         runs = [("host engine", [plan.decode_outputs(engine.run(xs)) for xs in plan_batch])]
         if sanitize:
-            outs = run_sanitized(plan.blob, plan_batch, [t.shape for t in plan.outputs])
-            runs.append(("sanitized engine", [plan.decode_outputs(o) for o in outs]))
+            outs = run_sanitized(plan.blob, plan_batch, [t.shape for t in plan.outputs],
+                                 defines=HOST_KERNEL_DEFINES[kernels])
+            name = "sanitized engine" if kernels == "reference" else f"sanitized {kernels}-portable engine"
+            runs.append((name, [plan.decode_outputs(o) for o in outs]))
             result.sanitized = True
     except Exception as exc:  # noqa: BLE001
         result.outcome, result.detail = "error", f"engine: {type(exc).__name__}: {exc}"
         return result
+    if board is not None:
+        try:
+            outputs = board.run(plan, batch)
+        except Exception as exc:  # noqa: BLE001
+            result.outcome, result.detail = "error", f"{board.label}: {type(exc).__name__}: {exc}"
+            return result
+        if outputs is not None:   # None: the plan does not fit the board
+            runs.append((board.label, outputs))
+            result.on_board = True
     for name, outputs in runs:
         for k, (got, want) in enumerate(zip(outputs, expected)):
             difference = _first_difference(got, want)
@@ -213,23 +237,62 @@ def run_case(op: str, make: Callable[[np.random.Generator], bytes], seed: int, i
     return result
 
 
+class BoardRunner:
+    """One session on an emulated board, kept open across cases; reopened after a failure
+    (a crashed or hung firmware)."""
+
+    def __init__(self, board: str, kernels: str | None = None):
+        from .backends import SessionOptions
+        self.board, self.options = board, SessionOptions(kernels=kernels, profile_ops=False)
+        self.session = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.board} ({self.options.kernels or 'default'} kernels)"
+
+    def run(self, plan, batch: list[list[np.ndarray]]) -> list[list[np.ndarray]] | None:
+        from .session import Session
+        if self.session is None:
+            self.session = Session(self.board, self.options)
+            self.session.open()
+        try:
+            if not self.session.fit(plan).fits:
+                return None
+            self.session.load(plan)
+            return [self.session.infer(xs).outputs for xs in batch]
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.session is not None:
+            session, self.session = self.session, None
+            session.close()
+
+
 @dataclass
 class SweepReport:
     seed: int
+    kernels: str = "reference"
+    board: str | None = None
     results: list[CaseResult] = field(default_factory=list)
     seconds: float = 0.0
 
     def counts(self) -> dict[str, dict[str, int]]:
         table: dict[str, dict[str, int]] = {}
         for r in self.results:
-            row = table.setdefault(r.op, {"cases": 0} | {o: 0 for o in OUTCOMES} | {"refused_compiler_tflm_runs": 0})
+            row = table.setdefault(r.op, {"cases": 0} | {o: 0 for o in OUTCOMES} | {"refused_compiler_tflm_runs": 0,
+                                                                                        "sanitized": 0, "on_board": 0})
             row["cases"] += 1
             row[r.outcome] += 1
             row["refused_compiler_tflm_runs"] += bool(r.tflm_runs)
+            row["sanitized"] += r.sanitized
+            row["on_board"] += r.on_board
         return table
 
     def totals(self) -> dict[str, int]:
-        total = {"cases": 0} | {o: 0 for o in OUTCOMES} | {"refused_compiler_tflm_runs": 0}
+        total = {"cases": 0} | {o: 0 for o in OUTCOMES} | {"refused_compiler_tflm_runs": 0, "sanitized": 0,
+                                                             "on_board": 0}
         for row in self.counts().values():
             for key, value in row.items():
                 total[key] += value
@@ -244,8 +307,9 @@ class SweepReport:
         return not self.failures
 
     def table(self) -> str:
-        heads = ("op", "cases", "equal", "differ", "ref.compiler", "ref.TFLM", "errors", "TFLM ran ref.compiler")
-        keys = ("cases",) + OUTCOMES + ("refused_compiler_tflm_runs",)
+        heads = ("op", "cases", "equal", "differ", "ref.compiler", "ref.TFLM", "errors", "TFLM ran ref.compiler",
+                 "sanitized", "on board")
+        keys = ("cases",) + OUTCOMES + ("refused_compiler_tflm_runs", "sanitized", "on_board")
         rows = [(op,) + tuple(str(row[k]) for k in keys) for op, row in sorted(self.counts().items())]
         total = self.totals()
         rows.append(("TOTAL",) + tuple(str(total[k]) for k in keys))
@@ -256,7 +320,7 @@ class SweepReport:
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
-        return {"seed": self.seed, "seconds": round(self.seconds, 1), "totals": self.totals(), "per_op": self.counts(),
+        return {"seed": self.seed, "kernels": self.kernels, "board": self.board, "seconds": round(self.seconds, 1), "totals": self.totals(), "per_op": self.counts(),
                 "failures": [r.as_dict() for r in self.failures],
                 "refused_by_tflm": [r.as_dict() for r in self.results if r.outcome == "refused_tflm"],
                 "refused_by_compiler": [r.as_dict() for r in self.results if r.outcome == "refused_compiler"]}
@@ -268,28 +332,41 @@ def schedule(ops: list[str], cases: int) -> list[tuple[str, int]]:
 
 
 def sweep(cases: int, seed: int = 0, ops: list[str] | None = None, only: tuple[str, int] | None = None,
-          sanitize_every: int = SANITIZE_EVERY, progress: Callable[[int, int, CaseResult], None] | None = None
-          ) -> SweepReport:
+          sanitize_every: int = SANITIZE_EVERY, progress: Callable[[int, int, CaseResult], None] | None = None,
+          kernels: str = "reference", board: str | None = None, board_every: int = 1) -> SweepReport:
     """Run `cases` cases round-robin over `ops` (default: every module with random_case),
-    or the single case `only` = (op, index)."""
+    or the single case `only` = (op, index).  `kernels`: the kernel build the sanitized host
+    runs take (HOST_KERNEL_DEFINES) and `board`'s engine is built with; a variant other than
+    the reference one runs every case sanitized (`sanitize_every` 1).  `board`: run every
+    `board_every`th case of each op on that emulated board too."""
+    if kernels not in HOST_KERNEL_DEFINES:
+        raise ValueError(f"no kernel build {kernels!r}; known: {', '.join(HOST_KERNEL_DEFINES)}")
+    if kernels != "reference":
+        sanitize_every = 1
     makers = generators()
     wanted = [only[0]] if only else (ops or sorted(makers))
     unknown = [op for op in wanted if op not in makers]
     if unknown:
         raise ValueError(f"no random_case in op-zoo module(s) {', '.join(unknown)}; known: {', '.join(sorted(makers))}")
     plan = [only] if only else schedule(wanted, cases)
-    report = SweepReport(seed)
+    report = SweepReport(seed, kernels, board)
+    runner = BoardRunner(board, kernels) if board else None
     start = time.perf_counter()
-    for g, (op, index) in enumerate(plan):
-        # every Nth case of each op (not of the round-robin, which would skip ops when N and the op count
-        # share a factor); a single case always
-        sanitize = bool(sanitize_every) and (only is not None or index % sanitize_every == 0)
-        result = run_case(op, makers[op], seed, index, sanitize)
-        if result.outcome not in ("differ", "error"):
-            result.model = None   # keep only the models worth saving
-        report.results.append(result)
-        if progress:
-            progress(g, len(plan), result)
+    try:
+        for g, (op, index) in enumerate(plan):
+            # every Nth case of each op (not of the round-robin, which would skip ops when N and the op count
+            # share a factor); a single case always
+            sanitize = bool(sanitize_every) and (only is not None or index % sanitize_every == 0)
+            on_board = runner is not None and (only is not None or index % max(1, board_every) == 0)
+            result = run_case(op, makers[op], seed, index, sanitize, kernels, runner if on_board else None)
+            if result.outcome not in ("differ", "error"):
+                result.model = None   # keep only the models worth saving
+            report.results.append(result)
+            if progress:
+                progress(g, len(plan), result)
+    finally:
+        if runner is not None:
+            runner.close()
     report.seconds = time.perf_counter() - start
     return report
 
@@ -310,6 +387,12 @@ def main(argv=None) -> int:
     parser.add_argument("--sanitize-every", type=int, default=SANITIZE_EVERY,
                         help="also run every Nth case of each op on the ASan+UBSan build "
                              f"(0: never; default {SANITIZE_EVERY})")
+    parser.add_argument("--kernels", choices=sorted(HOST_KERNEL_DEFINES), default="reference",
+                        help="kernel build under test: the sanitized host runs take its portable C form (every "
+                             "case, unless reference), the --board engine is built with it (default reference)")
+    parser.add_argument("--board", metavar="BOARD", help="also run cases on this emulated board (e.g. qemu-mps3-an547)")
+    parser.add_argument("--board-every", type=int, default=1, metavar="N",
+                        help="with --board: every Nth case of each op (default 1: all)")
     parser.add_argument("--save", type=Path, metavar="DIR", help="write each differing or failing model to DIR")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--list", action="store_true", help="list the ops with random_case and exit")
@@ -329,7 +412,8 @@ def main(argv=None) -> int:
             print(f"... {g + 1}/{n} cases", file=log, flush=True)
 
     try:
-        report = sweep(args.cases, args.seed, ops, args.only_case, args.sanitize_every, progress)
+        report = sweep(args.cases, args.seed, ops, args.only_case, args.sanitize_every, progress,
+                       args.kernels, args.board, args.board_every)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -337,7 +421,7 @@ def main(argv=None) -> int:
         args.save.mkdir(parents=True, exist_ok=True)
         for r in report.failures:
             if r.model is not None:
-                (args.save / f"{r.op}_{r.index}_seed{args.seed}.tflite").write_bytes(r.model)
+                (args.save / f"{r.op}_{r.index}_seed{args.seed}_{args.kernels}.tflite").write_bytes(r.model)
     if args.json:
         print(json.dumps(report.as_dict(), indent=1))
     else:
@@ -347,7 +431,8 @@ def main(argv=None) -> int:
                 print(f"compiled, but TFLM refused: --only-case {r.op}:{r.index} --seed {args.seed}: {r.description}: "
                       f"{r.detail}")
         for r in report.failures:
-            print(f"{r.outcome}: --only-case {r.op}:{r.index} --seed {args.seed}: {r.description}: {r.detail}")
+            print(f"{r.outcome}: --only-case {r.op}:{r.index} --seed {args.seed} --kernels {args.kernels}: "
+                  f"{r.description}: {r.detail}")
         print(f"{len(report.results)} cases in {report.seconds:.1f} s; "
               f"{'all equal or refused' if report.ok else f'{len(report.failures)} differ or failed'}")
     return 0 if report.ok else 1

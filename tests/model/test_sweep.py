@@ -65,3 +65,56 @@ def test_refusals_are_not_passes():
 
 def test_schedule_is_round_robin():
     assert sweep.schedule(["a", "b", "c"], 7) == [("a", 0), ("b", 0), ("c", 0), ("a", 1), ("b", 1), ("c", 1), ("a", 2)]
+
+
+VARIANT_OPS = ["add", "conv_2d", "depthwise_conv_2d", "fully_connected"]
+
+
+def test_cases_run_through_the_portable_kernel_variants(monkeypatch):
+    """--kernels dsp|mve: every case also runs on that variant's sanitized host build, and matches TFLM."""
+    from hil.engine import host
+
+    builds = []
+    real = host.run_sanitized
+
+    def recording(*args, **kwargs):
+        builds.append(kwargs.get("defines"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(host, "run_sanitized", recording)
+    for kernels, define in (("dsp", "TH_KERNELS_DSP_PORTABLE"), ("mve", "TH_KERNELS_MVE_PORTABLE")):
+        builds.clear()
+        report = sweep.sweep(2 * len(VARIANT_OPS), seed=5, ops=VARIANT_OPS, kernels=kernels)
+        assert report.ok, "\n".join(f"{r.op}:{r.index} {r.outcome}: {r.detail}" for r in report.failures)
+        ran = [r for r in report.results if r.outcome == "equal"]
+        assert len(ran) >= 6 and all(r.sanitized for r in ran), report.table()
+        assert builds == [(define,)] * len(ran)
+        assert report.as_dict()["kernels"] == kernels
+
+
+def test_a_difference_in_a_variant_build_is_reported(monkeypatch):
+    from hil.engine import host
+
+    def off_by_one(blob, batch, shapes=None, float_io=False, defines=()):
+        assert defines == ("TH_KERNELS_MVE_PORTABLE",)
+        outputs = [[host.HostEngine(blob).run(xs)[0]] for xs in batch]
+        outputs[0][0].reshape(-1)[0] ^= 1
+        return outputs
+
+    monkeypatch.setattr(host, "run_sanitized", off_by_one)
+    result = sweep.run_case("conv_2d", sweep.generators()["conv_2d"], seed=0, index=1, sanitize=True, kernels="mve")
+    assert result.outcome == "differ" and "mve-portable" in result.detail
+
+
+def test_an_unknown_kernel_build_is_refused():
+    import pytest
+    with pytest.raises(ValueError, match="kernel build"):
+        sweep.sweep(1, kernels="helium")
+
+
+def test_every_nth_case_of_each_op_also_runs_on_the_board():
+    """--board B --board-every N (here the in-process host board, which needs no emulator)."""
+    report = sweep.sweep(8, seed=0, ops=["add", "relu"], sanitize_every=0, board="host", board_every=2)
+    on_board = [(r.op, r.index) for r in report.results if r.on_board]
+    assert on_board == [(r.op, r.index) for r in report.results if r.index % 2 == 0 and r.outcome == "equal"]
+    assert len(on_board) >= 3 and report.ok and report.totals()["on_board"] == len(on_board)

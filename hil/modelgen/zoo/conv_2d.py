@@ -222,7 +222,7 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 def random_case(rng: np.random.Generator) -> bytes:
     """A random CONV_2D: batch 1-2, 1-16 input channels (up to 256 now and then), grouped filters now and
-    then, 1-16 filters, kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or
+    then, 1-16 filters (9-40 now and then), kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or
     per-tensor, bias present, absent (-1) or omitted, any fused activation, any zero points and an output
     scale 1/64 to 64x the realistic one; now and then the multiplier-above-one model."""
     if R.chance(rng, 0.05):
@@ -239,6 +239,8 @@ def random_case(rng: np.random.Generator) -> bytes:
     if R.chance(rng, 0.1):   # a deep accumulation
         in_c = groups * int(rng.integers(16, 65))
     out_c = groups * int(rng.integers(1, 9 if groups == 1 else 5))
+    if groups == 1 and R.chance(rng, 0.15):   # many filters: the variants' blocks of channels and their tails
+        out_c = int(rng.integers(9, 41))
     shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], in_c)
     requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
     return conv_model(shape, out_c, kernel, stride, dilation, padding, R.activation(rng),

@@ -116,7 +116,11 @@ def random_case(rng: np.random.Generator) -> bytes:
     """A random DEPTHWISE_CONV_2D: batch 1-2, 1-16 input channels, depth multiplier 1-4 (8 now and then),
     kernels 1x1 to 5x5, strides 1-3, dilations 1-3, SAME or VALID, per-channel or per-tensor, a bias or
     none (never the -1 bias TFLM's Prepare crashes on), any fused activation, any zero points and an
-    output scale 1/64 to 64x the realistic one."""
+    output scale 1/64 to 64x the realistic one.  One case in three has the shape the Helium variant
+    takes (3x3, depth multiplier 1, no dilation: kernels/src/ops/depthwise_conv_2d_mve.c) with 1-48
+    channels, so its sixteen-lane groups and the four-lane ones left over are drawn often."""
+    if R.chance(rng, 1 / 3):
+        return _helium_shaped_case(rng)
     kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
     stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if R.chance(rng, 0.3) else (1, 1)
@@ -129,5 +133,18 @@ def random_case(rng: np.random.Generator) -> bytes:
     shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], c)
     requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
     return depthwise_model(shape, multiplier, kernel, stride, dilation, padding, R.activation(rng),
+                           per_channel=R.chance(rng, 0.6), bias=R.choice(rng, ("const", "const", "zeros", "omitted")),
+                           seed=R.seed(rng), requant=requant)
+
+
+def _helium_shaped_case(rng: np.random.Generator) -> bytes:
+    """3x3, depth multiplier 1, no dilation, strides 1-3, SAME or VALID, images 1-12 (3-14 for VALID)."""
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    padding = R.choice(rng, ("SAME", "VALID"))
+    hw = [int(rng.integers(1 if padding == "SAME" else 3, 13 if padding == "SAME" else 15)) for _ in range(2)]
+    c = int(R.choice(rng, (int(rng.integers(1, 17)), int(rng.integers(16, 49)))))
+    shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], c)
+    requant = (R.zero_point(rng), R.zero_point(rng), R.log_uniform(rng, 1 / 64, 64))
+    return depthwise_model(shape, 1, (3, 3), stride, (1, 1), padding, R.activation(rng),
                            per_channel=R.chance(rng, 0.6), bias=R.choice(rng, ("const", "const", "zeros", "omitted")),
                            seed=R.seed(rng), requant=requant)
