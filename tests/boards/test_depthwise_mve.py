@@ -123,15 +123,20 @@ def _patched_plans():
     return plans
 
 
-def test_mve_variant_built_for_the_host_equals_the_host_engine_on_extreme_quantization():
-    """And a plan without a bias (TFLM's depthwise kernel needs one, so against the host engine)."""
+def _extreme_cases():
+    """(name, plan, inputs, the host engine's outputs) for the patched plans and a plan without a bias
+    (TFLM's depthwise kernel needs one, so these are checked against the host engine)."""
     no_bias = [(f"no_bias_{c}", compile_model(depthwise_model((1, 6, 7, c), bias="absent", seed=406 + c)))
                for c in (6, 8)]
     for name, plan in _patched_plans() + no_bias:
         batch = [random_inputs(plan.inputs, seed) for seed in range(2)]
         batch += [[np.full(x.shape, v, np.int8) for x in batch[0]] for v in (-128, 127)]
         reference = HostEngine(plan.blob)
-        expected = [reference.run(xs) for xs in batch]
+        yield name, plan, batch, [reference.run(xs) for xs in batch]
+
+
+def test_mve_variant_built_for_the_host_equals_the_host_engine_on_extreme_quantization():
+    for name, plan, batch, expected in _extreme_cases():
         got = _run_portable_mve(plan.blob, batch, [t.shape for t in plan.outputs])
         assert_same_batch(got, expected, f"host MVE variant {name}")
 
@@ -167,11 +172,5 @@ def test_mve_variant_on_the_board_matches_tflm_on_strides_padding_and_channel_co
 
 
 def test_mve_variant_on_the_board_equals_the_host_engine_on_extreme_quantization(m55_session):
-    no_bias = [(f"no_bias_{c}", compile_model(depthwise_model((1, 6, 7, c), bias="absent", seed=406 + c)))
-               for c in (6, 8)]
-    for name, plan in _patched_plans() + no_bias:
-        batch = [random_inputs(plan.inputs, seed) for seed in range(2)]
-        batch += [[np.full(x.shape, v, np.int8) for x in batch[0]] for v in (-128, 127)]
-        reference = HostEngine(plan.blob)
-        expected = [reference.run(xs) for xs in batch]
+    for name, plan, batch, expected in _extreme_cases():
         assert_same_batch(_run_on_board(m55_session, plan, batch), expected, f"{M55_BOARD} {name}")

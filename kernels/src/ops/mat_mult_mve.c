@@ -69,16 +69,22 @@ typedef struct {
 } rows4_job;
 
 #if defined(TH_KERNELS_MVE_PORTABLE)
+/* The job's quantization and output offsets as vectors. */
+static void rows4_unpack(const rows4_job *j, th_mve_quant *qc, uint32x4_t *apart)
+{
+    qc->multiplier = vldrwq_s32(j->multiplier);
+    qc->left = vldrwq_s32(j->left);
+    qc->right = vldrwq_s32(j->right);
+    for (int i = 0; i < 4; ++i) {
+        apart->v[i] = j->apart[i];
+    }
+}
+
 static void rows4_channel(rows4_job *j)
 {
     th_mve_quant qc;
-    qc.multiplier = vldrwq_s32(j->multiplier);
-    qc.left = vldrwq_s32(j->left);
-    qc.right = vldrwq_s32(j->right);
     uint32x4_t apart;
-    for (int i = 0; i < 4; ++i) {
-        apart.v[i] = j->apart[i];
-    }
+    rows4_unpack(j, &qc, &apart);
     const int32_t x_step = j->x_adjust + ((j->n + 15) & ~15);
     for (const int8_t *x = j->x;; x += x_step, j->out += j->out_step) {
         const int32x4_t a = dot_rows4(x, j->x_stride, j->w, j->n, j->base);
@@ -96,13 +102,8 @@ static void rows4_channel(rows4_job *j)
 static void rows4_channel_eight(rows4_job *j)
 {
     th_mve_quant qc;
-    qc.multiplier = vldrwq_s32(j->multiplier);
-    qc.left = vldrwq_s32(j->left);
-    qc.right = vldrwq_s32(j->right);
     uint32x4_t apart;
-    for (int i = 0; i < 4; ++i) {
-        apart.v[i] = j->apart[i];
-    }
+    rows4_unpack(j, &qc, &apart);
     const int8x16_t w = vldrbq_s8(j->w_twice);
     const int8_t *x = j->x;
     for (; j->blocks > 0; --j->blocks, j->out += j->out_step) {
