@@ -510,7 +510,7 @@ static TH_DSP_NOINLINE void row_by_cols(const th_mve_matmul *m, const th_channel
                                         int8_t *out)
 {
     const int32_t depth = m->depth, cols = m->cols, cols4 = cols & ~3;
-    const th_mve_out o = m->o;
+    const th_dsp_out o = m->o;
     const int8_t *w = m->rhs;
     for (int32_t c0 = 0; c0 < cols4; c0 += 4, w += 4 * (size_t)depth) {
         int32x4_t a = dot_cols4(x, w, w + depth, w + 2 * depth, w + 3 * depth, depth, m->lhs_offset);

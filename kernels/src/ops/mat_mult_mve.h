@@ -60,11 +60,6 @@ static inline int32_t th_mve_row_sum(const int8_t *w, int32_t n)
 }
 #endif
 
-/* Output parameters of the int8 kernels. */
-typedef struct {
-    int32_t offset, act_min, act_max;
-} th_mve_out;
-
 /* out[r * out_stride + c] = requantized(bias[c] + sum_d (lhs[r * lhs_stride + d] + lhs_offset) * rhs[c][d])
  * for r < rows, c < cols, d < depth (bias may be NULL; act_min, act_max in
  * int8).  bases, when not NULL, holds each channel's bias + lhs_offset *
@@ -78,7 +73,7 @@ typedef struct {
     int32_t rows, cols, depth;
     int32_t lhs_stride, out_stride;
     int32_t lhs_offset;
-    th_mve_out o;
+    th_dsp_out o;            /* output zero point and clamp (dsp_s8.h) */
 } th_mve_matmul;
 
 void th_mve_mat_mult(const th_mve_matmul *m, const th_channel_quant *q);
