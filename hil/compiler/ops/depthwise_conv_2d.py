@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...model.tflite import Graph, Op
-from . import PreparedOp, dsp_scratch, register
+from . import PreparedOp, register
 from ..common import input_tensor, output_tensor, require, require_rank, tensor_label
 from .conv_2d import (MAX_ACCUM_DEPTH, MAX_SHIFT, MAX_SHIFT_S64, activation_dtype, activation_params,
                       output_multipliers, require_bias, require_bias16, require_filter, spatial_params)
@@ -47,9 +47,6 @@ def prepare_depthwise_conv_2d(op: Op, graph: Graph) -> PreparedOp:
     params = {**activation_params(op, x, y), **spatial_params(op, x, y, filter_h, filter_w),
               "depth_multiplier": depth_multiplier, "quant_count": len(arrays["multipliers"])}
     macs = int(np.prod(y.shape, dtype=np.int64)) * filter_h * filter_w
-    scratch = 0  # the 16x8 kernels are the reference loops
-    if dtype == "INT8":
-        scratch = dsp_scratch.depthwise_conv_2d_s8(params, (int(x.shape[1]), int(x.shape[2])),
-                                                   (int(filter_h), int(filter_w)), tuple(int(v) for v in y.shape))
+    # No scratch: every kernel variant keeps its buffers on the stack (th_depthwise_conv2d_s8_scratch_bytes).
     return PreparedOp("DEPTHWISE_CONV_2D", [x.index, w.index, bias.index if bias is not None else -1], y.index,
-                      params=params, arrays=arrays, macs=macs, scratch_bytes=scratch)
+                      params=params, arrays=arrays, macs=macs)

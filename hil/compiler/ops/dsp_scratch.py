@@ -64,13 +64,6 @@ def _conv_buffer_bytes(p: dict, has_bias: bool, in_hwc: tuple[int, int, int], fi
     return 2 * (_round4(window) if window < CONV_WINDOW_CHUNK else CONV_WINDOW_CHUNK)
 
 
-# depthwise_conv_2d_dsp.c
-def depthwise_conv_2d_s8(p: dict, in_hw: tuple[int, int], filter_hw: tuple[int, int],
-                         out_nhwc: tuple[int, int, int, int]) -> int:
-    """th_depthwise_conv2d_s8_scratch_bytes: none (the 3x3 path's buffers are on the stack)."""
-    return 0
-
-
 # fully_connected_dsp.c
 FC_FAST_MAX_DEPTH = 1024
 FC_CHUNK = 64

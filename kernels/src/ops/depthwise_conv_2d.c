@@ -6,7 +6,8 @@
 #include "dsp_s8.h"
 #include "tinyhil/th_fixedpoint.h"
 
-#if !TH_KERNELS_DSP /* else the variant in depthwise_conv_2d_dsp.c */
+/* No variant asks for scratch: the DSP and Helium variants keep their buffers on the stack, so a
+ * depthwise layer where the arena peaks does not raise it. */
 uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
                                               const th_dims *filter, const th_dims *output)
 {
@@ -18,6 +19,7 @@ uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_b
     return 0;
 }
 
+#if !TH_KERNELS_DSP /* else the variant in depthwise_conv_2d_dsp.c */
 void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
                             const th_dims *input_dims, const int8_t *input,
                             const th_dims *filter_dims, const int8_t *filter,

@@ -474,17 +474,6 @@ typedef struct {
     int all_listed;               /* every row's runs are in the list */
 } dw3_work;
 
-uint32_t th_depthwise_conv2d_s8_scratch_bytes(const th_conv_params *p, int has_bias, const th_dims *input,
-                                              const th_dims *filter, const th_dims *output)
-{
-    (void)p;
-    (void)has_bias;
-    (void)input;
-    (void)filter;
-    (void)output;
-    return 0; /* the 3x3 path's buffers are on the stack (dw3_work) */
-}
-
 /* dy of output row out_y, and the row's input at channel 0 of batch image `image`. */
 static int32_t dw3_row_in(const th_conv_params *p, const th_dims *in, const int8_t *image, int32_t out_y,
                           const int8_t **row)

@@ -489,7 +489,7 @@ static TH_DSP_NOINLINE void dwm16_rows(const dwm_op *op, const dwm16_group *g, c
 }
 
 /* The op, where dwm_applies. */
-static TH_DSP_NOINLINE void dwm_conv(const th_conv_params *p, const th_channel_quant *q, th_scratch scratch,
+static TH_DSP_NOINLINE void dwm_conv(const th_conv_params *p, const th_channel_quant *q,
                                      const th_dims *input_dims, const int8_t *input, const int8_t *filter,
                                      const int32_t *bias, const th_dims *output_dims, int8_t *output)
 {
@@ -577,7 +577,7 @@ void th_depthwise_conv2d_s8(const th_conv_params *p, const th_channel_quant *q, 
                             const th_dims *output_dims, int8_t *output)
 {
     if (dwm_applies(p, input_dims, filter_dims, output_dims)) {
-        dwm_conv(p, q, scratch, input_dims, input, filter, bias, output_dims, output);
+        dwm_conv(p, q, input_dims, input, filter, bias, output_dims, output);
     } else {
         TH_DSP_ENTRY(th_depthwise_conv2d_s8)(p, q, scratch, input_dims, input, filter_dims, filter, bias,
                                              output_dims, output);
