@@ -81,3 +81,17 @@ def activation(rng: np.random.Generator) -> str:
 def seed(rng: np.random.Generator) -> int:
     """A seed for a builder that draws its own data."""
     return int(rng.integers(1 << 31))
+
+
+def conv_window(rng: np.random.Generator):
+    """(kernel, stride, dilation, padding, [h, w]) of a random convolution: kernels 1x1 to 5x5, strides
+    1-3, dilations 1-3 now and then, SAME or VALID, an input of 1-12 a side (VALID: at least the dilated
+    kernel)."""
+    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if chance(rng, 0.3) else (1, 1)
+    padding = choice(rng, ("SAME", "VALID"))
+    hw = [int(rng.integers(1, 13)) for _ in range(2)]
+    if padding == "VALID":
+        hw = [max(d, (k - 1) * dl + 1 + int(rng.integers(0, 4))) for d, k, dl in zip(hw, kernel, dilation)]
+    return kernel, stride, dilation, padding, hw

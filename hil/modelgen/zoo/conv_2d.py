@@ -227,13 +227,7 @@ def random_case(rng: np.random.Generator) -> bytes:
     scale 1/64 to 64x the realistic one; now and then the multiplier-above-one model."""
     if R.chance(rng, 0.05):
         return multiplier_above_one(seed=R.seed(rng))
-    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
-    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-    dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if R.chance(rng, 0.3) else (1, 1)
-    padding = R.choice(rng, ("SAME", "VALID"))
-    hw = [int(rng.integers(1, 13)) for _ in range(2)]
-    if padding == "VALID":
-        hw = [max(d, (k - 1) * dl + 1 + int(rng.integers(0, 4))) for d, k, dl in zip(hw, kernel, dilation)]
+    kernel, stride, dilation, padding, hw = R.conv_window(rng)
     groups = int(R.choice(rng, (1, 1, 1, 1, 2, 3, 4)))
     in_c = groups * int(rng.integers(1, 9 if groups == 1 else 5))
     if R.chance(rng, 0.1):   # a deep accumulation

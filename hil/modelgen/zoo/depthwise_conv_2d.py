@@ -121,13 +121,7 @@ def random_case(rng: np.random.Generator) -> bytes:
     channels, so its sixteen-lane groups and the four-lane ones left over are drawn often."""
     if R.chance(rng, 1 / 3):
         return _helium_shaped_case(rng)
-    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
-    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-    dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if R.chance(rng, 0.3) else (1, 1)
-    padding = R.choice(rng, ("SAME", "VALID"))
-    hw = [int(rng.integers(1, 13)) for _ in range(2)]
-    if padding == "VALID":
-        hw = [max(d, (k - 1) * dl + 1 + int(rng.integers(0, 4))) for d, k, dl in zip(hw, kernel, dilation)]
+    kernel, stride, dilation, padding, hw = R.conv_window(rng)
     c = int(rng.integers(1, 17))
     multiplier = 8 if R.chance(rng, 0.05) else int(rng.integers(1, 5))
     shape = (int(R.choice(rng, (1, 1, 1, 2))), hw[0], hw[1], c)
